@@ -1,0 +1,94 @@
+# fallbackd: a static, key-only SSH server that stays reachable when sshd is not.
+#
+#   make deps      install Debian build dependencies (apt-get; needs root)
+#   make           build build/fallbackd (one fully static executable)
+#   make test      unit tests (Criterion) + integration tests with real clients
+#   make door      deps + build + install + start a door on port 1022 (README)
+#   make clean
+
+BUILD    := build
+DEPS     := $(BUILD)/deps
+LIBSSH_A := $(DEPS)/lib/libssh.a
+CC       ?= gcc
+PYTHON   := /usr/bin/python3
+
+WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
+
+# Every libc entry point that would consult NSS (or load a shared object) is
+# wrapped; the wrappers (fallbackd/nss_tripwire.c) abort.  A link that pulls
+# one in still succeeds, but no call can ever reach NSS.
+WRAPPED  := getpwnam getpwuid getpwuid_r getpwnam_r getgrnam getgrgid getgrouplist \
+            initgroups getaddrinfo getnameinfo gethostbyname dlopen
+empty    :=
+space    := $(empty) $(empty)
+comma    := ,
+WRAPFLAG := -Wl,--wrap=$(subst $(space),$(comma)--wrap=,$(strip $(WRAPPED)))
+
+STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
+               -l:libseccomp.a -lpthread
+
+SRCS     := $(wildcard fallbackd/*.c keys/*.c)
+OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/fallbackd/main.o
+LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
+
+.PHONY: all deps test-deps test unit integration door clean
+all: $(BUILD)/fallbackd
+
+deps:
+	@sh mk/deps.sh
+
+test-deps:
+	@FALLBACKD_TEST_DEPS=1 sh mk/deps.sh
+
+$(LIBSSH_A): mk/libssh.sh $(wildcard mk/libssh-patches/*.patch)
+	@sh mk/libssh.sh $(BUILD)
+
+$(BUILD)/obj/%.o: %.c $(LIBSSH_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libfallbackd.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fallbackd: $(MAIN_OBJ) $(BUILD)/libfallbackd.a
+	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(BUILD)/libfallbackd.a \
+	    $(STATIC_LIBS) 2> $(BUILD)/link.log || { cat $(BUILD)/link.log; exit 1; }
+	@grep -v -e 'statically linked applications requires at runtime' \
+	    -e 'in function' $(BUILD)/link.log || true
+
+# Unit tests link the same objects dynamically against Criterion.
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libfallbackd.a
+	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libfallbackd.a $(LIBSSH_A) \
+	    -lcriterion -lgcrypt -lgpg-error -lsodium -lseccomp -lpthread
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests --jobs 2
+
+integration: $(BUILD)/fallbackd
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+test: test-deps
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory integration
+
+door: deps
+	@$(MAKE) --no-print-directory all
+	@sh mk/door.sh $(BUILD)/fallbackd
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/fallbackd $(BUILD)/unit-tests $(BUILD)/libfallbackd.a
+
+distclean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

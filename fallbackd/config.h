@@ -1,0 +1,119 @@
+/* config.h - fallbackd's configuration: one sshd_config-style file.
+ *
+ * Keywords are sshd's wherever the meaning is the same; fallbackd adds its
+ * own only where sshd has none.  A parse never prints and never exits: every
+ * problem becomes one "FILE:LINE: reason" in a struct diag, and a config with
+ * any problem is rejected whole (a reload then keeps the old one).
+ */
+#ifndef FBD_CONFIG_H
+#define FBD_CONFIG_H
+
+#include <stdio.h>
+
+#include "diag.h"
+
+#define CFG_MAX_PORTS 16
+#define CFG_MAX_LISTEN 16
+#define CFG_MAX_HOSTKEYS 8
+
+#define CFG_DEFAULT_PORT 1022
+#define CFG_DEFAULT_PATH "/etc/fallbackd/fallbackd.conf"
+#define CFG_DEFAULT_HOSTKEY "/etc/fallbackd/ssh_host_ed25519_key"
+#define CFG_DEFAULT_AUTHKEYS "/etc/fallbackd/keys/%u"
+
+/* A growable list of owned strings. */
+struct strlist {
+    char **v;
+    size_t n;
+};
+
+/* ListenAddress: addr is a numeric IPv4 or IPv6 address (no DNS);
+ * port 0 means "on every Port". */
+struct cfg_listen {
+    char *addr;
+    int port;
+};
+
+/* Subsystem NAME COMMAND */
+struct cfg_subsystem {
+    char *name;
+    char *command;
+};
+
+enum permit_root {
+    ROOT_NO = 0,                /* "no" (fallbackd's default) */
+    ROOT_FORCED_COMMANDS_ONLY,  /* "forced-commands-only" */
+    ROOT_YES,                   /* "yes", "prohibit-password", "without-password":
+                                   the same thing in a key-only server */
+};
+
+struct fbd_config {
+    char *path;                         /* the file it came from */
+
+    int ports[CFG_MAX_PORTS];           /* Port, default 1022 */
+    size_t nports;
+    struct cfg_listen listen[CFG_MAX_LISTEN];   /* ListenAddress; none = 0.0.0.0 and :: */
+    size_t nlisten;
+    char *host_keys[CFG_MAX_HOSTKEYS];  /* HostKey, default CFG_DEFAULT_HOSTKEY */
+    size_t nhost_keys;
+
+    char *authorized_keys_file;         /* AuthorizedKeysFile (%u, %h, %%), one file */
+    struct strlist allow_users;         /* AllowUsers: USER or USER@ADDRPATTERN */
+    struct strlist deny_users;          /* DenyUsers */
+    struct strlist allow_groups;        /* AllowGroups */
+    struct strlist deny_groups;         /* DenyGroups */
+    int permit_root_login;              /* PermitRootLogin, enum permit_root, default no */
+    int permit_user_environment;        /* PermitUserEnvironment: honour environment= */
+    int permit_tty;                     /* PermitTTY, default yes */
+    struct strlist accept_env;          /* AcceptEnv patterns */
+    struct cfg_subsystem *subsystems;   /* Subsystem */
+    size_t nsubsystems;
+
+    int login_grace_time;               /* LoginGraceTime, seconds, 0 = none, default 30 */
+    int max_auth_tries;                 /* MaxAuthTries, default 6 */
+    int max_sessions;                   /* MaxSessions, default 10 */
+    int max_startups_begin;             /* MaxStartups begin:rate:full, default 10:30:100 */
+    int max_startups_rate;
+    int max_startups_full;
+    int client_alive_interval;          /* ClientAliveInterval, seconds, 0 = off */
+    int client_alive_count_max;         /* ClientAliveCountMax, default 3 */
+    int tcp_keep_alive;                 /* TCPKeepAlive, default yes */
+
+    int log_level;                      /* LogLevel (enum log_level), default INFO */
+    int syslog_facility;                /* SyslogFacility, default AUTH */
+    char *pid_file;                     /* PidFile, NULL = none (the default) */
+
+    /* fallbackd's own keywords (sshd has none with this meaning) */
+    int session_linger;                 /* SessionLinger: seconds a session stays open
+                                           after its process exited while a background
+                                           job still holds stdout/stderr; default 2 */
+    char *passwd_file;                  /* PasswdFile, default /etc/passwd */
+    char *group_file;                   /* GroupFile, default /etc/group */
+};
+
+/* Fill c with the defaults above (allocates). */
+void config_defaults(struct fbd_config *c);
+
+/* Parse a whole file over the defaults.  Returns 0 when the file is valid;
+ * otherwise -1 with every problem in errs as "FILE:LINE: reason" (or
+ * "FILE: reason" for one that has no line, such as an unreadable file).
+ * On error *c is still a valid (freeable) config, but must not be used. */
+int config_load(const char *path, struct fbd_config *c, struct diag *errs);
+
+/* The same for text already in memory; name is used in messages. */
+int config_parse(const char *name, const char *text, size_t len,
+                 struct fbd_config *c, struct diag *errs);
+
+/* Print the effective configuration, one "keyword value" per line, in
+ * lower case like sshd -T. */
+void config_dump(const struct fbd_config *c, FILE *out);
+
+void config_free(struct fbd_config *c);
+
+/* Is env variable name NAME accepted by the AcceptEnv patterns? */
+int config_accepts_env(const struct fbd_config *c, const char *name);
+
+/* The command line of subsystem NAME, or NULL. */
+const char *config_subsystem(const struct fbd_config *c, const char *name);
+
+#endif

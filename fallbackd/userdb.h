@@ -1,0 +1,71 @@
+/* userdb.h - users and groups without NSS.
+ *
+ * fallbackd reads /etc/passwd and /etc/group itself (never getpwnam(3)), and
+ * keeps the last good copy in memory: a file that is briefly missing,
+ * unreadable, truncated or malformed (as during a package upgrade) never
+ * locks out a user it already knew.
+ */
+#ifndef FBD_USERDB_H
+#define FBD_USERDB_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* passwd(5): name:password:UID:GID:GECOS:directory:shell */
+struct pw_entry {
+    char *name;
+    char *passwd;       /* "x", "!", "*", ...: never used for auth */
+    uid_t uid;
+    gid_t gid;
+    char *gecos;
+    char *dir;
+    char *shell;
+};
+
+/* group(5): group_name:password:GID:user_list */
+struct gr_entry {
+    char *name;
+    gid_t gid;
+    char **members;
+    size_t nmembers;
+};
+
+/* Parse one line (without its newline).  Returns 0 and fills *out, or -1
+ * with *why set to a static reason.  Comments and blank lines are errors
+ * here: callers skip them before calling. */
+int passwd_parse_line(const char *line, struct pw_entry *out, const char **why);
+int group_parse_line(const char *line, struct gr_entry *out, const char **why);
+void pw_entry_free(struct pw_entry *pw);
+void gr_entry_free(struct gr_entry *gr);
+
+struct userdb;
+
+/* A cache over PASSWD_PATH and GROUP_PATH.  Nothing is read until the
+ * first userdb_refresh(). */
+struct userdb *userdb_new(const char *passwd_path, const char *group_path);
+void userdb_free(struct userdb *db);
+
+/* Re-read a file only if it changed (inode, size, mtime, ctime).
+ * A complete, well-formed file (every line parses, ends in a newline, has
+ * a uid 0 entry for passwd) replaces the cache.  Anything else keeps every
+ * user/group already known and adds or updates only the well-formed lines;
+ * each problem is logged with file and line.  Returns 0 if both files were
+ * accepted as they are, 1 if the cache was kept (in part), -1 only on
+ * out-of-memory. */
+int userdb_refresh(struct userdb *db);
+
+/* Look a user up by name; NULL if unknown.  The pointer is valid until the
+ * next userdb_refresh() or userdb_free(). */
+const struct pw_entry *userdb_user(const struct userdb *db, const char *name);
+
+/* Is USER a member of group GROUPNAME (primary or supplementary)? */
+int userdb_in_group(const struct userdb *db, const struct pw_entry *pw,
+                    const char *groupname);
+
+/* The gid list for setgroups(): the primary gid first, then every group
+ * that lists the user.  Returns the count (may exceed max, then only max
+ * were written). */
+size_t userdb_groups(const struct userdb *db, const struct pw_entry *pw,
+                     gid_t *out, size_t max);
+
+#endif

@@ -1,0 +1,66 @@
+/* authkeys.h - fallbackd's authorized-keys files.
+ *
+ * One file per user (default /etc/fallbackd/keys/%u), in OpenSSH's
+ * authorized_keys format:
+ *
+ *     [options] keytype base64-key [comment]
+ *
+ * Options understood: from="PATTERNS", command="CMD", no-pty, pty, restrict,
+ * environment="NAME=VALUE" (only with PermitUserEnvironment yes),
+ * expiry-time="YYYYMMDD[HHMM[SS]][Z]", and the no-op restrictions
+ * no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc
+ * (fallbackd never forwards).  A line with any other option, or a bad key,
+ * is skipped with a warning naming file and line; the other lines work.
+ */
+#ifndef FBD_AUTHKEYS_H
+#define FBD_AUTHKEYS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "diag.h"
+
+struct ak_opts {
+    int no_pty;             /* no-pty, or restrict without pty */
+    char *command;          /* command="...", NULL if none */
+    char *from;             /* from="...", NULL if none */
+    char **env;             /* environment="NAME=VALUE" entries */
+    size_t nenv;
+    time_t expiry;          /* expiry-time, 0 if none */
+};
+
+struct ak_key {
+    int line;               /* line number in its file */
+    char *type;             /* "ssh-ed25519", ... (as written, validated) */
+    unsigned char *blob;    /* decoded public key blob */
+    size_t bloblen;
+    char *comment;          /* may be NULL */
+    struct ak_opts opts;
+};
+
+enum ak_result {
+    AK_KEY = 0,             /* *out holds a key */
+    AK_EMPTY,               /* blank or comment line */
+    AK_BAD,                 /* why holds the reason */
+};
+
+/* Key types fallbackd accepts (authorized_keys spelling). */
+int authkeys_type_supported(const char *type);
+
+/* Parse one line (no newline).  allow_env: PermitUserEnvironment. */
+enum ak_result authkeys_parse_line(const char *line, int allow_env,
+                                   struct ak_key *out, char *why, size_t whylen);
+
+void ak_key_free(struct ak_key *k);
+
+/* Find the first line of file PATH whose key blob equals BLOB.  Returns 1
+ * and fills *out when found, 0 when not, -1 when the file cannot be read
+ * (reason in warn).  Bad lines add "PATH:LINE: reason" to warn and are
+ * skipped. */
+int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
+                  int allow_env, struct ak_key *out, struct diag *warn);
+
+/* Has the key expired at time NOW? */
+int ak_expired(const struct ak_opts *o, time_t now);
+
+#endif
