@@ -1,0 +1,54 @@
+/* authz.h - who may log in, with which key, from where.
+ *
+ * The whole authorization policy in one place: AllowUsers/DenyUsers,
+ * AllowGroups/DenyGroups, PermitRootLogin, the user's fallbackd keys file
+ * and the options of the key that matched (from=, expiry-time=, command=).
+ * It reads only the in-memory config and user cache and the keys file, and
+ * is the decision the privileged monitor takes on behalf of the network
+ * process once privilege separation is in place.
+ */
+#ifndef FBD_AUTHZ_H
+#define FBD_AUTHZ_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "authkeys.h"
+#include "server.h"
+#include "spawn.h"
+
+struct authz {
+    struct pw_entry pw;                 /* owned copy of the user's entry */
+    gid_t groups[SPAWN_MAX_GROUPS];     /* setgroups() list, primary first */
+    size_t ngroups;
+    struct ak_key key;                  /* the matching key and its options */
+};
+
+enum authz_verdict {
+    AUTHZ_OK = 0,
+    AUTHZ_INVALID_USER,     /* no such user */
+    AUTHZ_USER_REFUSED,     /* user exists but may not log in (reason set) */
+    AUTHZ_KEY_REFUSED,      /* key not listed, or its options refuse (reason
+                               set when there is more to say than "not listed") */
+};
+
+/* May USER log in at all, from ADDR?  Fills a->pw and the group list.
+ * reason gets sshd's log wording (without " port N"). */
+enum authz_verdict authz_user(const struct server *srv, const char *user,
+                              const char *addr, struct authz *a,
+                              char *reason, size_t rlen);
+
+/* May USER log in with the key whose wire blob is BLOB, from ADDR?
+ * On AUTHZ_OK, a->key holds the key line and its options. */
+enum authz_verdict authz_key(const struct server *srv, const char *user,
+                             const unsigned char *blob, size_t bloblen,
+                             const char *addr, struct authz *a,
+                             char *reason, size_t rlen);
+
+/* Expand %u, %h and %% in an AuthorizedKeysFile pattern.  0 ok, -1 if
+ * the result does not fit. */
+int authz_keys_path(const char *pattern, const struct pw_entry *pw, char *out, size_t outlen);
+
+void authz_clear(struct authz *a);
+
+#endif

@@ -1,0 +1,316 @@
+/* listener.c - accept connections and fork one process for each.
+ *
+ * The listener never executes anything: every connection is a fork() of
+ * this process, which already holds the config, the host keys and the user
+ * cache in memory.  Replacing the binary, the libraries or the config on
+ * disk therefore cannot break the next login (the failure that takes sshd
+ * down mid-upgrade, see shared/background).
+ *
+ * Events (one poll loop, signals through a signalfd):
+ *
+ *   event                 | action
+ *   ----------------------+----------------------------------------------
+ *   listening fd readable | accept; MaxStartups check; fork conn process
+ *   startup pipe readable | that connection authenticated (or ended):
+ *                         |   it no longer counts against MaxStartups
+ *   SIGCHLD               | reap every exited child
+ *   SIGHUP                | reload config + host keys; keep old on error
+ *   SIGTERM / SIGINT      | close the listeners and exit; open sessions
+ *                         |   live on in their own processes
+ */
+#include "listener.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "conn.h"
+#include "log.h"
+#include "sockets.h"
+
+#define MAX_CHILDREN 4096
+
+/* A connection process and, until it authenticates, its startup pipe. */
+struct child {
+    pid_t pid;
+    int startup_fd;         /* read end; -1 once authenticated or gone */
+};
+
+struct listener {
+    struct server *srv;
+    const char *config_path;
+    struct listen_set socks;
+    int sigfd;
+    struct child *children;
+    size_t nchildren;
+    size_t startups;        /* children not yet authenticated */
+    unsigned long conn_count;
+    int quit;
+};
+
+/* Block the signals we handle and route them to a signalfd. */
+static int signals_open(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/* Undo signals_open() in a freshly forked connection process. */
+static void signals_reset(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/* Forget a child's startup pipe: it authenticated or ended. */
+static void child_started(struct listener *l, struct child *c)
+{
+    if (c->startup_fd >= 0) {
+        close(c->startup_fd);
+        c->startup_fd = -1;
+        l->startups--;
+    }
+}
+
+/* Reap every exited child and drop it from the table. */
+static void reap_children(struct listener *l)
+{
+    pid_t pid;
+    int status;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (size_t i = 0; i < l->nchildren; i++) {
+            if (l->children[i].pid == pid) {
+                child_started(l, &l->children[i]);
+                l->children[i] = l->children[--l->nchildren];
+                break;
+            }
+        }
+    }
+}
+
+/* MaxStartups start:rate:full - past start, refuse with a probability
+ * rising linearly from rate% to 100% at full (sshd's random early drop). */
+static int startups_refuse(const struct listener *l)
+{
+    const struct fbd_config *c = &l->srv->cfg;
+    unsigned int p;
+
+    if ((int)l->startups >= c->max_startups_full) {
+        return 1;
+    }
+    if ((int)l->startups < c->max_startups_begin) {
+        return 0;
+    }
+    p = (unsigned int)(c->max_startups_rate +
+        (100 - c->max_startups_rate) * ((int)l->startups - c->max_startups_begin) /
+        (c->max_startups_full - c->max_startups_begin));
+    return randombytes_uniform(100) < p;
+}
+
+/* The child side of a fork: serve one connection, never return. */
+static void run_connection(struct listener *l, int fd, int startup_wr)
+{
+    close(l->sigfd);
+    listen_close(&l->socks);
+    for (size_t i = 0; i < l->nchildren; i++) {
+        if (l->children[i].startup_fd >= 0) {
+            close(l->children[i].startup_fd);
+        }
+    }
+    signals_reset();
+    _exit(conn_serve(l->srv, fd, startup_wr));
+}
+
+/* Fork the process for an accepted connection and record it. */
+static void spawn_connection(struct listener *l, int fd)
+{
+    int pipefd[2];
+    pid_t pid;
+
+    if (l->nchildren == MAX_CHILDREN || pipe2(pipefd, O_CLOEXEC) < 0) {
+        log_error("cannot take connection: %s",
+                  l->nchildren == MAX_CHILDREN ? "too many children" : strerror(errno));
+        close(fd);
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        close(pipefd[0]);
+        run_connection(l, fd, pipefd[1]);
+    }
+    close(pipefd[1]);
+    close(fd);
+    if (pid < 0) {
+        log_error("fork: %s", strerror(errno));
+        close(pipefd[0]);
+        return;
+    }
+    l->children[l->nchildren].pid = pid;
+    l->children[l->nchildren].startup_fd = pipefd[0];
+    l->nchildren++;
+    l->startups++;
+}
+
+/* Accept every pending connection on one listening socket. */
+static void accept_all(struct listener *l, int lfd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    char host[INET6_ADDRSTRLEN];
+    int port;
+    int fd;
+
+    while ((fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) >= 0) {
+        l->conn_count++;
+        /* The user cache is refreshed here, in the listener, so that every
+         * connection inherits the latest good copy. */
+        userdb_refresh(l->srv->users);
+        if (startups_refuse(l)) {
+            sockaddr_format(&ss, host, sizeof(host), &port);
+            log_info("drop connection #%lu from [%s]:%d past MaxStartups",
+                     l->conn_count, host, port);
+            close(fd);
+        } else {
+            spawn_connection(l, fd);
+        }
+        len = sizeof(ss);
+    }
+}
+
+/* SIGHUP: load a complete new state; swap only if all of it loaded. */
+static void reload(struct listener *l)
+{
+    struct server next;
+    struct diag errs = { 0 };
+
+    memset(&next, 0, sizeof(next));
+    log_info("Received SIGHUP; reloading %s.", l->config_path);
+    if (server_load(&next, l->config_path, l->srv, &errs) < 0) {
+        for (size_t i = 0; i < errs.n; i++) {
+            log_error("%s", errs.msgs[i]);
+        }
+        log_error("reload failed (%zu error%s); still serving with the previous configuration",
+                  diag_count(&errs), diag_count(&errs) == 1 ? "" : "s");
+        server_free(&next);
+        diag_free(&errs);
+        return;
+    }
+    next.log_stderr = l->srv->log_stderr;
+    next.foreground = l->srv->foreground;
+    server_replace(l->srv, &next);
+    server_free(&next);
+    diag_free(&errs);
+    log_setup("fallbackd", l->srv->log_stderr, l->srv->cfg.syslog_facility,
+              l->srv->cfg.log_level);
+    log_info("configuration reloaded (listening sockets are kept; Port and "
+             "ListenAddress changes take effect at the next start)");
+}
+
+/* Handle every pending signal. */
+static void handle_signals(struct listener *l)
+{
+    struct signalfd_siginfo si;
+
+    while (read(l->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGCHLD) {
+            reap_children(l);
+        } else if (si.ssi_signo == SIGHUP) {
+            reload(l);
+        } else {
+            log_info("Received signal %u; terminating.", si.ssi_signo);
+            l->quit = 1;
+        }
+    }
+}
+
+/* Index layout of the poll set: [0] signalfd, then listening sockets,
+ * then the startup pipes of unauthenticated children. */
+static size_t build_pollset(struct listener *l, struct pollfd *p, size_t **owner)
+{
+    size_t n = 0;
+
+    p[n++] = (struct pollfd){ .fd = l->sigfd, .events = POLLIN };
+    for (size_t i = 0; i < l->socks.n; i++) {
+        p[n++] = (struct pollfd){ .fd = l->socks.fd[i], .events = POLLIN };
+    }
+    for (size_t i = 0; i < l->nchildren; i++) {
+        if (l->children[i].startup_fd >= 0) {
+            (*owner)[n] = i;
+            p[n++] = (struct pollfd){ .fd = l->children[i].startup_fd, .events = POLLIN };
+        }
+    }
+    return n;
+}
+
+/* One round of the event table at the top of this file. */
+static void listener_step(struct listener *l, struct pollfd *p, size_t *owner)
+{
+    size_t n = build_pollset(l, p, &owner);
+    size_t first_child = 1 + l->socks.n;
+
+    if (poll(p, n, -1) < 0) {
+        return;     /* EINTR (SIGSTOP/SIGCONT): just go round again */
+    }
+    for (size_t i = first_child; i < n; i++) {
+        if (p[i].revents) {
+            child_started(l, &l->children[owner[i]]);
+        }
+    }
+    for (size_t i = 1; i < first_child; i++) {
+        if (p[i].revents & POLLIN) {
+            accept_all(l, p[i].fd);
+        }
+    }
+    if (p[0].revents & POLLIN) {
+        handle_signals(l);
+    }
+}
+
+int listener_run(struct server *srv, const char *config_path)
+{
+    struct listener l = { .srv = srv, .config_path = config_path };
+    struct diag errs = { 0 };
+    struct pollfd *p;
+    size_t *owner;
+
+    l.children = calloc(MAX_CHILDREN, sizeof(*l.children));
+    p = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*p));
+    owner = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*owner));
+    l.sigfd = signals_open();
+    if (l.children == NULL || p == NULL || owner == NULL || l.sigfd < 0 ||
+        listen_open(&srv->cfg, &l.socks, &errs) < 0) {
+        for (size_t i = 0; i < errs.n; i++) {
+            log_error("%s", errs.msgs[i]);
+        }
+        log_error("Cannot start: %s", errs.n ? "no listening socket" : strerror(errno));
+        return 1;
+    }
+    while (!l.quit) {
+        listener_step(&l, p, owner);
+    }
+    listen_close(&l.socks);
+    diag_free(&errs);
+    free(p);
+    free(owner);
+    free(l.children);
+    return 0;
+}

@@ -1,0 +1,73 @@
+/* server.c - load and replace the listener's state as one unit (server.h).
+ *
+ * A reload loads a complete new state beside the old one and swaps only if
+ * every part loaded: a half-written config or a missing key never replaces
+ * a working door.
+ */
+#include "server.h"
+
+#include <string.h>
+
+#include "hostkeys.h"
+#include "log.h"
+
+/* Do two configs name the same user database files? */
+static int same_userdb(const struct fbd_config *a, const struct fbd_config *b)
+{
+    return strcmp(a->passwd_file, b->passwd_file) == 0 &&
+           strcmp(a->group_file, b->group_file) == 0;
+}
+
+int server_load(struct server *srv, const char *config_path,
+                const struct server *prev, struct diag *errs)
+{
+    if (config_load(config_path, &srv->cfg, errs) < 0) {
+        return -1;
+    }
+    srv->bind = hostkeys_bind_new(&srv->cfg, errs);
+    if (srv->bind == NULL) {
+        return -1;
+    }
+    if (prev != NULL && same_userdb(&prev->cfg, &srv->cfg)) {
+        return 0;
+    }
+    srv->users = userdb_new(srv->cfg.passwd_file, srv->cfg.group_file);
+    if (srv->users == NULL) {
+        diag_add(errs, "out of memory creating the user cache");
+        return -1;
+    }
+    userdb_refresh(srv->users);
+    return 0;
+}
+
+void server_replace(struct server *srv, struct server *next)
+{
+    config_free(&srv->cfg);
+    srv->cfg = next->cfg;
+    memset(&next->cfg, 0, sizeof(next->cfg));
+    if (srv->bind != NULL) {
+        ssh_bind_free(srv->bind);
+    }
+    srv->bind = next->bind;
+    next->bind = NULL;
+    /* The user cache survives a reload unless its files moved: it holds
+     * the last good copy, which a fresh cache would not have. */
+    if (next->users != NULL) {
+        userdb_free(srv->users);
+        srv->users = next->users;
+        next->users = NULL;
+    }
+}
+
+void server_free(struct server *srv)
+{
+    config_free(&srv->cfg);
+    if (srv->bind != NULL) {
+        ssh_bind_free(srv->bind);
+        srv->bind = NULL;
+    }
+    if (srv->users != NULL) {
+        userdb_free(srv->users);
+        srv->users = NULL;
+    }
+}

@@ -1,0 +1,36 @@
+/* server.h - what the listener holds and every connection inherits.
+ *
+ * The listener loads everything (config, host keys, the user cache) before
+ * it forks a connection: a connection process never reads the config or a
+ * host key file, so a fault on disk after start cannot reach it.
+ */
+#ifndef FBD_SERVER_H
+#define FBD_SERVER_H
+
+#include <libssh/server.h>
+
+#include "config.h"
+#include "userdb.h"
+
+struct server {
+    struct fbd_config cfg;      /* the config in force */
+    ssh_bind bind;              /* host keys + algorithms, imported */
+    struct userdb *users;       /* cached /etc/passwd + /etc/group */
+    int log_stderr;             /* -e */
+    int foreground;             /* -D */
+};
+
+/* Load config, host keys and the user cache into srv (which must be
+ * zeroed).  With prev (a reload), the user cache is created only if the
+ * passwd/group paths changed: otherwise prev's last good copy is kept.
+ * Returns 0, or -1 with every problem in errs. */
+int server_load(struct server *srv, const char *config_path,
+                const struct server *prev, struct diag *errs);
+
+/* Swap in a freshly loaded next state; the old one is freed.  Only the
+ * parts that were loaded are replaced. */
+void server_replace(struct server *srv, struct server *next);
+
+void server_free(struct server *srv);
+
+#endif

@@ -1,0 +1,233 @@
+/* spawn.c - fork the user's process with a pty or three pipes (spawn.h).
+ *
+ * In the child, in this order: new session (setsid), controlling tty when
+ * there is a pty, stdio on the pty or pipes, every other fd closed,
+ * signals back to defaults, setgroups/setgid/setuid (and a check that root
+ * cannot be regained), chdir home, execve.  Any failure before execve is
+ * reported on the child's stderr, which the client sees.
+ */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Open a pty master/slave pair; the slave belongs to the user. */
+static int open_pty(const struct spawn_req *req, int *ptm, int *pts, char *name,
+                    size_t namelen)
+{
+    *ptm = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*ptm < 0) {
+        return -1;
+    }
+    if (grantpt(*ptm) < 0 || unlockpt(*ptm) < 0 || ptsname_r(*ptm, name, namelen) != 0) {
+        close(*ptm);
+        return -1;
+    }
+    *pts = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (*pts < 0) {
+        close(*ptm);
+        return -1;
+    }
+    /* As sshd: owner the user, group tty, mode 0620 (mesg y). */
+    if (fchown(*pts, req->uid, req->tty_gid != (gid_t)-1 ? req->tty_gid : req->gid) < 0 ||
+        fchmod(*pts, req->tty_gid != (gid_t)-1 ? 0620 : 0600) < 0) {
+        close(*pts);
+        close(*ptm);
+        return -1;
+    }
+    ioctl(*ptm, TIOCSWINSZ, &req->ws);
+    return 0;
+}
+
+/* Print a message on the child's stderr and exit; child side only. */
+static void child_fail(const char *what, int err) __attribute__((noreturn));
+static void child_fail(const char *what, int err)
+{
+    dprintf(STDERR_FILENO, "fallbackd: %s: %s\r\n", what, strerror(err));
+    _exit(255);
+}
+
+/* Child: stdio on the pty slave, which becomes the controlling tty. */
+static void child_stdio_pty(int pts)
+{
+    if (ioctl(pts, TIOCSCTTY, 0) < 0) {
+        child_fail("cannot set controlling tty", errno);
+    }
+    if (dup2(pts, 0) < 0 || dup2(pts, 1) < 0 || dup2(pts, 2) < 0) {
+        _exit(255);
+    }
+}
+
+/* Child: stdio on three pipes (in[0], out[1], err[1]). */
+static void child_stdio_pipes(int in[2], int out[2], int err[2])
+{
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) {
+        _exit(255);
+    }
+}
+
+/* Child: every signal back to its default, nothing blocked. */
+static void child_signals(void)
+{
+    sigset_t none;
+
+    for (int sig = 1; sig < NSIG; sig++) {
+        signal(sig, SIG_DFL);
+    }
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Child: become the user, irrevocably. */
+static void child_identity(const struct spawn_req *req)
+{
+    if (setgroups(req->ngroups, req->groups) < 0) {
+        child_fail("setgroups", errno);
+    }
+    if (setgid(req->gid) < 0) {
+        child_fail("setgid", errno);
+    }
+    if (setuid(req->uid) < 0) {
+        child_fail("setuid", errno);
+    }
+    if (req->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        child_fail("was able to regain root", EPERM);
+    }
+}
+
+/* Child: the environment, plus SSH_TTY when there is a pty (its name is
+ * known only now).  Allocating here is fine: the child is single-threaded. */
+static char **child_env(const struct spawn_req *req, const char *tty)
+{
+    size_t n = 0;
+    char **env;
+
+    while (req->env != NULL && req->env[n] != NULL) {
+        n++;
+    }
+    env = calloc(n + 2, sizeof(*env));
+    if (env == NULL) {
+        child_fail("environment", ENOMEM);
+    }
+    memcpy(env, req->env, n * sizeof(*env));
+    if (tty[0] != '\0' && asprintf(&env[n], "SSH_TTY=%s", tty) < 0) {
+        child_fail("environment", ENOMEM);
+    }
+    return env;
+}
+
+/* Child: chdir home (sshd's message if it cannot), then exec. */
+static void child_exec(const struct spawn_req *req, const char *tty)
+{
+    char **env = child_env(req, tty);
+    const char *shell = req->shell && req->shell[0] ? req->shell : "/bin/sh";
+    const char *base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
+    char argv0[256];
+
+    if (req->home == NULL || chdir(req->home) < 0) {
+        dprintf(STDERR_FILENO, "Could not chdir to home directory %s: %s\r\n",
+                req->home ? req->home : "(none)", strerror(errno));
+        if (chdir("/") < 0) {
+            child_fail("chdir /", errno);
+        }
+    }
+    umask(022);
+    if (req->command == NULL) {
+        /* A login shell: argv[0] is "-" + basename, as login(1) and sshd do. */
+        snprintf(argv0, sizeof(argv0), "-%s", base);
+        execve(shell, (char *[]){ argv0, NULL }, env);
+    } else {
+        execve(shell, (char *[]){ (char *)base, "-c", (char *)req->command, NULL }, env);
+    }
+    child_fail(shell, errno);
+}
+
+/* Child side of the fork, pty or pipes already open. */
+static void child_main(const struct spawn_req *req, const char *tty, int pts, int in[2],
+                       int out[2], int err[2])
+{
+    setsid();
+    if (req->pty) {
+        child_stdio_pty(pts);
+    } else {
+        child_stdio_pipes(in, out, err);
+    }
+    closefrom(3);
+    child_signals();
+    child_identity(req);
+    child_exec(req, tty);
+}
+
+/* Close every fd of a pipe triple that is open. */
+static void close_pipes(int p[3][2])
+{
+    for (int i = 0; i < 3; i++) {
+        for (int j = 0; j < 2; j++) {
+            if (p[i][j] >= 0) {
+                close(p[i][j]);
+            }
+        }
+    }
+}
+
+/* Parent side: keep our ends, non-blocking. */
+static void parent_ends(const struct spawn_req *req, struct spawn_res *res, int pts,
+                        int p[3][2])
+{
+    if (req->pty) {
+        close(pts);
+        fcntl(res->ptm, F_SETFL, O_NONBLOCK);
+        return;
+    }
+    res->in = p[0][1];
+    res->out = p[1][0];
+    res->err = p[2][0];
+    close(p[0][0]);
+    close(p[1][1]);
+    close(p[2][1]);
+    fcntl(res->in, F_SETFL, O_NONBLOCK);
+    fcntl(res->out, F_SETFL, O_NONBLOCK);
+    fcntl(res->err, F_SETFL, O_NONBLOCK);
+}
+
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen)
+{
+    int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+    int pts = -1;
+
+    memset(res, 0, sizeof(*res));
+    res->ptm = res->in = res->out = res->err = -1;
+    if (req->pty && open_pty(req, &res->ptm, &pts, res->tty, sizeof(res->tty)) < 0) {
+        snprintf(why, whylen, "cannot allocate a pty: %s", strerror(errno));
+        return -1;
+    }
+    if (!req->pty && (pipe2(p[0], O_CLOEXEC) < 0 || pipe2(p[1], O_CLOEXEC) < 0 ||
+                      pipe2(p[2], O_CLOEXEC) < 0)) {
+        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        close_pipes(p);
+        return -1;
+    }
+    res->pid = fork();
+    if (res->pid == 0) {
+        child_main(req, res->tty, pts, p[0], p[1], p[2]);
+    }
+    if (res->pid < 0) {
+        snprintf(why, whylen, "fork: %s", strerror(errno));
+        close_pipes(p);
+        if (req->pty) {
+            close(pts);
+            close(res->ptm);
+        }
+        return -1;
+    }
+    parent_ends(req, res, pts, p);
+    return 0;
+}

@@ -1,0 +1,43 @@
+/* spawn.h - start the logged-in user's process.
+ *
+ * The only place fallbackd executes anything, and only what the user asked
+ * for (shell, command, subsystem).  The request is plain data so that it
+ * can later cross from the sandboxed network process to the privileged
+ * monitor unchanged.
+ */
+#ifndef FBD_SPAWN_H
+#define FBD_SPAWN_H
+
+#include <sys/ioctl.h>
+#include <sys/types.h>
+
+#define SPAWN_MAX_GROUPS 256
+
+struct spawn_req {
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[SPAWN_MAX_GROUPS];     /* setgroups() list, primary first */
+    size_t ngroups;
+    gid_t tty_gid;                      /* group of the pty slave; (gid_t)-1: user's */
+    const char *home;                   /* chdir here, else "/" */
+    const char *shell;                  /* the user's shell ("" = /bin/sh) */
+    const char *command;                /* NULL: interactive login shell */
+    int pty;                            /* allocate a pseudo-terminal */
+    struct winsize ws;                  /* its initial size */
+    char *const *env;                   /* NULL-terminated NAME=VALUE list */
+};
+
+struct spawn_res {
+    pid_t pid;
+    int ptm;                /* pty master, or -1 */
+    int in;                 /* child's stdin (write end), or -1 with a pty */
+    int out;                /* child's stdout (read end), or -1 with a pty */
+    int err;                /* child's stderr (read end), or -1 with a pty */
+    char tty[64];           /* slave name, "" without a pty */
+};
+
+/* Start the process.  Every fd returned is non-blocking and close-on-exec.
+ * 0 ok; -1 with a reason in why (nothing left open). */
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen);
+
+#endif
