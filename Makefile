@@ -34,7 +34,10 @@ STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
 SRCS     := $(wildcard fallbackd/*.c keys/*.c)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/fallbackd/main.o
-LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
+# The tripwires are linked as an object, not from the archive: only libssh
+# and libgpg-error (after the archive on the link line) refer to them.
+TRIP_OBJ := $(BUILD)/obj/fallbackd/nss_tripwire.o
+LIB_OBJS := $(filter-out $(MAIN_OBJ) $(TRIP_OBJ),$(OBJS))
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -59,8 +62,8 @@ $(BUILD)/libfallbackd.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/fallbackd: $(MAIN_OBJ) $(BUILD)/libfallbackd.a
-	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(BUILD)/libfallbackd.a \
+$(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
+	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a \
 	    $(STATIC_LIBS) 2> $(BUILD)/link.log || { cat $(BUILD)/link.log; exit 1; }
 	@grep -v -e 'statically linked applications requires at runtime' \
 	    -e 'in function' $(BUILD)/link.log || true

@@ -67,14 +67,18 @@ static int group_list_matches(const struct server *srv, const struct strlist *l,
     return 0;
 }
 
-/* The Allow/Deny lists, in sshd's order; reason set when refused. */
+/* The Allow/Deny lists, in sshd's order; reason set when refused.  Unlike
+ * sshd, a door with neither AllowUsers nor AllowGroups lets no one in: the
+ * administrator names who may use the break-glass door. */
 static int lists_refuse(const struct server *srv, const struct pw_entry *pw,
                         const char *addr, char *reason, size_t rlen)
 {
     const struct fbd_config *c = &srv->cfg;
     const char *why = NULL;
 
-    if (user_list_matches(&c->deny_users, pw->name, addr)) {
+    if (c->allow_users.n == 0 && c->allow_groups.n == 0) {
+        why = "neither AllowUsers nor AllowGroups is set (fallbackd lets no one in by default)";
+    } else if (user_list_matches(&c->deny_users, pw->name, addr)) {
         why = "listed in DenyUsers";
     } else if (c->allow_users.n > 0 && !user_list_matches(&c->allow_users, pw->name, addr)) {
         why = "not listed in AllowUsers";
