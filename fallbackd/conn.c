@@ -279,6 +279,14 @@ static int conn_signals(struct conn *c)
     return sigaction(SIGCHLD, &sa, NULL);
 }
 
+/* The gid pty slaves get, as sshd: group "tty", or -1 if there is none. */
+static gid_t tty_group(const struct server *srv)
+{
+    const struct gr_entry *g = userdb_group(srv->users, "tty");
+
+    return g != NULL ? g->gid : (gid_t)-1;
+}
+
 /* Release everything; the process exits right after. */
 static void conn_cleanup(struct conn *c)
 {
@@ -320,6 +328,7 @@ int conn_serve(struct server *srv, int fd, int startup_fd)
     if (c.ev != NULL && conn_signals(&c) == 0 && conn_setup(&c, &cb) == 0 &&
         conn_authenticate(&c) == 0) {
         alarm(0);
+        c.tty_gid = tty_group(srv);
         close(c.startup_fd);
         c.startup_fd = -1;
         conn_run(&c);

@@ -590,6 +590,18 @@ const struct pw_entry *userdb_user(const struct userdb *db, const char *name)
     return s != NULL ? &s->u.pw : NULL;
 }
 
+/* The group named NAME, or NULL; valid until the next refresh or free. */
+const struct gr_entry *userdb_group(const struct userdb *db, const char *name)
+{
+    const struct slot *s;
+
+    if (db == NULL) {
+        return NULL;
+    }
+    s = table_find(&db->gr.tab, name);
+    return s != NULL ? &s->u.gr : NULL;
+}
+
 /* Does GR list NAME as a member? */
 static int gr_has_member(const struct gr_entry *gr, const char *name)
 {

@@ -58,6 +58,9 @@ int userdb_refresh(struct userdb *db);
  * next userdb_refresh() or userdb_free(). */
 const struct pw_entry *userdb_user(const struct userdb *db, const char *name);
 
+/* Look a group up by name; NULL if unknown.  Valid as userdb_user(). */
+const struct gr_entry *userdb_group(const struct userdb *db, const char *name);
+
 /* Is USER a member of group GROUPNAME (primary or supplementary)? */
 int userdb_in_group(const struct userdb *db, const struct pw_entry *pw,
                     const char *groupname);
