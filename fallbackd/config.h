@@ -91,16 +91,24 @@ struct fbd_config {
     char *group_file;                   /* GroupFile, default /etc/group */
 };
 
-/* Fill c with the defaults above (allocates). */
+/* Fill c with the defaults above (allocates).  c is overwritten, not freed:
+ * pass an uninitialised or config_free()d struct. */
 void config_defaults(struct fbd_config *c);
 
-/* Parse a whole file over the defaults.  Returns 0 when the file is valid;
- * otherwise -1 with every problem in errs as "FILE:LINE: reason" (or
- * "FILE: reason" for one that has no line, such as an unreadable file).
- * On error *c is still a valid (freeable) config, but must not be used. */
+/* Parse a whole file over the defaults.  These call config_defaults(c)
+ * themselves: pass an uninitialised (or config_free()d) struct; whatever c
+ * held is overwritten, not freed.  Returns 0 when the file is valid;
+ * otherwise -1 with every problem appended to errs as "FILE:LINE: reason"
+ * (or "FILE: reason" for one that has no line, such as an unreadable file).
+ * Either way *c must be config_free()d; on error it must not be used.
+ * A keyword given twice keeps its first value, as in sshd, except those
+ * that accumulate (Port, ListenAddress, HostKey, Allow/Deny lists,
+ * AcceptEnv, Subsystem). */
 int config_load(const char *path, struct fbd_config *c, struct diag *errs);
 
-/* The same for text already in memory; name is used in messages. */
+/* The same for len bytes of text already in memory (need not be
+ * NUL-terminated; a NUL byte makes its line an error); name (not NULL) is
+ * used in messages and becomes c->path. */
 int config_parse(const char *name, const char *text, size_t len,
                  struct fbd_config *c, struct diag *errs);
 
