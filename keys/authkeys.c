@@ -1,0 +1,902 @@
+/* authkeys.c - fallbackd's authorized-keys files (see authkeys.h): the
+ * parser for one line (options, key type, key data, comment), the shape
+ * check of each decoded key blob, and the lookup of a key in a root-managed
+ * file.  Nothing here prints or exits; problems come back as reasons.
+ */
+#include "authkeys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "addrmatch.h"
+
+#define AK_LINE_MAX (16 * 1024)     /* longest line, newline excluded */
+#define AK_FILE_MAX (1024 * 1024)   /* largest file authkeys_find reads */
+#define AK_ENV_MAX 64               /* environment= entries kept per line */
+#define AK_SHOW_MAX 40              /* longest name quoted in a reason */
+#define AK_RSA_MIN_BITS 1024        /* sshd's own limits for RSA moduli */
+#define AK_RSA_MAX_BITS 16384
+
+static const char blanks[] = " \t";
+
+/* One line being parsed. */
+struct parse {
+    const char *p;          /* next unread character */
+    struct ak_key *k;       /* what the line has given so far */
+    int allow_env;          /* PermitUserEnvironment */
+    char *why;              /* the caller's reason buffer (may be NULL) */
+    size_t whylen;
+};
+
+static int fail(struct parse *ps, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Write a reason into ps->why.  Always returns -1, for "return fail(...)". */
+static int fail(struct parse *ps, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (ps->why != NULL && ps->whylen > 0) {
+        va_start(ap, fmt);
+        vsnprintf(ps->why, ps->whylen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Copy LEN bytes of NAME into BUF (AK_SHOW_MAX + 4 bytes) for quoting in a
+ * reason: cut after AK_SHOW_MAX characters, anything but printable ASCII
+ * (and the quote itself) shown as '?', so a line cannot forge log text. */
+static const char *show(char *buf, const char *name, size_t len)
+{
+    size_t i;
+    size_t n = len > AK_SHOW_MAX ? AK_SHOW_MAX : len;
+
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        buf[i] = (c > ' ' && c < 0x7f && c != '"') ? (char)c : '?';
+    }
+    strcpy(buf + n, n < len ? "..." : "");
+    return buf;
+}
+
+/* Replace every non-printable byte of a finished reason by '?'. */
+static void clean_reason(char *why, size_t whylen)
+{
+    size_t i;
+
+    for (i = 0; why != NULL && i < whylen && why[i] != '\0'; i++) {
+        if ((unsigned char)why[i] < ' ' || (unsigned char)why[i] >= 0x7f) {
+            why[i] = '?';
+        }
+    }
+}
+
+/* ---- Key blobs ------------------------------------------------------------
+ *
+ * Wire formats of the public key blobs (after base64 decoding):
+ *
+ *   uint32  32 bits, big-endian
+ *   string  uint32 length, then that many bytes           (RFC 4251 5)
+ *   mpint   string holding a two's-complement big-endian integer with no
+ *           unnecessary leading byte; zero is the empty string (RFC 4251 5)
+ *
+ *   ssh-rsa (RFC 4253 6.6):
+ *       string "ssh-rsa", mpint e, mpint n
+ *   ssh-ed25519 (RFC 8709 4):
+ *       string "ssh-ed25519", string key (32 bytes)
+ *   ecdsa-sha2-nistpN (RFC 5656 3.1), N = 256, 384, 521:
+ *       string "ecdsa-sha2-nistpN", string "nistpN",
+ *       string Q (SEC1 point; OpenSSH only writes the uncompressed form
+ *       0x04 || X || Y: 65, 97 or 133 bytes)
+ *   sk-ssh-ed25519@openssh.com (OpenSSH PROTOCOL.u2f):
+ *       string "sk-ssh-ed25519@openssh.com", string key (32 bytes),
+ *       string application (e.g. "ssh:")
+ *   sk-ecdsa-sha2-nistp256@openssh.com (OpenSSH PROTOCOL.u2f):
+ *       string "sk-ecdsa-sha2-nistp256@openssh.com", string "nistp256",
+ *       string Q (65 bytes), string application
+ *
+ * Nothing may follow the last field.  This only checks shape, so that a
+ * stored blob is always a well-formed key of its declared type; it does not
+ * check that points are on the curve or that n is a product of primes.
+ */
+
+/* Unread part of a blob. */
+struct blob {
+    const unsigned char *p;
+    size_t left;
+};
+
+struct keytype {
+    const char *name;       /* type field and first string of the blob */
+    int (*check)(struct blob *b, const struct keytype *kt); /* the rest */
+    const char *curve;      /* ECDSA: curve name in the blob */
+    size_t point_len;       /* ECDSA: length of the uncompressed point */
+};
+
+/* Take one string from B: 0 and its bytes, or -1 if B is too short. */
+static int take_string(struct blob *b, const unsigned char **s, size_t *len)
+{
+    uint32_t n = 0;
+
+    if (b->left >= 4) {
+        n = (uint32_t)b->p[0] << 24 | (uint32_t)b->p[1] << 16 |
+            (uint32_t)b->p[2] << 8 | (uint32_t)b->p[3];
+    }
+    if (b->left < 4 || n > b->left - 4) {
+        return -1;
+    }
+    *s = b->p + 4;
+    *len = n;
+    b->p += 4 + (size_t)n;
+    b->left -= 4 + (size_t)n;
+    return 0;
+}
+
+/* Take a string from B that must equal WANT.  1 if it does, 0 if not. */
+static int take_equal(struct blob *b, const char *want)
+{
+    const unsigned char *s;
+    size_t len;
+
+    return take_string(b, &s, &len) == 0 && len == strlen(want) &&
+           memcmp(s, want, len) == 0;
+}
+
+/* Take a positive, minimally encoded mpint; *mag and *maglen get its
+ * magnitude without the sign byte, which starts with a non-zero byte. */
+static int take_positive_mpint(struct blob *b, const unsigned char **mag,
+                               size_t *maglen)
+{
+    const unsigned char *s = NULL;
+    size_t len = 0;
+
+    if (take_string(b, &s, &len) != 0 || len == 0 || (s[0] & 0x80) != 0 ||
+        (s[0] == 0 && (len == 1 || (s[1] & 0x80) == 0))) {
+        return -1;
+    }
+    *mag = s[0] == 0 ? s + 1 : s;
+    *maglen = s[0] == 0 ? len - 1 : len;
+    return 0;
+}
+
+/* Number of significant bits of a magnitude whose first byte is non-zero. */
+static size_t mag_bits(const unsigned char *mag, size_t len)
+{
+    size_t bits = (len - 1) * 8;
+    unsigned c;
+
+    for (c = mag[0]; c != 0; c >>= 1) {
+        bits++;
+    }
+    return bits;
+}
+
+/* ssh-rsa after the type: mpint e (odd), mpint n (odd, sane size). */
+static int check_rsa(struct blob *b, const struct keytype *kt)
+{
+    const unsigned char *e, *n;
+    size_t elen, nlen, bits;
+
+    if (take_positive_mpint(b, &e, &elen) != 0 ||
+        take_positive_mpint(b, &n, &nlen) != 0) {
+        return -1;
+    }
+    bits = mag_bits(n, nlen);
+    return (e[elen - 1] & 1) && (n[nlen - 1] & 1) &&
+           bits >= AK_RSA_MIN_BITS && bits <= AK_RSA_MAX_BITS ? 0 : -1;
+}
+
+/* ssh-ed25519 after the type: a 32-byte key. */
+static int check_ed25519(struct blob *b, const struct keytype *kt)
+{
+    const unsigned char *s;
+    size_t len;
+
+    return take_string(b, &s, &len) == 0 && len == 32 ? 0 : -1;
+}
+
+/* ECDSA after the type: the curve name, then an uncompressed point. */
+static int check_ecdsa(struct blob *b, const struct keytype *kt)
+{
+    const unsigned char *q;
+    size_t len;
+
+    return take_equal(b, kt->curve) && take_string(b, &q, &len) == 0 &&
+           len == kt->point_len && q[0] == 0x04 ? 0 : -1;
+}
+
+/* The application string closing a security-key blob: no NUL inside. */
+static int check_application(struct blob *b)
+{
+    const unsigned char *s;
+    size_t len;
+
+    return take_string(b, &s, &len) == 0 && memchr(s, 0, len) == NULL ? 0 : -1;
+}
+
+/* sk-ssh-ed25519@openssh.com after the type. */
+static int check_sk_ed25519(struct blob *b, const struct keytype *kt)
+{
+    return check_ed25519(b, kt) == 0 ? check_application(b) : -1;
+}
+
+/* sk-ecdsa-sha2-nistp256@openssh.com after the type. */
+static int check_sk_ecdsa(struct blob *b, const struct keytype *kt)
+{
+    return check_ecdsa(b, kt) == 0 ? check_application(b) : -1;
+}
+
+static const struct keytype keytypes[] = {
+    { "ssh-ed25519", check_ed25519, NULL, 0 },
+    { "ecdsa-sha2-nistp256", check_ecdsa, "nistp256", 65 },
+    { "ecdsa-sha2-nistp384", check_ecdsa, "nistp384", 97 },
+    { "ecdsa-sha2-nistp521", check_ecdsa, "nistp521", 133 },
+    { "ssh-rsa", check_rsa, NULL, 0 },
+    { "sk-ssh-ed25519@openssh.com", check_sk_ed25519, NULL, 0 },
+    { "sk-ecdsa-sha2-nistp256@openssh.com", check_sk_ecdsa, "nistp256", 65 },
+};
+
+/* The key type spelled by the LEN bytes at NAME (case matters), or NULL. */
+static const struct keytype *find_keytype(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
+        if (strlen(keytypes[i].name) == len &&
+            memcmp(keytypes[i].name, name, len) == 0) {
+            return &keytypes[i];
+        }
+    }
+    return NULL;
+}
+
+int authkeys_type_supported(const char *type)
+{
+    return type != NULL && find_keytype(type, strlen(type)) != NULL;
+}
+
+/* Check the decoded blob of ps->k against its declared type KT. */
+static int check_blob(struct parse *ps, const struct keytype *kt)
+{
+    struct blob b = { ps->k->blob, ps->k->bloblen };
+    const char *bad = NULL;
+
+    if (!take_equal(&b, kt->name)) {
+        bad = "does not hold a key of that type";
+    } else if (kt->check(&b, kt) != 0) {
+        bad = "is malformed";
+    } else if (b.left != 0) {
+        bad = "has trailing bytes";
+    }
+    return bad != NULL ? fail(ps, "%s key data %s", kt->name, bad) : 0;
+}
+
+/* Decode the LEN base64 characters at B64 into ps->k->blob. */
+static int decode_blob(struct parse *ps, const char *b64, size_t len)
+{
+    size_t max = len / 4 * 3 + 3;
+    unsigned char *bin = malloc(max);
+    const char *end = NULL;
+    int rc = -1;
+
+    if (bin == NULL) {
+        fail(ps, "out of memory");
+    } else if (sodium_base642bin(bin, max, b64, len, NULL, &ps->k->bloblen,
+                                 &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+               end != b64 + len) {
+        fail(ps, "key data is not valid base64");
+    } else {
+        ps->k->blob = bin;
+        bin = NULL;
+        rc = 0;
+    }
+    free(bin);
+    return rc;
+}
+
+/* ---- Options --------------------------------------------------------------
+ *
+ * The options field, when present, is everything before the first blank
+ * that is not inside double quotes:
+ *
+ *   options = option *( "," option )
+ *   option  = name [ "=" DQUOTE value DQUOTE ]
+ *   name    = 1*( any character but "=", ",", SP, HTAB )  ; case-insensitive
+ *   value   = *( "\" DQUOTE / any character but DQUOTE )  ; \" stands for "
+ *
+ * Inside a value a backslash is only special before a quote, as in sshd.
+ * Options are applied left to right, so "restrict,pty" allows a pty and
+ * "pty,restrict" does not.
+ */
+
+typedef int (*opt_handler)(struct parse *ps, const char *value);
+
+struct ak_option {
+    const char *name;
+    int takes_value;        /* name="value" rather than a bare flag */
+    opt_handler handler;
+};
+
+/* Store a copy of V in *dst. */
+static int store(struct parse *ps, char **dst, const char *v)
+{
+    *dst = strdup(v);
+    return *dst != NULL ? 0 : fail(ps, "out of memory");
+}
+
+/* command="CMD": the forced command; at most one per line. */
+static int opt_command(struct parse *ps, const char *v)
+{
+    if (ps->k->opts.command != NULL) {
+        return fail(ps, "more than one command= option");
+    }
+    return store(ps, &ps->k->opts.command, v);
+}
+
+/* from="PATTERNS": kept as written once addr_list_valid accepts it. */
+static int opt_from(struct parse *ps, const char *v)
+{
+    char why[160] = "";
+    int rc = -1;
+
+    if (ps->k->opts.from != NULL) {
+        fail(ps, "more than one from= option");
+    } else if (addr_list_valid(v, why, sizeof(why)) != 0) {
+        why[sizeof(why) - 1] = '\0';
+        fail(ps, "invalid from= list: %s", why);
+    } else {
+        rc = store(ps, &ps->k->opts.from, v);
+    }
+    return rc;
+}
+
+/* Length of the environment variable name at the start of S
+ * ([A-Za-z_][A-Za-z0-9_]*), 0 if there is none. */
+static size_t env_name_len(const char *s)
+{
+    size_t n = 0;
+
+    while ((s[n] >= 'A' && s[n] <= 'Z') || (s[n] >= 'a' && s[n] <= 'z') ||
+           s[n] == '_' || (n > 0 && s[n] >= '0' && s[n] <= '9')) {
+        n++;
+    }
+    return n;
+}
+
+/* Does O already set the variable named by the first LEN bytes of V? */
+static int env_has(const struct ak_opts *o, const char *v, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < o->nenv; i++) {
+        if (strncmp(o->env[i], v, len) == 0 && o->env[i][len] == '=') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Append a copy of "NAME=VALUE" V to the key's environment. */
+static int env_add(struct parse *ps, const char *v)
+{
+    struct ak_opts *o = &ps->k->opts;
+    char *copy = strdup(v);
+    char **env = copy != NULL ? realloc(o->env, (o->nenv + 1) * sizeof(*env))
+                              : NULL;
+
+    if (env == NULL) {
+        free(copy);
+        return fail(ps, "out of memory");
+    }
+    env[o->nenv++] = copy;
+    o->env = env;
+    return 0;
+}
+
+/* environment="NAME=VALUE": always checked, but kept only with allow_env;
+ * without it sshd silently ignores the option, and so do we.  When a
+ * name is set twice the first setting wins, as in sshd. */
+static int opt_environment(struct parse *ps, const char *v)
+{
+    size_t len = env_name_len(v);
+    int rc = -1;
+
+    if (len == 0 || v[len] != '=') {
+        fail(ps, "environment= value is not NAME=VALUE");
+    } else if (!ps->allow_env || env_has(&ps->k->opts, v, len)) {
+        rc = 0;
+    } else if (ps->k->opts.nenv >= AK_ENV_MAX) {
+        fail(ps, "more than %d environment= options", AK_ENV_MAX);
+    } else {
+        rc = env_add(ps, v);
+    }
+    return rc;
+}
+
+/* The decimal number in the N digits at S (already known to be digits). */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+
+    while (n-- > 0) {
+        v = v * 10 + (*s++ - '0');
+    }
+    return v;
+}
+
+/* Days in month MON (0-11) of YEAR, Gregorian calendar. */
+static int month_days(int year, int mon)
+{
+    static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    return days[mon] + (mon == 1 && leap);
+}
+
+/* Fill TM from the ND digits at S (YYYYMMDD[HHMM[SS]]); -1 unless every
+ * field is a real calendar value (no month 13, February 30 or 24:00). */
+static int fill_tm(struct tm *tm, const char *s, size_t nd)
+{
+    int year = digits(s, 4);
+
+    memset(tm, 0, sizeof(*tm));
+    tm->tm_year = year - 1900;
+    tm->tm_mon = digits(s + 4, 2) - 1;
+    tm->tm_mday = digits(s + 6, 2);
+    tm->tm_hour = nd >= 12 ? digits(s + 8, 2) : 0;
+    tm->tm_min = nd >= 12 ? digits(s + 10, 2) : 0;
+    tm->tm_sec = nd >= 14 ? digits(s + 12, 2) : 0;
+    tm->tm_isdst = -1;
+    return tm->tm_mon >= 0 && tm->tm_mon < 12 && tm->tm_mday >= 1 &&
+           tm->tm_mday <= month_days(year, tm->tm_mon) && tm->tm_hour < 24 &&
+           tm->tm_min < 60 && tm->tm_sec < 60 ? 0 : -1;
+}
+
+/* Parse an expiry-time value: YYYYMMDD[HHMM[SS]], then 'Z' (or 'z', as
+ * sshd allows) for UTC; without it the time is local (mktime).  The result
+ * is never 0, which means "no expiry": a time at or before the epoch, or
+ * one mktime cannot represent, becomes 1, i.e. long expired. */
+static int parse_expiry(const char *s, time_t *out)
+{
+    size_t nd = strspn(s, "0123456789");
+    int utc = (s[nd] == 'Z' || s[nd] == 'z') && s[nd + 1] == '\0';
+    struct tm tm;
+    time_t t;
+
+    if ((nd != 8 && nd != 12 && nd != 14) || (s[nd] != '\0' && !utc) ||
+        fill_tm(&tm, s, nd) != 0) {
+        return -1;
+    }
+    t = utc ? timegm(&tm) : mktime(&tm);
+    *out = t > 0 ? t : 1;
+    return 0;
+}
+
+/* expiry-time="TIME": if given more than once the earliest wins (sshd). */
+static int opt_expiry(struct parse *ps, const char *v)
+{
+    char shown[AK_SHOW_MAX + 4];
+    time_t t = 0;
+
+    if (parse_expiry(v, &t) != 0) {
+        return fail(ps, "invalid expiry-time \"%s\"", show(shown, v, strlen(v)));
+    }
+    if (ps->k->opts.expiry == 0 || t < ps->k->opts.expiry) {
+        ps->k->opts.expiry = t;
+    }
+    return 0;
+}
+
+/* no-pty, and restrict: restrict also forbids every kind of forwarding,
+ * which fallbackd never does anyway. */
+static int opt_no_pty(struct parse *ps, const char *v)
+{
+    ps->k->opts.no_pty = 1;
+    return 0;
+}
+
+/* pty: allow a pty again after restrict (or no-pty). */
+static int opt_pty(struct parse *ps, const char *v)
+{
+    ps->k->opts.no_pty = 0;
+    return 0;
+}
+
+/* Restrictions on features fallbackd does not have. */
+static int opt_noop(struct parse *ps, const char *v)
+{
+    return 0;
+}
+
+static const struct ak_option options[] = {
+    { "command", 1, opt_command },
+    { "from", 1, opt_from },
+    { "environment", 1, opt_environment },
+    { "expiry-time", 1, opt_expiry },
+    { "no-pty", 0, opt_no_pty },
+    { "restrict", 0, opt_no_pty },
+    { "pty", 0, opt_pty },
+    { "no-port-forwarding", 0, opt_noop },
+    { "no-agent-forwarding", 0, opt_noop },
+    { "no-X11-forwarding", 0, opt_noop },
+    { "no-user-rc", 0, opt_noop },
+};
+
+/* The option named by the LEN bytes at NAME (any case), or NULL. */
+static const struct ak_option *find_option(const char *name, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+        if (strlen(options[i].name) == len &&
+            strncasecmp(options[i].name, name, len) == 0) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+/* The quote closing a value whose text starts at S, or NULL if none. */
+static const char *closing_quote(const char *s)
+{
+    while (*s != '\0' && *s != '"') {
+        s += (s[0] == '\\' && s[1] == '"') ? 2 : 1;
+    }
+    return *s == '"' ? s : NULL;
+}
+
+/* Read ="VALUE" at ps->p (option NAME) into a new string, \" turned into ". */
+static char *dequote(struct parse *ps, const char *name)
+{
+    int quoted = ps->p[1] == '"';
+    const char *s = ps->p + 1 + quoted;
+    const char *end = quoted ? closing_quote(s) : NULL;
+    char *out = end != NULL ? malloc((size_t)(end - s) + 1) : NULL;
+    size_t n = 0;
+
+    if (out == NULL) {
+        fail(ps, "option \"%s\": %s", name,
+             !quoted ? "value must be in double quotes"
+                     : end == NULL ? "unterminated quote" : "out of memory");
+        return NULL;
+    }
+    while (s < end) {
+        s += (s[0] == '\\' && s[1] == '"');
+        out[n++] = *s++;
+    }
+    out[n] = '\0';
+    ps->p = end + 1;
+    return out;
+}
+
+/* One option at ps->p, dispatched through the table. */
+static int parse_option(struct parse *ps)
+{
+    const char *name = ps->p;
+    size_t len = strcspn(name, "=, \t");
+    const struct ak_option *o = find_option(name, len);
+    char shown[AK_SHOW_MAX + 4];
+    char *value = NULL;
+    int rc = -1;
+
+    ps->p += len;
+    if (o == NULL) {
+        fail(ps, "unknown or unsupported option \"%s\"", show(shown, name, len));
+    } else if (o->takes_value != (*ps->p == '=')) {
+        fail(ps, "option \"%s\" %s", o->name,
+             o->takes_value ? "needs a quoted value" : "takes no value");
+    } else if (!o->takes_value || (value = dequote(ps, o->name)) != NULL) {
+        rc = o->handler(ps, value);
+    }
+    free(value);
+    return rc;
+}
+
+/* The options field at ps->p; leaves ps->p on the blank that ends it. */
+static int parse_options(struct parse *ps)
+{
+    int rc = parse_option(ps);
+
+    while (rc == 0 && *ps->p == ',') {
+        ps->p++;
+        rc = parse_option(ps);
+    }
+    if (rc == 0 && *ps->p != ' ' && *ps->p != '\t') {
+        rc = fail(ps, "%s", *ps->p == '\0' ? "no key after the options"
+                                           : "junk after an option value");
+    }
+    return rc;
+}
+
+/* ---- Lines ----------------------------------------------------------------
+ *
+ *   line = [ options blanks ] keytype blanks base64 [ blanks comment ]
+ *
+ * blanks are spaces and tabs; the comment is the rest of the line.  Leading
+ * and trailing blanks (and the CR of a CRLF file) are ignored; a line that
+ * is then empty or starts with '#' is a comment.
+ */
+
+/* Does line S start with an options field?  sshd tries the first field as
+ * a key and falls back to options.  Here the first field is the key type
+ * if fallbackd supports it, or if it has no option syntax ('=', ',', '"')
+ * and the next field looks like key data: every blob starts with a 32-bit
+ * length below 2^24, so its base64 starts "AAAA".  Thus "ssh-dss AAAA..."
+ * is an unsupported key type, "cert-authority ssh-rsa ..." an option. */
+static int has_options(const char *s)
+{
+    size_t len = strcspn(s, blanks);
+    const char *next = s + len + strspn(s + len, blanks);
+
+    if (find_keytype(s, len) != NULL) {
+        return 0;
+    }
+    return strcspn(s, "=,\"") < len || strncmp(next, "AAAA", 4) != 0;
+}
+
+/* Keep the rest of the line, after blanks, as the comment (if any). */
+static int set_comment(struct parse *ps, const char *rest)
+{
+    rest += strspn(rest, blanks);
+    return *rest == '\0' ? 0 : store(ps, &ps->k->comment, rest);
+}
+
+/* keytype blanks base64 [blanks comment], at ps->p (after any options). */
+static int parse_key(struct parse *ps)
+{
+    const char *type = ps->p + strspn(ps->p, blanks);
+    size_t tlen = strcspn(type, blanks);
+    const char *b64 = type + tlen + strspn(type + tlen, blanks);
+    size_t blen = strcspn(b64, blanks);
+    const struct keytype *kt = find_keytype(type, tlen);
+    char shown[AK_SHOW_MAX + 4];
+    int rc = -1;
+
+    if (kt == NULL) {
+        fail(ps, "unsupported key type \"%s\"", show(shown, type, tlen));
+    } else if (blen == 0) {
+        fail(ps, "no key data after the key type");
+    } else if (store(ps, &ps->k->type, kt->name) == 0 &&
+               decode_blob(ps, b64, blen) == 0 && check_blob(ps, kt) == 0) {
+        rc = set_comment(ps, b64 + blen);
+    }
+    return rc;
+}
+
+/* The fields of a trimmed, non-comment line S: [options] key [comment]. */
+static int parse_fields(struct parse *ps, const char *s)
+{
+    ps->p = s;
+    if (has_options(s) && parse_options(ps) != 0) {
+        return -1;
+    }
+    return parse_key(ps);
+}
+
+/* A copy of LINE without its leading and trailing blanks and CRs. */
+static char *trimmed_copy(const char *line)
+{
+    const char *s = line + strspn(line, blanks);
+    size_t n = strlen(s);
+
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r')) {
+        n--;
+    }
+    return strndup(s, n);
+}
+
+enum ak_result authkeys_parse_line(const char *line, int allow_env,
+                                   struct ak_key *out, char *why, size_t whylen)
+{
+    struct parse ps = { NULL, out, allow_env, why, whylen };
+    enum ak_result res = AK_BAD;
+    char *copy = NULL;
+
+    memset(out, 0, sizeof(*out));
+    if (why != NULL && whylen > 0) {
+        why[0] = '\0';
+    }
+    if (line == NULL || strnlen(line, AK_LINE_MAX + 1) > AK_LINE_MAX) {
+        fail(&ps, "line longer than %d bytes", AK_LINE_MAX);
+    } else if ((copy = trimmed_copy(line)) == NULL) {
+        fail(&ps, "out of memory");
+    } else if (copy[0] == '\0' || copy[0] == '#') {
+        res = AK_EMPTY;
+    } else if (parse_fields(&ps, copy) == 0) {
+        res = AK_KEY;
+    }
+    free(copy);
+    if (res != AK_KEY) {
+        ak_key_free(out);
+        clean_reason(why, whylen);
+    }
+    return res;
+}
+
+void ak_key_free(struct ak_key *k)
+{
+    size_t i;
+
+    if (k == NULL) {
+        return;
+    }
+    for (i = 0; i < k->opts.nenv; i++) {
+        free(k->opts.env[i]);
+    }
+    free(k->opts.env);
+    free(k->opts.command);
+    free(k->opts.from);
+    free(k->type);
+    free(k->blob);
+    free(k->comment);
+    memset(k, 0, sizeof(*k));
+}
+
+/* Expired from the expiry second on: a key with expiry-time T is accepted
+ * while NOW < T.  (sshd still accepts it during second T itself.) */
+int ak_expired(const struct ak_opts *o, time_t now)
+{
+    return o->expiry != 0 && now >= o->expiry;
+}
+
+/* ---- Files --------------------------------------------------------------- */
+
+/* What authkeys_find is looking for, and where. */
+struct search {
+    const char *path;
+    const unsigned char *blob;
+    size_t bloblen;
+    int allow_env;
+    struct diag *warn;
+};
+
+/* Read all of FD into BUF (AK_FILE_MAX + 1 bytes).  Returns the length,
+ * or -1 with *err set (EFBIG if the file is larger than AK_FILE_MAX). */
+static ssize_t read_all(int fd, char *buf, int *err)
+{
+    size_t len = 0;
+    ssize_t n = 1;
+
+    while (n > 0 && len <= AK_FILE_MAX) {
+        n = read(fd, buf + len, AK_FILE_MAX + 1 - len);
+        if (n > 0) {
+            len += (size_t)n;
+        } else if (n < 0 && errno == EINTR) {
+            n = 1;
+        }
+    }
+    *err = n < 0 ? errno : EFBIG;
+    return n < 0 || len > AK_FILE_MAX ? -1 : (ssize_t)len;
+}
+
+/* May this file be trusted?  A regular file owned by root and writable by
+ * nobody else.  These files are fallbackd's, managed by root. */
+static int safe_file(const struct stat *st)
+{
+    return S_ISREG(st->st_mode) && st->st_uid == 0 &&
+           (st->st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/* Add "PATH: reason" for a file that cannot be used: BAD if set, else
+ * "cannot read" and the error ERR. */
+static void file_warning(const struct search *s, const char *bad, int err)
+{
+    if (s->warn == NULL) {
+        return;
+    }
+    if (bad != NULL) {
+        diag_add(s->warn, "%s: %s", s->path, bad);
+    } else {
+        diag_add(s->warn, "%s: cannot read: %s", s->path, strerror(err));
+    }
+}
+
+/* Open, vet and read the file of S into a new buffer (NUL-terminated
+ * after *lenp bytes).  NULL, with a warning, on any problem. */
+static char *read_keys_file(const struct search *s, size_t *lenp)
+{
+    /* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it. */
+    int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int err = errno;
+    const char *bad = NULL;
+    char *buf = NULL;
+    ssize_t len = -1;
+    struct stat st;
+
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        err = errno;
+    } else if (!safe_file(&st)) {
+        bad = "bad ownership or modes";
+    } else if ((buf = malloc(AK_FILE_MAX + 1)) == NULL) {
+        err = ENOMEM;
+    } else {
+        len = read_all(fd, buf, &err);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (len < 0) {
+        file_warning(s, bad, err);
+        free(buf);
+        return NULL;
+    }
+    buf[len] = '\0';
+    *lenp = (size_t)len;
+    return buf;
+}
+
+/* Parse line LINENO (LEN bytes at LINE); 1 if it holds the key sought, and
+ * then *out has it.  A bad line is reported as "PATH:LINE: reason". */
+static int check_line(const struct search *s, int lineno, const char *line,
+                      size_t len, struct ak_key *out)
+{
+    char why[256] = "NUL byte in line";
+    struct ak_key k;
+    enum ak_result res = AK_BAD;
+
+    memset(&k, 0, sizeof(k));
+    if (memchr(line, '\0', len) == NULL) {
+        res = authkeys_parse_line(line, s->allow_env, &k, why, sizeof(why));
+    }
+    if (res == AK_BAD && s->warn != NULL) {
+        diag_add(s->warn, "%s:%d: %s", s->path, lineno, why);
+    }
+    if (res == AK_KEY && k.bloblen == s->bloblen &&
+        memcmp(k.blob, s->blob, k.bloblen) == 0) {
+        *out = k;
+        out->line = lineno;
+        return 1;
+    }
+    ak_key_free(&k);
+    return 0;
+}
+
+/* Go through the LEN bytes of BUF line by line, stopping at the first
+ * line holding the key (lines after it are not read or reported). */
+static int scan_lines(const struct search *s, char *buf, size_t len,
+                      struct ak_key *out)
+{
+    size_t pos = 0;
+    int lineno = 0;
+    int found = 0;
+
+    while (!found && pos < len) {
+        char *line = buf + pos;
+        char *nl = memchr(line, '\n', len - pos);
+        size_t n = nl != NULL ? (size_t)(nl - line) : len - pos;
+
+        line[n] = '\0';
+        pos += n + 1;
+        found = check_line(s, ++lineno, line, n, out);
+    }
+    return found;
+}
+
+int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
+                  int allow_env, struct ak_key *out, struct diag *warn)
+{
+    struct search s = { path, blob, bloblen, allow_env, warn };
+    size_t len = 0;
+    char *buf;
+    int found;
+
+    memset(out, 0, sizeof(*out));
+    buf = read_keys_file(&s, &len);
+    if (buf == NULL) {
+        return -1;
+    }
+    found = scan_lines(&s, buf, len, out);
+    free(buf);
+    return found;
+}
