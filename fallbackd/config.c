@@ -679,6 +679,72 @@ static int h_maxstartups(struct pctx *p, const struct keyword *k)
     return 0;
 }
 
+/* AllowFrom entry: an address or CIDR block (no names, no wildcards). */
+static int chk_cidr(struct pctx *p, const struct keyword *k, const char *e)
+{
+    struct cidr block;
+
+    if (cidr_parse(e, &block) < 0) {
+        return bad(p, k, e, "is not an address or CIDR block (e.g. 192.0.2.0/24, 2001:db8::/32)");
+    }
+    return 0;
+}
+
+/* PerSourceMaxStartups N|none */
+static int h_persource(struct pctx *p, const struct keyword *k)
+{
+    const char *a = p->argv[0];
+    long long v = strcasecmp(a, "none") == 0 ? 0 : parse_num(a, strlen(a));
+
+    if (v < 1 && strcasecmp(a, "none") != 0) {
+        return bad(p, k, a, "is not a number >= 1 or none");
+    }
+    if (v > INT_MAX) {
+        v = INT_MAX;
+    }
+    set_int(p, k, (int)v);
+    return 0;
+}
+
+/* PerSourceNetBlockSize V4[:V6]: prefix lengths 1-32 and 1-128. */
+static int h_netblock(struct pctx *p, const struct keyword *k)
+{
+    const char *s = p->argv[0];
+    size_t len = strcspn(s, ":");
+    long long v4 = parse_num(s, len);
+    long long v6 = s[len] == ':' ? parse_num(s + len + 1, strlen(s + len + 1)) : 128;
+
+    if (v4 < 1 || v4 > 32 || v6 < 1 || v6 > 128) {
+        return bad(p, k, s, "is not V4:V6 prefix lengths (1-32:1-128)");
+    }
+    if (p->first) {
+        p->c->per_source_bits4 = (int)v4;
+        p->c->per_source_bits6 = (int)v6;
+    }
+    return 0;
+}
+
+/* RescueShell none | /ABSOLUTE/PATH [ARGS...] */
+static int h_rescue(struct pctx *p, const struct keyword *k)
+{
+    char *cmd;
+    int rc;
+
+    if (p->argc == 1 && strcasecmp(p->argv[0], "none") == 0) {
+        return set_str(p, &p->c->rescue_shell, NULL);
+    }
+    if (abs_problem(p->argv[0]) != NULL) {
+        return bad(p, k, p->argv[0], "is not an absolute path or none");
+    }
+    cmd = join_words(p->argv, p->argc);
+    if (cmd == NULL) {
+        return perr(p, "out of memory");
+    }
+    rc = set_str(p, &p->c->rescue_shell, cmd);
+    free(cmd);
+    return rc;
+}
+
 /* LogLevel NAME (log_level_parse). */
 static int h_loglevel(struct pctx *p, const struct keyword *k)
 {
@@ -917,6 +983,21 @@ static void d_maxstartups(const struct fbd_config *c, const struct keyword *k, F
             c->max_startups_full);
 }
 
+static void d_persource(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    if (c->per_source_max_startups == 0) {
+        put_line(out, k, "none");
+        return;
+    }
+    d_int(c, k, out);
+}
+
+static void d_netblock(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_kw(out, k);
+    fprintf(out, " %d:%d\n", c->per_source_bits4, c->per_source_bits6);
+}
+
 static void d_loglevel(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
     put_line(out, k, log_level_name(c->log_level));
@@ -973,6 +1054,12 @@ static const struct keyword keywords[] = {
     K_FIELD("SyslogFacility", h_facility, syslog_facility, d_facility),
     K_FIELD("PidFile", h_pidfile, pid_file, d_str),
     K_TIME("SessionLinger", session_linger, 3600),
+    K_LIST("AllowFrom", allow_from, chk_cidr),
+    K_FIELD("PerSourceMaxStartups", h_persource, per_source_max_startups, d_persource),
+    K_OWN("PerSourceNetBlockSize", h_netblock, 1, 1, d_netblock),
+    { .name = "RescueShell", .fn = h_rescue, .min = 1, .max = -1,
+      .off = OFF(rescue_shell), .dump = d_str },
+    K_TIME("DoorLifetime", door_lifetime, INT_MAX),
     K_FIELD("PasswdFile", h_path, passwd_file, d_str),
     K_FIELD("GroupFile", h_path, group_file, d_str),
     K_SAFE("PubkeyAuthentication", "yes", "fallbackd accepts public keys only"),
@@ -1175,6 +1262,11 @@ void config_defaults(struct fbd_config *c)
     c->syslog_facility = log_facility_parse("AUTH");
     c->pid_file = NULL;
     c->session_linger = 2;
+    c->per_source_max_startups = 10;
+    c->per_source_bits4 = 32;
+    c->per_source_bits6 = 64;
+    c->rescue_shell = strdup(CFG_DEFAULT_RESCUE);
+    c->door_lifetime = 0;
     c->passwd_file = strdup("/etc/passwd");
     c->group_file = strdup("/etc/group");
 }
@@ -1183,7 +1275,8 @@ void config_defaults(struct fbd_config *c)
 static int defaults_complete(const struct fbd_config *c)
 {
     return c->nhost_keys == 1 && c->authorized_keys_file != NULL
-           && c->passwd_file != NULL && c->group_file != NULL && c->path != NULL;
+           && c->passwd_file != NULL && c->group_file != NULL && c->path != NULL
+           && c->rescue_shell != NULL;
 }
 
 int config_parse(const char *name, const char *text, size_t len,
@@ -1298,6 +1391,8 @@ void config_free(struct fbd_config *c)
     strlist_free(&c->allow_groups);
     strlist_free(&c->deny_groups);
     strlist_free(&c->accept_env);
+    strlist_free(&c->allow_from);
+    free(c->rescue_shell);
     free(c->subsystems);
     free(c->path);
     free(c->authorized_keys_file);

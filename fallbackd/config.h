@@ -20,6 +20,7 @@
 #define CFG_DEFAULT_PATH "/etc/fallbackd/fallbackd.conf"
 #define CFG_DEFAULT_HOSTKEY "/etc/fallbackd/ssh_host_ed25519_key"
 #define CFG_DEFAULT_AUTHKEYS "/etc/fallbackd/keys/%u"
+#define CFG_DEFAULT_RESCUE "/bin/busybox sh"
 
 /* A growable list of owned strings. */
 struct strlist {
@@ -87,6 +88,18 @@ struct fbd_config {
     int session_linger;                 /* SessionLinger: seconds a session stays open
                                            after its process exited while a background
                                            job still holds stdout/stderr; default 2 */
+    struct strlist allow_from;          /* AllowFrom: CIDR blocks a connection may come
+                                           from, checked at accept; empty = any */
+    int per_source_max_startups;        /* PerSourceMaxStartups: unauthenticated
+                                           connections per source block, 0 = no
+                                           limit; default 10 */
+    int per_source_bits4;               /* PerSourceNetBlockSize V4:V6: the source */
+    int per_source_bits6;               /*   block size, default 32:64 */
+    char *rescue_shell;                 /* RescueShell: static shell used when the
+                                           user's cannot start; NULL = none; default
+                                           "/bin/busybox sh" */
+    int door_lifetime;                  /* DoorLifetime: seconds after start at which
+                                           the door stops accepting; 0 = never */
     char *passwd_file;                  /* PasswdFile, default /etc/passwd */
     char *group_file;                   /* GroupFile, default /etc/group */
 };

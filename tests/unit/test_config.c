@@ -100,6 +100,10 @@ static const char default_dump[] =
     "syslogfacility AUTH\n"
     "pidfile none\n"
     "sessionlinger 2\n"
+    "persourcemaxstartups 10\n"
+    "persourcenetblocksize 32:64\n"
+    "rescueshell \"/bin/busybox sh\"\n"
+    "doorlifetime 0\n"
     "passwdfile /etc/passwd\n"
     "groupfile /etc/group\n"
     "pubkeyauthentication yes\n"
@@ -881,4 +885,54 @@ Test(config, load_unreadable)
     cr_assert_eq(config_load("/tmp", &cfg, &errs), -1);
     cr_assert_eq(errs.n, 1);
     cr_expect_str_eq(errs.msgs[0], "/tmp: cannot read: Is a directory");
+}
+
+/* ---- the keywords of a door that must survive faults ------------------- */
+
+Test(config, allow_from_takes_addresses_and_cidr_blocks)
+{
+    ok("AllowFrom 192.0.2.0/24 2001:db8::/32\nAllowFrom 127.0.0.1\n");
+    cr_assert_eq(cfg.allow_from.n, 3);
+    cr_expect_str_eq(cfg.allow_from.v[2], "127.0.0.1");
+    cr_expect(dump_has("allowfrom 192.0.2.0/24 2001:db8::/32 127.0.0.1"));
+}
+
+Test(config, allow_from_refuses_names_wildcards_and_host_bits)
+{
+    cr_expect(strstr(one_error("AllowFrom gateway.example\n"), F ":1: AllowFrom") != NULL);
+    cr_expect(strstr(one_error("AllowFrom 10.*\n"), "not an address or CIDR block") != NULL);
+    cr_expect(strstr(one_error("\nAllowFrom 10.0.0.1/8\n"), F ":2: ") != NULL);
+}
+
+Test(config, per_source_limits)
+{
+    ok("PerSourceMaxStartups 3\nPerSourceNetBlockSize 24:48\n");
+    cr_expect_eq(cfg.per_source_max_startups, 3);
+    cr_expect_eq(cfg.per_source_bits4, 24);
+    cr_expect_eq(cfg.per_source_bits6, 48);
+    ok("PerSourceMaxStartups none\n");
+    cr_expect_eq(cfg.per_source_max_startups, 0);
+    cr_expect(dump_has("persourcemaxstartups none"));
+    cr_expect(strstr(one_error("PerSourceMaxStartups 0\n"), ">= 1 or none") != NULL);
+    cr_expect(strstr(one_error("PerSourceNetBlockSize 33:64\n"), "prefix lengths") != NULL);
+    cr_expect(strstr(one_error("PerSourceNetBlockSize 24:0\n"), "prefix lengths") != NULL);
+}
+
+Test(config, rescue_shell_is_an_absolute_command_or_none)
+{
+    ok("RescueShell /usr/local/bin/sash -i\n");
+    cr_expect_str_eq(cfg.rescue_shell, "/usr/local/bin/sash -i");
+    ok("RescueShell none\n");
+    cr_expect_null(cfg.rescue_shell);
+    cr_expect(dump_has("rescueshell none"));
+    cr_expect(strstr(one_error("RescueShell busybox sh\n"), "absolute path") != NULL);
+}
+
+Test(config, door_lifetime_is_a_time)
+{
+    ok("DoorLifetime 2h\n");
+    cr_expect_eq(cfg.door_lifetime, 7200);
+    ok("DoorLifetime 1h30m\n");
+    cr_expect_eq(cfg.door_lifetime, 5400);
+    cr_expect(strstr(one_error("DoorLifetime soon\n"), "is not a time") != NULL);
 }
