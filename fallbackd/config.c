@@ -1372,6 +1372,13 @@ void config_dump(const struct fbd_config *c, FILE *out)
     }
 }
 
+long long config_parse_time(const char *s)
+{
+    long long v = parse_time(s);
+
+    return v > INT_MAX ? -1 : v;
+}
+
 void config_free(struct fbd_config *c)
 {
     size_t i;

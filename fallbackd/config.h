@@ -131,6 +131,9 @@ void config_dump(const struct fbd_config *c, FILE *out);
 
 void config_free(struct fbd_config *c);
 
+/* sshd's time format ("90", "90s", "2h", "1h30m") in seconds, or -1. */
+long long config_parse_time(const char *s);
+
 /* Is env variable name NAME accepted by the AcceptEnv patterns? */
 int config_accepts_env(const struct fbd_config *c, const char *name);
 

@@ -10,13 +10,16 @@
  *
  *   event                 | action
  *   ----------------------+----------------------------------------------
- *   listening fd readable | accept; MaxStartups check; fork conn process
+ *   listening fd readable | accept; AllowFrom; admission (admission.h);
+ *                         |   fork the connection process
  *   startup pipe readable | that connection authenticated (or ended):
- *                         |   it no longer counts against MaxStartups
+ *                         |   it no longer counts as unauthenticated
  *   SIGCHLD               | reap every exited child
  *   SIGHUP                | reload config + host keys; keep old on error
  *   SIGTERM / SIGINT      | close the listeners and exit; open sessions
  *                         |   live on in their own processes
+ *   DoorLifetime reached  | close the listeners; exit once the last
+ *                         |   connection process has ended
  */
 #include "listener.h"
 
@@ -33,16 +36,28 @@
 
 #include <sodium.h>
 
+#include "admission.h"
 #include "conn.h"
 #include "log.h"
 #include "sockets.h"
 
 #define MAX_CHILDREN 4096
+#define REFUSAL_LOGS_PER_WINDOW 10      /* refusal lines per 10 s, then a count */
+#define REFUSAL_WINDOW_MS 10000
 
 /* A connection process and, until it authenticates, its startup pipe. */
 struct child {
     pid_t pid;
     int startup_fd;         /* read end; -1 once authenticated or gone */
+    struct pending pend;    /* its source block and accept time */
+    char addr[INET6_ADDRSTRLEN];
+};
+
+/* Refusals are logged at a bounded rate, so a scan cannot fill the disk. */
+struct ratelimit {
+    long long window_start;
+    int logged;
+    unsigned long suppressed;
 };
 
 struct listener {
@@ -54,6 +69,9 @@ struct listener {
     size_t nchildren;
     size_t startups;        /* children not yet authenticated */
     unsigned long conn_count;
+    struct ratelimit refusals;
+    long long started_ms;
+    int closing;            /* DoorLifetime over: no more accepts */
     int quit;
 };
 
@@ -78,6 +96,29 @@ static void signals_reset(void)
 
     sigemptyset(&set);
     sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/* Log a refused connection, at most REFUSAL_LOGS_PER_WINDOW lines per
+ * window; the rest are counted and reported once. */
+static void log_refusal(struct listener *l, const char *host, int port, const char *why)
+{
+    struct ratelimit *r = &l->refusals;
+    long long now = conn_now_ms();
+
+    if (now - r->window_start >= REFUSAL_WINDOW_MS) {
+        if (r->suppressed > 0) {
+            log_info("%lu more refused connections were not logged", r->suppressed);
+        }
+        r->window_start = now;
+        r->logged = 0;
+        r->suppressed = 0;
+    }
+    if (r->logged >= REFUSAL_LOGS_PER_WINDOW) {
+        r->suppressed++;
+        return;
+    }
+    r->logged++;
+    log_info("refused connection from %s port %d: %s", host, port, why);
 }
 
 /* Forget a child's startup pipe: it authenticated or ended. */
@@ -107,25 +148,6 @@ static void reap_children(struct listener *l)
     }
 }
 
-/* MaxStartups start:rate:full - past start, refuse with a probability
- * rising linearly from rate% to 100% at full (sshd's random early drop). */
-static int startups_refuse(const struct listener *l)
-{
-    const struct fbd_config *c = &l->srv->cfg;
-    unsigned int p;
-
-    if ((int)l->startups >= c->max_startups_full) {
-        return 1;
-    }
-    if ((int)l->startups < c->max_startups_begin) {
-        return 0;
-    }
-    p = (unsigned int)(c->max_startups_rate +
-        (100 - c->max_startups_rate) * ((int)l->startups - c->max_startups_begin) /
-        (c->max_startups_full - c->max_startups_begin));
-    return randombytes_uniform(100) < p;
-}
-
 /* The child side of a fork: serve one connection, never return. */
 static void run_connection(struct listener *l, int fd, int startup_wr)
 {
@@ -141,8 +163,10 @@ static void run_connection(struct listener *l, int fd, int startup_wr)
 }
 
 /* Fork the process for an accepted connection and record it. */
-static void spawn_connection(struct listener *l, int fd)
+static void spawn_connection(struct listener *l, int fd, const struct pending *pend,
+                             const char *host)
 {
+    struct child *c = &l->children[l->nchildren];
     int pipefd[2];
     pid_t pid;
 
@@ -164,10 +188,54 @@ static void spawn_connection(struct listener *l, int fd)
         close(pipefd[0]);
         return;
     }
-    l->children[l->nchildren].pid = pid;
-    l->children[l->nchildren].startup_fd = pipefd[0];
+    c->pid = pid;
+    c->startup_fd = pipefd[0];
+    c->pend = *pend;
+    snprintf(c->addr, sizeof(c->addr), "%s", host);
     l->nchildren++;
     l->startups++;
+}
+
+/* The unauthenticated children, as admission_decide() sees them;
+ * index[] maps back to l->children. */
+static size_t pending_table(const struct listener *l, struct pending *p, size_t *index)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < l->nchildren; i++) {
+        if (l->children[i].startup_fd >= 0) {
+            index[n] = i;
+            p[n++] = l->children[i].pend;
+        }
+    }
+    return n;
+}
+
+/* Admission for one accepted connection: 1 to serve it, 0 to refuse. */
+static int admit(struct listener *l, const struct sockaddr_storage *ss, const char *host,
+                 int port, struct pending *pend)
+{
+    static struct pending table[MAX_CHILDREN];
+    static size_t index[MAX_CHILDREN];
+    size_t n = pending_table(l, table, index);
+    struct admit_decision d;
+    struct child *victim;
+
+    source_block_of(ss, &l->srv->cfg, &pend->block);
+    pend->since_ms = conn_now_ms();
+    d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100));
+    if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT) {
+        log_refusal(l, host, port, admission_reason(d.verdict));
+        return 0;
+    }
+    if (d.verdict == ADMIT_EVICT) {
+        victim = &l->children[index[d.victim]];
+        log_refusal(l, victim->addr, 0, "oldest unauthenticated connection of the busiest "
+                    "source closed to admit a new source (MaxStartups full)");
+        kill(victim->pid, SIGKILL);
+        child_started(l, victim);
+    }
+    return 1;
 }
 
 /* Accept every pending connection on one listening socket. */
@@ -176,21 +244,23 @@ static void accept_all(struct listener *l, int lfd)
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
     char host[INET6_ADDRSTRLEN];
+    struct pending pend;
     int port;
     int fd;
 
     while ((fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) >= 0) {
         l->conn_count++;
-        /* The user cache is refreshed here, in the listener, so that every
-         * connection inherits the latest good copy. */
-        userdb_refresh(l->srv->users);
-        if (startups_refuse(l)) {
-            sockaddr_format(&ss, host, sizeof(host), &port);
-            log_info("drop connection #%lu from [%s]:%d past MaxStartups",
-                     l->conn_count, host, port);
+        sockaddr_format(&ss, host, sizeof(host), &port);
+        if (!admission_allowed_from(&l->srv->cfg, host)) {
+            log_refusal(l, host, port, "not in AllowFrom");
+            close(fd);
+        } else if (!admit(l, &ss, host, port, &pend)) {
             close(fd);
         } else {
-            spawn_connection(l, fd);
+            /* Refreshed here, in the listener, so that every connection
+             * inherits the latest good copy of the user list. */
+            userdb_refresh(l->srv->users);
+            spawn_connection(l, fd, &pend, host);
         }
         len = sizeof(ss);
     }
@@ -216,6 +286,7 @@ static void reload(struct listener *l)
     }
     next.log_stderr = l->srv->log_stderr;
     next.foreground = l->srv->foreground;
+    next.lifetime_override = l->srv->lifetime_override;
     server_replace(l->srv, &next);
     server_free(&next);
     diag_free(&errs);
@@ -242,9 +313,44 @@ static void handle_signals(struct listener *l)
     }
 }
 
+/* Seconds the door stays open: --for wins over DoorLifetime; 0 = ever. */
+static long long lifetime_s(const struct listener *l)
+{
+    return l->srv->lifetime_override >= 0 ? l->srv->lifetime_override
+                                          : l->srv->cfg.door_lifetime;
+}
+
+/* Milliseconds until the door closes, or -1 if it never does (or did). */
+static int lifetime_timeout(const struct listener *l)
+{
+    long long left;
+
+    if (l->closing || lifetime_s(l) == 0) {
+        return -1;
+    }
+    left = l->started_ms + lifetime_s(l) * 1000 - conn_now_ms();
+    return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
+}
+
+/* DoorLifetime over: stop accepting; leave once every session ended. */
+static void check_lifetime(struct listener *l)
+{
+    if (!l->closing && lifetime_timeout(l) == 0) {
+        l->closing = 1;
+        listen_close(&l->socks);
+        log_info("door lifetime of %llds is over: no longer accepting connections; "
+                 "exiting when the %zu open connection%s end", lifetime_s(l),
+                 l->nchildren, l->nchildren == 1 ? "" : "s");
+    }
+    if (l->closing && l->nchildren == 0) {
+        log_info("door closed: the last connection ended");
+        l->quit = 1;
+    }
+}
+
 /* Index layout of the poll set: [0] signalfd, then listening sockets,
  * then the startup pipes of unauthenticated children. */
-static size_t build_pollset(struct listener *l, struct pollfd *p, size_t **owner)
+static size_t build_pollset(struct listener *l, struct pollfd *p, size_t *owner)
 {
     size_t n = 0;
 
@@ -254,7 +360,7 @@ static size_t build_pollset(struct listener *l, struct pollfd *p, size_t **owner
     }
     for (size_t i = 0; i < l->nchildren; i++) {
         if (l->children[i].startup_fd >= 0) {
-            (*owner)[n] = i;
+            owner[n] = i;
             p[n++] = (struct pollfd){ .fd = l->children[i].startup_fd, .events = POLLIN };
         }
     }
@@ -264,10 +370,10 @@ static size_t build_pollset(struct listener *l, struct pollfd *p, size_t **owner
 /* One round of the event table at the top of this file. */
 static void listener_step(struct listener *l, struct pollfd *p, size_t *owner)
 {
-    size_t n = build_pollset(l, p, &owner);
+    size_t n = build_pollset(l, p, owner);
     size_t first_child = 1 + l->socks.n;
 
-    if (poll(p, n, -1) < 0) {
+    if (poll(p, n, lifetime_timeout(l)) < 0) {
         return;     /* EINTR (SIGSTOP/SIGCONT): just go round again */
     }
     for (size_t i = first_child; i < n; i++) {
@@ -283,6 +389,7 @@ static void listener_step(struct listener *l, struct pollfd *p, size_t *owner)
     if (p[0].revents & POLLIN) {
         handle_signals(l);
     }
+    check_lifetime(l);
 }
 
 int listener_run(struct server *srv, const char *config_path)
@@ -292,6 +399,7 @@ int listener_run(struct server *srv, const char *config_path)
     struct pollfd *p;
     size_t *owner;
 
+    l.started_ms = conn_now_ms();
     l.children = calloc(MAX_CHILDREN, sizeof(*l.children));
     p = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*p));
     owner = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*owner));
@@ -303,6 +411,9 @@ int listener_run(struct server *srv, const char *config_path)
         }
         log_error("Cannot start: %s", errs.n ? "no listening socket" : strerror(errno));
         return 1;
+    }
+    if (lifetime_s(&l) > 0) {
+        log_info("door lifetime: %llds; no new connections after that", lifetime_s(&l));
     }
     while (!l.quit) {
         listener_step(&l, p, owner);

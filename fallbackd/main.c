@@ -1,6 +1,8 @@
 /* main.c - fallbackd's command line.
  *
- *   fallbackd [-D] [-e] [-f FILE]     run the door (daemon unless -D)
+ *   fallbackd [-D] [-e] [-f FILE] [--for TIME]
+ *                                     run the door (daemon unless -D),
+ *                                     closing it after TIME (e.g. 2h)
  *   fallbackd -t [-f FILE]            check config and host keys, exit
  *   fallbackd -T [-f FILE]            print the effective config, exit
  *   fallbackd keygen ...              write a host key (keys/keygen.c)
@@ -9,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@
 
 struct options {
     const char *config;
+    long long lifetime;  /* --for, seconds; -1 if not given */
     int foreground;     /* -D */
     int log_stderr;     /* -e */
     int test;           /* -t */
@@ -36,7 +40,7 @@ struct options {
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: fallbackd [-DeTtV] [-f config_file]\n"
+            "usage: fallbackd [-DeTtV] [-f config_file] [--for time]\n"
             "       fallbackd keygen -t ed25519|ecdsa|rsa [-b bits] [-C comment] [-F] -f file\n"
             "       fallbackd fingerprint file\n");
     return 2;
@@ -45,11 +49,23 @@ static int usage(void)
 /* Parse daemon options; returns -1 on a usage error, 1 for -V. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
+    static const struct option longopts[] = {
+        { "for", required_argument, NULL, 'L' },
+        { NULL, 0, NULL, 0 },
+    };
     int ch;
 
     o->config = CFG_DEFAULT_PATH;
-    while ((ch = getopt(argc, argv, "DeTtVf:")) != -1) {
+    o->lifetime = -1;
+    while ((ch = getopt_long(argc, argv, "DeTtVf:", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'L':
+            o->lifetime = config_parse_time(optarg);
+            if (o->lifetime <= 0) {
+                fprintf(stderr, "fallbackd: --for %s: not a time (e.g. 90m, 2h)\n", optarg);
+                return -1;
+            }
+            break;
         case 'D': o->foreground = 1; break;
         case 'e': o->log_stderr = 1; break;
         case 'T': o->dump = 1; break;
@@ -150,6 +166,7 @@ static int run_daemon(const struct options *o)
     memset(&srv, 0, sizeof(srv));
     srv.log_stderr = o->log_stderr;
     srv.foreground = o->foreground;
+    srv.lifetime_override = (int)o->lifetime;
     log_setup("fallbackd", 1, 4 << 3, LL_INFO);
     if (server_load(&srv, o->config, NULL, &errs) < 0) {
         print_errors(&errs);

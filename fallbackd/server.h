@@ -18,6 +18,7 @@ struct server {
     struct userdb *users;       /* cached /etc/passwd + /etc/group */
     int log_stderr;             /* -e */
     int foreground;             /* -D */
+    int lifetime_override;      /* --for, seconds; -1: DoorLifetime decides */
 };
 
 /* Load config, host keys and the user cache into srv (which must be

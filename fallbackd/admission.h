@@ -1,0 +1,74 @@
+/* admission.h - who gets a pre-authentication slot when the port is flooded.
+ *
+ * Every accepted connection costs a process until it authenticates, so the
+ * listener limits unauthenticated connections.  sshd's MaxStartups alone
+ * drops everyone alike: with 200 idle connections holding the port, a real
+ * administrator almost never gets in.  fallbackd admits by source block
+ * (an IPv4 /32 and an IPv6 /64 by default, PerSourceNetBlockSize):
+ *
+ *   situation (n = unauthenticated connections,       | verdict
+ *   same = those from the newcomer's source block)    |
+ *   --------------------------------------------------+----------------------------
+ *   same >= PerSourceMaxStartups                      | refuse (per-source limit)
+ *   n >= MaxStartups full, some block holds more      | admit, and close the oldest
+ *     than the newcomer's                             |   connection of the block
+ *                                                     |   holding the most
+ *   n >= MaxStartups full, no block holds more        | refuse (full)
+ *   same > 0 and n >= MaxStartups begin               | random early drop (rate..100%)
+ *   otherwise                                         | admit
+ *
+ * So a source with no connection waiting is never refused by the global
+ * limits: it is admitted, at the expense of the heaviest source if need be.
+ */
+#ifndef FBD_ADMISSION_H
+#define FBD_ADMISSION_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+/* A source block: the address with its host bits cleared. */
+struct source_block {
+    int family;
+    unsigned char addr[16];
+};
+
+/* One unauthenticated connection, as the admission decision sees it. */
+struct pending {
+    struct source_block block;
+    long long since_ms;         /* when it was accepted */
+};
+
+enum admit_verdict {
+    ADMIT = 0,
+    ADMIT_EVICT,                /* admit, after closing pending[victim] */
+    REFUSE_SOURCE_LIMIT,
+    REFUSE_FULL,
+    REFUSE_EARLY_DROP,
+};
+
+struct admit_decision {
+    enum admit_verdict verdict;
+    size_t victim;
+};
+
+/* The source block of a peer address, per PerSourceNetBlockSize. */
+void source_block_of(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
+                     struct source_block *out);
+
+/* Decide for a newcomer from block SRC, given the N pending connections.
+ * roll is a random number 0-99 (for the early drop). */
+struct admit_decision admission_decide(const struct fbd_config *cfg,
+                                       const struct source_block *src,
+                                       const struct pending *pending, size_t n,
+                                       unsigned roll);
+
+/* Is numeric address ADDR inside one of the AllowFrom blocks (or is the
+ * list empty)? */
+int admission_allowed_from(const struct fbd_config *cfg, const char *addr);
+
+/* Short reason for a refusal verdict, for the log. */
+const char *admission_reason(enum admit_verdict v);
+
+#endif
