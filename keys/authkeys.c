@@ -1,14 +1,14 @@
 /* authkeys.c - fallbackd's authorized-keys files (see authkeys.h): the
- * parser for one line (options, key type, key data, comment), the shape
- * check of each decoded key blob, and the lookup of a key in a root-managed
- * file.  Nothing here prints or exits; problems come back as reasons.
+ * parser for one line (options, key type, key data, comment), and the
+ * lookup of a key in a root-managed file.  Key blobs are checked by
+ * pubkey.c, so sodium_init() and ssh_init() must have been called.
+ * Nothing here prints or exits; problems come back as reasons.
  */
 #include "authkeys.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +19,12 @@
 #include <sodium.h>
 
 #include "addrmatch.h"
+#include "pubkey.h"
 
 #define AK_LINE_MAX (16 * 1024)     /* longest line, newline excluded */
 #define AK_FILE_MAX (1024 * 1024)   /* largest file authkeys_find reads */
 #define AK_ENV_MAX 64               /* environment= entries kept per line */
 #define AK_SHOW_MAX 40              /* longest name quoted in a reason */
-#define AK_RSA_MIN_BITS 1024        /* sshd's own limits for RSA moduli */
-#define AK_RSA_MAX_BITS 16384
 
 static const char blanks[] = " \t";
 
@@ -84,223 +83,109 @@ static void clean_reason(char *why, size_t whylen)
 
 /* ---- Key blobs ------------------------------------------------------------
  *
- * Wire formats of the public key blobs (after base64 decoding):
- *
- *   uint32  32 bits, big-endian
- *   string  uint32 length, then that many bytes           (RFC 4251 5)
- *   mpint   string holding a two's-complement big-endian integer with no
- *           unnecessary leading byte; zero is the empty string (RFC 4251 5)
- *
- *   ssh-rsa (RFC 4253 6.6):
- *       string "ssh-rsa", mpint e, mpint n
- *   ssh-ed25519 (RFC 8709 4):
- *       string "ssh-ed25519", string key (32 bytes)
- *   ecdsa-sha2-nistpN (RFC 5656 3.1), N = 256, 384, 521:
- *       string "ecdsa-sha2-nistpN", string "nistpN",
- *       string Q (SEC1 point; OpenSSH only writes the uncompressed form
- *       0x04 || X || Y: 65, 97 or 133 bytes)
- *   sk-ssh-ed25519@openssh.com (OpenSSH PROTOCOL.u2f):
- *       string "sk-ssh-ed25519@openssh.com", string key (32 bytes),
- *       string application (e.g. "ssh:")
- *   sk-ecdsa-sha2-nistp256@openssh.com (OpenSSH PROTOCOL.u2f):
- *       string "sk-ecdsa-sha2-nistp256@openssh.com", string "nistp256",
- *       string Q (65 bytes), string application
- *
- * Nothing may follow the last field.  This only checks shape, so that a
- * stored blob is always a well-formed key of its declared type; it does not
- * check that points are on the curve or that n is a product of primes.
+ * The key data is the base64 of a public key blob, whose wire format and
+ * checks (done as OpenSSH does them) are pubkey.c's; among them, RSA
+ * moduli of 1024 to 16384 bits, as sshd allows.  The blob must hold a key
+ * of the line's type.  What is kept is the canonical blob pubkey_check
+ * makes: the key as libssh's ssh_pki_export_pubkey_blob writes it, which
+ * authkeys_find compares byte for byte; for any key ssh-keygen writes it
+ * is the decoded data itself.
  */
 
-/* Unread part of a blob. */
-struct blob {
-    const unsigned char *p;
-    size_t left;
+/* Key types fallbackd accepts: pubkey.c's but ssh-dss (which OpenSSH no
+ * longer accepts by default), and no certificates. */
+static const char *const ak_types[] = {
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "ssh-rsa",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    NULL,
 };
 
-struct keytype {
-    const char *name;       /* type field and first string of the blob */
-    int (*check)(struct blob *b, const struct keytype *kt); /* the rest */
-    const char *curve;      /* ECDSA: curve name in the blob */
-    size_t point_len;       /* ECDSA: length of the uncompressed point */
-};
-
-/* Take one string from B: 0 and its bytes, or -1 if B is too short. */
-static int take_string(struct blob *b, const unsigned char **s, size_t *len)
+/* The accepted key type spelled by the LEN bytes at NAME (case matters),
+ * or NULL. */
+static const char *find_type(const char *name, size_t len)
 {
-    uint32_t n = 0;
+    const char *const *t = ak_types;
 
-    if (b->left >= 4) {
-        n = (uint32_t)b->p[0] << 24 | (uint32_t)b->p[1] << 16 |
-            (uint32_t)b->p[2] << 8 | (uint32_t)b->p[3];
+    while (*t != NULL && (strlen(*t) != len || memcmp(*t, name, len) != 0)) {
+        t++;
     }
-    if (b->left < 4 || n > b->left - 4) {
-        return -1;
-    }
-    *s = b->p + 4;
-    *len = n;
-    b->p += 4 + (size_t)n;
-    b->left -= 4 + (size_t)n;
-    return 0;
-}
-
-/* Take a string from B that must equal WANT.  1 if it does, 0 if not. */
-static int take_equal(struct blob *b, const char *want)
-{
-    const unsigned char *s;
-    size_t len;
-
-    return take_string(b, &s, &len) == 0 && len == strlen(want) &&
-           memcmp(s, want, len) == 0;
-}
-
-/* Take a positive, minimally encoded mpint; *mag and *maglen get its
- * magnitude without the sign byte, which starts with a non-zero byte. */
-static int take_positive_mpint(struct blob *b, const unsigned char **mag,
-                               size_t *maglen)
-{
-    const unsigned char *s = NULL;
-    size_t len = 0;
-
-    if (take_string(b, &s, &len) != 0 || len == 0 || (s[0] & 0x80) != 0 ||
-        (s[0] == 0 && (len == 1 || (s[1] & 0x80) == 0))) {
-        return -1;
-    }
-    *mag = s[0] == 0 ? s + 1 : s;
-    *maglen = s[0] == 0 ? len - 1 : len;
-    return 0;
-}
-
-/* Number of significant bits of a magnitude whose first byte is non-zero. */
-static size_t mag_bits(const unsigned char *mag, size_t len)
-{
-    size_t bits = (len - 1) * 8;
-    unsigned c;
-
-    for (c = mag[0]; c != 0; c >>= 1) {
-        bits++;
-    }
-    return bits;
-}
-
-/* ssh-rsa after the type: mpint e (odd), mpint n (odd, sane size). */
-static int check_rsa(struct blob *b, const struct keytype *kt)
-{
-    const unsigned char *e, *n;
-    size_t elen, nlen, bits;
-
-    if (take_positive_mpint(b, &e, &elen) != 0 ||
-        take_positive_mpint(b, &n, &nlen) != 0) {
-        return -1;
-    }
-    bits = mag_bits(n, nlen);
-    return (e[elen - 1] & 1) && (n[nlen - 1] & 1) &&
-           bits >= AK_RSA_MIN_BITS && bits <= AK_RSA_MAX_BITS ? 0 : -1;
-}
-
-/* ssh-ed25519 after the type: a 32-byte key. */
-static int check_ed25519(struct blob *b, const struct keytype *kt)
-{
-    const unsigned char *s;
-    size_t len;
-
-    return take_string(b, &s, &len) == 0 && len == 32 ? 0 : -1;
-}
-
-/* ECDSA after the type: the curve name, then an uncompressed point. */
-static int check_ecdsa(struct blob *b, const struct keytype *kt)
-{
-    const unsigned char *q;
-    size_t len;
-
-    return take_equal(b, kt->curve) && take_string(b, &q, &len) == 0 &&
-           len == kt->point_len && q[0] == 0x04 ? 0 : -1;
-}
-
-/* The application string closing a security-key blob: no NUL inside. */
-static int check_application(struct blob *b)
-{
-    const unsigned char *s;
-    size_t len;
-
-    return take_string(b, &s, &len) == 0 && memchr(s, 0, len) == NULL ? 0 : -1;
-}
-
-/* sk-ssh-ed25519@openssh.com after the type. */
-static int check_sk_ed25519(struct blob *b, const struct keytype *kt)
-{
-    return check_ed25519(b, kt) == 0 ? check_application(b) : -1;
-}
-
-/* sk-ecdsa-sha2-nistp256@openssh.com after the type. */
-static int check_sk_ecdsa(struct blob *b, const struct keytype *kt)
-{
-    return check_ecdsa(b, kt) == 0 ? check_application(b) : -1;
-}
-
-static const struct keytype keytypes[] = {
-    { "ssh-ed25519", check_ed25519, NULL, 0 },
-    { "ecdsa-sha2-nistp256", check_ecdsa, "nistp256", 65 },
-    { "ecdsa-sha2-nistp384", check_ecdsa, "nistp384", 97 },
-    { "ecdsa-sha2-nistp521", check_ecdsa, "nistp521", 133 },
-    { "ssh-rsa", check_rsa, NULL, 0 },
-    { "sk-ssh-ed25519@openssh.com", check_sk_ed25519, NULL, 0 },
-    { "sk-ecdsa-sha2-nistp256@openssh.com", check_sk_ecdsa, "nistp256", 65 },
-};
-
-/* The key type spelled by the LEN bytes at NAME (case matters), or NULL. */
-static const struct keytype *find_keytype(const char *name, size_t len)
-{
-    size_t i;
-
-    for (i = 0; i < sizeof(keytypes) / sizeof(keytypes[0]); i++) {
-        if (strlen(keytypes[i].name) == len &&
-            memcmp(keytypes[i].name, name, len) == 0) {
-            return &keytypes[i];
-        }
-    }
-    return NULL;
+    return *t;
 }
 
 int authkeys_type_supported(const char *type)
 {
-    return type != NULL && find_keytype(type, strlen(type)) != NULL;
+    return type != NULL && find_type(type, strlen(type)) != NULL;
 }
 
-/* Check the decoded blob of ps->k against its declared type KT. */
-static int check_blob(struct parse *ps, const struct keytype *kt)
-{
-    struct blob b = { ps->k->blob, ps->k->bloblen };
-    const char *bad = NULL;
-
-    if (!take_equal(&b, kt->name)) {
-        bad = "does not hold a key of that type";
-    } else if (kt->check(&b, kt) != 0) {
-        bad = "is malformed";
-    } else if (b.left != 0) {
-        bad = "has trailing bytes";
-    }
-    return bad != NULL ? fail(ps, "%s key data %s", kt->name, bad) : 0;
-}
-
-/* Decode the LEN base64 characters at B64 into ps->k->blob. */
-static int decode_blob(struct parse *ps, const char *b64, size_t len)
+/* Decode the LEN base64 characters at B64 (all of them, nothing skipped)
+ * into a new buffer of *binlen bytes; NULL on failure. */
+static unsigned char *decode_base64(struct parse *ps, const char *b64,
+                                    size_t len, size_t *binlen)
 {
     size_t max = len / 4 * 3 + 3;
     unsigned char *bin = malloc(max);
     const char *end = NULL;
-    int rc = -1;
 
     if (bin == NULL) {
         fail(ps, "out of memory");
-    } else if (sodium_base642bin(bin, max, b64, len, NULL, &ps->k->bloblen,
-                                 &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    } else if (sodium_base642bin(bin, max, b64, len, NULL, binlen, &end,
+                                 sodium_base64_VARIANT_ORIGINAL) != 0 ||
                end != b64 + len) {
         fail(ps, "key data is not valid base64");
-    } else {
-        ps->k->blob = bin;
+        free(bin);
         bin = NULL;
-        rc = 0;
     }
+    return bin;
+}
+
+/* What a blob's fault means, said after "TYPE key data ". */
+static const char *fault_text(enum pubkey_fault f)
+{
+    switch (f) {
+    case PUBKEY_MALFORMED:
+        return "is malformed";
+    case PUBKEY_TRAILING:
+        return "has trailing bytes";
+    case PUBKEY_NO_MEMORY:
+        return "cannot be checked: out of memory";
+    default:
+        return "does not hold a key of that type";
+    }
+}
+
+/* Check the decoded key data BIN (LEN bytes), which must hold a key of
+ * TYPE, and keep its canonical blob in ps->k. */
+static int check_blob(struct parse *ps, const char *type,
+                      const unsigned char *bin, size_t len)
+{
+    struct pubkey pk;
+    enum pubkey_fault f = pubkey_check(bin, len, &pk);
+
+    if (f == PUBKEY_OK && strcmp(pk.name, type) != 0) {
+        pubkey_free(&pk);
+        f = PUBKEY_UNKNOWN_TYPE;
+    }
+    if (f != PUBKEY_OK) {
+        return fail(ps, "%s key data %s", type, fault_text(f));
+    }
+    ps->k->blob = pk.blob;
+    ps->k->bloblen = pk.bloblen;
+    return 0;
+}
+
+/* The key data: the LEN base64 characters at B64, a key of TYPE. */
+static int read_key_data(struct parse *ps, const char *type, const char *b64,
+                         size_t len)
+{
+    size_t binlen = 0;
+    unsigned char *bin = decode_base64(ps, b64, len, &binlen);
+    int rc = bin != NULL ? check_blob(ps, type, bin, binlen) : -1;
+
     free(bin);
     return rc;
 }
@@ -536,15 +421,14 @@ static const struct ak_option options[] = {
 /* The option named by the LEN bytes at NAME (any case), or NULL. */
 static const struct ak_option *find_option(const char *name, size_t len)
 {
-    size_t i;
+    const struct ak_option *o = options;
+    const struct ak_option *end = o + sizeof(options) / sizeof(*o);
 
-    for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-        if (strlen(options[i].name) == len &&
-            strncasecmp(options[i].name, name, len) == 0) {
-            return &options[i];
-        }
+    while (o < end && (strlen(o->name) != len ||
+                       strncasecmp(o->name, name, len) != 0)) {
+        o++;
     }
-    return NULL;
+    return o < end ? o : NULL;
 }
 
 /* The quote closing a value whose text starts at S, or NULL if none. */
@@ -639,7 +523,7 @@ static int has_options(const char *s)
     size_t len = strcspn(s, blanks);
     const char *next = s + len + strspn(s + len, blanks);
 
-    if (find_keytype(s, len) != NULL) {
+    if (find_type(s, len) != NULL) {
         return 0;
     }
     return strcspn(s, "=,\"") < len || strncmp(next, "AAAA", 4) != 0;
@@ -659,16 +543,16 @@ static int parse_key(struct parse *ps)
     size_t tlen = strcspn(type, blanks);
     const char *b64 = type + tlen + strspn(type + tlen, blanks);
     size_t blen = strcspn(b64, blanks);
-    const struct keytype *kt = find_keytype(type, tlen);
+    const char *name = find_type(type, tlen);
     char shown[AK_SHOW_MAX + 4];
     int rc = -1;
 
-    if (kt == NULL) {
+    if (name == NULL) {
         fail(ps, "unsupported key type \"%s\"", show(shown, type, tlen));
     } else if (blen == 0) {
         fail(ps, "no key data after the key type");
-    } else if (store(ps, &ps->k->type, kt->name) == 0 &&
-               decode_blob(ps, b64, blen) == 0 && check_blob(ps, kt) == 0) {
+    } else if (store(ps, &ps->k->type, name) == 0 &&
+               read_key_data(ps, name, b64, blen) == 0) {
         rc = set_comment(ps, b64 + blen);
     }
     return rc;

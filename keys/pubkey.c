@@ -26,7 +26,12 @@
  *   c  string equal to the type's curve name
  *   q  string: uncompressed point 0x04 || X || Y on that curve (SEC 1)
  *   m  mpint, non-negative, at most 2048 bytes (OpenSSH's bignum limit)
- *   s  any string
+ *   a  string read as a C string (sshbuf_get_cstring): no NUL byte but
+ *      possibly a last one, which the canonical blob drops
+ *
+ * The canonical blob is the key written back as OpenSSH writes it: mpints
+ * without needless leading zeros, the application without a final NUL.
+ * For any key ssh-keygen writes it is the blob itself.
  */
 struct ktype {
     const char *name;
@@ -49,9 +54,9 @@ static const struct ktype ktypes[] = {
       521, -1, 0 },
     { "ssh-rsa", "RSA", "mm", NULL, NULL, 0, 1, 1024 },
     { "ssh-dss", "DSA", "mmmm", NULL, NULL, 0, 0, 0 },
-    { "sk-ssh-ed25519@openssh.com", "ED25519-SK", "ks", NULL, NULL,
+    { "sk-ssh-ed25519@openssh.com", "ED25519-SK", "ka", NULL, NULL,
       256, -1, 0 },
-    { "sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK", "cqs", "nistp256",
+    { "sk-ecdsa-sha2-nistp256@openssh.com", "ECDSA-SK", "cqa", "nistp256",
       "NIST P-256", 256, -1, 0 },
 };
 
@@ -156,9 +161,18 @@ static int string_ok(const struct ktype *kt, char f, const unsigned char *p,
         return n == strlen(kt->curve) && memcmp(p, kt->curve, n) == 0;
     case 'q':
         return ec_point_ok(kt, p, n);
+    case 'a':
+        return n == 0 || memchr(p, '\0', n - 1) == NULL;
     default:
         return 1;
     }
+}
+
+/* The bytes of string field p (n bytes, code f) the canonical blob keeps:
+ * all of them, but for the final NUL of an application. */
+static size_t kept_len(char f, const unsigned char *p, size_t n)
+{
+    return f == 'a' && n > 0 && p[n - 1] == '\0' ? n - 1 : n;
 }
 
 /* Read kt's fields from r, re-encoding them canonically into canon.
@@ -180,20 +194,41 @@ static unsigned read_fields(struct sshrd *r, const struct ktype *kt,
         } else {
             p = sshrd_string(r, &n);
             r->err |= p != NULL && !string_ok(kt, kt->fields[i], p, n);
-            sshbuf_put_string(canon, p, n);
+            sshbuf_put_string(canon, p, kept_len(kt->fields[i], p, n));
         }
     }
     return bits;
 }
 
+/* What is wrong with a blob of type kt (NULL: unknown) once its fields
+ * have been read from r into canon, the key being bits in size. */
+static enum pubkey_fault fault_of(const struct ktype *kt,
+                                  const struct sshrd *r, unsigned bits,
+                                  const struct sshbuf *canon)
+{
+    enum pubkey_fault f = PUBKEY_OK;
+
+    if (kt == NULL) {
+        f = PUBKEY_UNKNOWN_TYPE;
+    } else if (!sshrd_ok(r) || bits < kt->minbits) {
+        f = PUBKEY_MALFORMED;
+    } else if (sshrd_left(r) != 0) {
+        f = PUBKEY_TRAILING;
+    } else if (!sshbuf_ok(canon)) {
+        f = PUBKEY_NO_MEMORY;
+    }
+    return f;
+}
+
 /* Check a public key blob and make its canonical form (see pubkey.h). */
-int pubkey_from_blob(const unsigned char *blob, size_t len,
-                     struct pubkey *out)
+enum pubkey_fault pubkey_check(const unsigned char *blob, size_t len,
+                               struct pubkey *out)
 {
     struct sshbuf canon = SSHBUF_INIT;
     struct sshrd r;
     const unsigned char *name;
     const struct ktype *kt;
+    enum pubkey_fault f;
     unsigned bits = 0;
     size_t nlen;
 
@@ -205,17 +240,24 @@ int pubkey_from_blob(const unsigned char *blob, size_t len,
         sshbuf_put_cstring(&canon, kt->name);
         bits = read_fields(&r, kt, &canon);
     }
-    if (kt == NULL || !sshrd_ok(&r) || sshrd_left(&r) != 0 ||
-        !sshbuf_ok(&canon) || bits < kt->minbits) {
+    f = fault_of(kt, &r, bits, &canon);
+    if (f != PUBKEY_OK) {
         sshbuf_free(&canon);
-        return -1;
+        return f;
     }
     out->blob = canon.data;
     out->bloblen = canon.len;
     out->name = kt->name;
     out->label = kt->label;
     out->bits = bits;
-    return 0;
+    return PUBKEY_OK;
+}
+
+/* pubkey_check, reduced to 0 or -1. */
+int pubkey_from_blob(const unsigned char *blob, size_t len,
+                     struct pubkey *out)
+{
+    return pubkey_check(blob, len, out) == PUBKEY_OK ? 0 : -1;
 }
 
 /* Decode n characters of padded base64 at s, skipping the blanks OpenSSH's

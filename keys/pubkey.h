@@ -22,9 +22,23 @@ struct pubkey {
     unsigned bits;          /* as ssh-keygen -l: RSA bits of n, DSA of p */
 };
 
+/* What is wrong with a blob pubkey_check refuses. */
+enum pubkey_fault {
+    PUBKEY_OK = 0,
+    PUBKEY_UNKNOWN_TYPE,    /* no type name, or not one of the types above */
+    PUBKEY_MALFORMED,       /* a field missing, invalid or out of range */
+    PUBKEY_TRAILING,        /* bytes after the last field */
+    PUBKEY_NO_MEMORY,
+};
+
 /* Check a public key blob the way OpenSSH's parser does (field layout, no
  * trailing bytes, mpints non-negative and at most 16384 bits, RSA at least
- * 1024 bits, ECDSA point on its curve).  0 and *out filled, or -1. */
+ * 1024 bits, ECDSA point on its curve, security-key application a C
+ * string).  PUBKEY_OK and *out filled, or the fault and *out empty. */
+enum pubkey_fault pubkey_check(const unsigned char *blob, size_t len,
+                               struct pubkey *out);
+
+/* pubkey_check without the why: 0 and *out filled, or -1. */
 int pubkey_from_blob(const unsigned char *blob, size_t len,
                      struct pubkey *out);
 

@@ -4,6 +4,8 @@
  * security-key (sk-*) lines, which need hardware to generate, and broken
  * keys are built here by hand from the wire format.  authkeys_find tests
  * need root (the files must be root-owned) and are skipped otherwise.
+ * Key blobs are checked by pubkey.c, which needs libsodium and libgcrypt
+ * initialised as the daemon's main() does.
  */
 #include <criterion/criterion.h>
 
@@ -17,17 +19,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gcrypt.h>
+#include <libssh/libssh.h>
 #include <sodium.h>
 
 #include "authkeys.h"
+#include "libssh_internal.h"
 
 static char tmpdir[64];
 
-/* A fresh directory for each test. */
+/* A fresh directory and initialised crypto libraries for each test. */
 static void setup(void)
 {
     strcpy(tmpdir, "/tmp/fbd-authkeys-XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir), "mkdtemp: %s", strerror(errno));
+    cr_assert_geq(sodium_init(), 0);
+    cr_assert_eq(ssh_init(), SSH_OK);
 }
 
 /* Remove the test's directory. */
@@ -137,14 +144,32 @@ static void ed25519_blob(struct buf *b, const char *type, unsigned char k)
     put_string(b, key, sizeof(key));
 }
 
-/* An ECDSA blob: TYPE, CURVE, uncompressed point of POINTLEN bytes. */
+/* The base point G of CURVE ("nistp256", ...) uncompressed, 0x04 || X ||
+ * Y, into Q (200 bytes); returns its length.  A valid public key. */
+static size_t base_point(const char *curve, unsigned char *q)
+{
+    char gname[16];
+    gcry_ctx_t ctx = NULL;
+    gcry_mpi_t g;
+    size_t n = 0;
+
+    snprintf(gname, sizeof(gname), "NIST P-%s", curve + 5);
+    cr_assert_eq(gcry_mpi_ec_new(&ctx, NULL, gname), 0, "%s", gname);
+    g = gcry_mpi_ec_get_mpi("g", ctx, 1);
+    cr_assert_eq(gcry_mpi_print(GCRYMPI_FMT_USG, q, 200, &n, g), 0);
+    gcry_mpi_release(g);
+    gcry_ctx_release(ctx);
+    return n;
+}
+
+/* An ECDSA blob: TYPE, CURVE, then the first POINTLEN bytes of CURVE's
+ * base point (a valid key if POINTLEN is its whole length). */
 static void ecdsa_blob(struct buf *b, const char *type, const char *curve,
                        size_t pointlen)
 {
     unsigned char q[200];
 
-    memset(q, 0x5a, sizeof(q));
-    q[0] = 0x04;
+    cr_assert_leq(pointlen, base_point(curve, q));
     b->n = 0;
     put_cstr(b, type);
     put_cstr(b, curve);
@@ -336,6 +361,93 @@ Test(authkeys, generated_rsa)
     check_generated("rsa", 3072, "rsa3k", "ssh-rsa", 0);
 }
 
+/* The blob libssh exports (what the server compares) for the key of public
+ * key line LINE, "TYPE BASE64[ COMMENT]"; *len gets its length. */
+static unsigned char *libssh_blob(const char *line, size_t *len)
+{
+    size_t tlen = strcspn(line, " ");
+    char *type = strndup(line, tlen);
+    char *b64 = strndup(line + tlen + 1, strcspn(line + tlen + 1, " "));
+    ssh_key key = NULL;
+    ssh_string blob = NULL;
+    unsigned char *out;
+
+    cr_assert_eq(ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type),
+                                              &key), SSH_OK, "libssh: %s", line);
+    cr_assert_eq(ssh_pki_export_pubkey_blob(key, &blob), SSH_OK);
+    *len = ssh_string_len(blob);
+    out = malloc(*len);
+    memcpy(out, ssh_string_data(blob), *len);
+    ssh_string_free(blob);
+    ssh_key_free(key);
+    free(b64);
+    free(type);
+    return out;
+}
+
+/* Expect the blob kept for LINE to be the decoded key data (WITH_B64) or
+ * not, and in any case exactly what libssh exports for the key. */
+static void expect_libssh_blob(const char *line, int with_b64)
+{
+    size_t len, dlen;
+    unsigned char *want = libssh_blob(line, &len);
+    unsigned char *decoded = line_blob(line, &dlen);
+    struct ak_key k;
+
+    cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s: %s", line, why);
+    cr_expect_eq(k.bloblen, len, "%s", line);
+    cr_expect(k.bloblen == len && memcmp(k.blob, want, len) == 0, "%s", line);
+    cr_expect_eq(with_b64, k.bloblen == dlen && memcmp(k.blob, decoded, dlen) == 0,
+                 "%s", line);
+    ak_key_free(&k);
+    free(decoded);
+    free(want);
+}
+
+/* The blob kept is canonical: for keys ssh-keygen writes, their decoded
+ * key data; for any key, what libssh's ssh_pki_export_pubkey_blob makes
+ * of it (the bytes authkeys_find is given by the server). */
+Test(authkeys, canonical_blob_is_libssh_export)
+{
+    static const struct {
+        const char *type;
+        int bits;
+    } gen[] = {
+        { "ed25519", 0 }, { "ecdsa", 256 }, { "ecdsa", 384 }, { "ecdsa", 521 },
+        { "rsa", 1024 }, { "rsa", 2047 }, { "rsa", 2048 }, { "rsa", 4096 },
+    };
+    unsigned char n[259];
+    struct buf b;
+    char name[32], *line;
+    size_t i;
+
+    for (i = 0; i < sizeof(gen) / sizeof(gen[0]); i++) {
+        snprintf(name, sizeof(name), "k%zu", i);
+        line = keygen(gen[i].type, gen[i].bits, name);
+        expect_libssh_blob(line, 1);
+        free(line);
+    }
+    ed25519_blob(&b, "sk-ssh-ed25519@openssh.com", 0x33);
+    put_cstr(&b, "ssh:");
+    line = keyline("sk-ssh-ed25519@openssh.com", &b, NULL);
+    expect_libssh_blob(line, 1);
+    free(line);
+    ecdsa_blob(&b, "sk-ecdsa-sha2-nistp256@openssh.com", "nistp256", 65);
+    put_cstr(&b, "ssh:x");
+    line = keyline("sk-ecdsa-sha2-nistp256@openssh.com", &b, NULL);
+    expect_libssh_blob(line, 1);
+    free(line);
+    memset(n, 0xa5, sizeof(n));
+    n[0] = n[1] = n[2] = 0x00;
+    b.n = 0;
+    put_cstr(&b, "ssh-rsa");
+    put_string(&b, "\x00\x00\x01\x00\x01", 5);
+    put_string(&b, n, sizeof(n));
+    line = keyline("ssh-rsa", &b, NULL);
+    expect_libssh_blob(line, 0);
+    free(line);
+}
+
 Test(authkeys, sk_keys)
 {
     struct buf b;
@@ -390,6 +502,39 @@ Test(authkeys, sk_keys_malformed)
     ed25519_blob(&b, "ssh-ed25519", 0x11);
     line = keyline("sk-ssh-ed25519@openssh.com", &b, NULL);
     expect_bad(line, 0, "does not hold a key of that type");
+    free(line);
+    /* a point off the curve */
+    ecdsa_blob(&b, "sk-ecdsa-sha2-nistp256@openssh.com", "nistp256", 65);
+    b.d[b.n - 1] ^= 1;
+    put_cstr(&b, "ssh:");
+    line = keyline("sk-ecdsa-sha2-nistp256@openssh.com", &b, NULL);
+    expect_bad(line, 0, "sk-ecdsa-sha2-nistp256@openssh.com key data is malformed");
+    free(line);
+}
+
+/* As OpenSSH reads it, the application is a C string: one NUL at its very
+ * end is allowed, and dropped from the key kept (as OpenSSH's client would
+ * send the key). */
+Test(authkeys, sk_application_final_nul)
+{
+    struct buf b, want;
+    struct ak_key k;
+    char *line;
+
+    ed25519_blob(&want, "sk-ssh-ed25519@openssh.com", 0x22);
+    put_cstr(&want, "ssh:");
+    ed25519_blob(&b, "sk-ssh-ed25519@openssh.com", 0x22);
+    put_string(&b, "ssh:", 5);
+    line = keyline("sk-ssh-ed25519@openssh.com", &b, NULL);
+    cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
+    cr_expect_eq(k.bloblen, want.n);
+    cr_expect(memcmp(k.blob, want.d, want.n) == 0);
+    ak_key_free(&k);
+    free(line);
+    ed25519_blob(&b, "sk-ssh-ed25519@openssh.com", 0x22);
+    put_string(&b, "ssh:\0\0", 6);
+    line = keyline("sk-ssh-ed25519@openssh.com", &b, NULL);
+    expect_bad(line, 0, "sk-ssh-ed25519@openssh.com key data is malformed");
     free(line);
 }
 
@@ -538,6 +683,10 @@ Test(authkeys, malformed_blobs)
     ecdsa_blob(&b, "ecdsa-sha2-nistp521", "nistp521", 133);
     put_u32(&b, 0);
     expect_bad_blob("ecdsa-sha2-nistp521", &b, "has trailing bytes");
+    ecdsa_blob(&b, "ecdsa-sha2-nistp384", "nistp384", 97);
+    expect_good_blob("ecdsa-sha2-nistp384", &b);
+    b.d[b.n - 1] ^= 1;      /* off the curve */
+    expect_bad_blob("ecdsa-sha2-nistp384", &b, "ecdsa-sha2-nistp384 key data is malformed");
 }
 
 /* ssh-rsa blob from e and n magnitudes, each with an explicit sign byte
@@ -566,17 +715,40 @@ Test(authkeys, rsa_blobs)
     expect_bad_blob("ssh-rsa", &b, "ssh-rsa key data is malformed");
     rsa_raw(&b, "\x81", 1, n, 257);          /* negative e */
     expect_bad_blob("ssh-rsa", &b, "is malformed");
-    rsa_raw(&b, "\x00\x01\x00\x01", 4, n, 257);  /* needless zero byte */
-    expect_bad_blob("ssh-rsa", &b, "is malformed");
-    rsa_raw(&b, "\x01\x00\x02", 3, n, 257);  /* even e */
-    expect_bad_blob("ssh-rsa", &b, "is malformed");
-    rsa_raw(&b, "", 0, n, 257);              /* e = 0 */
-    expect_bad_blob("ssh-rsa", &b, "is malformed");
     rsa_raw(&b, "\x03", 1, n + 1, 256);      /* n negative (no sign byte) */
     expect_bad_blob("ssh-rsa", &b, "is malformed");
+    /* As with OpenSSH, e and n are not checked beyond that: an even or
+     * zero exponent, or an even modulus, is a key that will never verify
+     * a signature, not a malformed one. */
+    rsa_raw(&b, "\x01\x00\x02", 3, n, 257);  /* even e */
+    expect_good_blob("ssh-rsa", &b);
+    rsa_raw(&b, "", 0, n, 257);              /* e = 0 */
+    expect_good_blob("ssh-rsa", &b);
     n[256] = 0xa4;                           /* even n */
     rsa_raw(&b, "\x03", 1, n, 257);
-    expect_bad_blob("ssh-rsa", &b, "is malformed");
+    expect_good_blob("ssh-rsa", &b);
+}
+
+/* Needless leading zero bytes in an mpint are accepted, as by OpenSSH, and
+ * dropped from the blob kept, so that it still matches the key libssh
+ * exports when the client offers it. */
+Test(authkeys, rsa_needless_zeros_dropped)
+{
+    unsigned char n[259];
+    struct buf b, want;
+    struct ak_key k;
+    char *line;
+
+    memset(n, 0xa5, sizeof(n));
+    n[0] = n[1] = n[2] = 0x00;
+    rsa_raw(&want, "\x01\x00\x01", 3, n + 2, 257);
+    rsa_raw(&b, "\x00\x01\x00\x01", 4, n, 259);
+    line = keyline("ssh-rsa", &b, NULL);
+    cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
+    cr_expect_eq(k.bloblen, want.n);
+    cr_expect(memcmp(k.blob, want.d, want.n) == 0);
+    ak_key_free(&k);
+    free(line);
 }
 
 Test(authkeys, long_lines)

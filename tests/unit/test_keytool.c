@@ -648,11 +648,13 @@ static void make_blob(int i, struct sshbuf *b, const unsigned char *pk)
     unsigned char n[256] = { 0x80 };
 
     n[255] = 0x03;
-    if (i <= 1) {
+    if (i <= 1 || i >= 7) {
         sshbuf_put_cstring(b, "sk-ssh-ed25519@openssh.com");
         sshbuf_put_string(b, pk, 32);
         if (i == 0) {
             sshbuf_put_cstring(b, "ssh:");
+        } else if (i >= 7) {
+            sshbuf_put_string(b, i == 7 ? "ssh:\0" : "ssh\0x", 5);
         }
     } else if (i == 2) {
         sshbuf_put_cstring(b, "ssh-ed25519");
@@ -668,18 +670,21 @@ static void make_blob(int i, struct sshbuf *b, const unsigned char *pk)
 /* 0: sk-ed25519; 1: the same without its application (bad); 2: ed25519
  * with a trailing byte (bad); 3: RSA whose e has needless leading zeros
  * (OpenSSH hashes the re-encoded blob); 4: RSA 768 bits (too small);
- * 5: RSA 1024 bits; 6: RSA with e = 1. */
+ * 5: RSA 1024 bits; 6: RSA with e = 1; 7: sk-ed25519 whose application
+ * ends in a NUL (a C string: OpenSSH drops the NUL, so as blob 0); 8: the
+ * same with a NUL inside the application (bad). */
 Test(keytool, blobs_as_openssh_checks_them)
 {
     static const char *names[] = {
         "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519@openssh.com",
         "ssh-ed25519", "ssh-rsa", "ssh-rsa", "ssh-rsa", "ssh-rsa",
+        "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519@openssh.com",
     };
     unsigned char pk[32], sk[64];
-    char *text = strdup(""), *line = NULL, *b64, *out;
+    char *text = strdup(""), *line = NULL, *b64, *out, *b7;
 
     crypto_sign_keypair(pk, sk);
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < 9; i++) {
         struct sshbuf b = SSHBUF_INIT;
 
         make_blob(i, &b, pk);
@@ -695,6 +700,10 @@ Test(keytool, blobs_as_openssh_checks_them)
     cr_assert_neq(strstr(out, " blob0 (ED25519-SK)\n"), NULL, "%s", out);
     cr_assert_neq(strstr(out, "1024 SHA256:"), NULL, "%s", out);
     cr_assert_eq(strstr(out, "blob4"), NULL, "%s", out);
+    b7 = strstr(out, " blob7 (ED25519-SK)\n");
+    cr_assert_neq(b7, NULL, "%s", out);
+    cr_assert_eq(memcmp(b7 - 43, strstr(out, " blob0 ") - 43, 43), 0, "%s", out);
+    cr_assert_eq(strstr(out, "blob8"), NULL, "%s", out);
 }
 
 Test(keytool, ecdsa_point_off_curve_rejected)
