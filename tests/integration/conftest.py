@@ -1,0 +1,148 @@
+"""Fixtures for fallbackd's integration tests (see fbdtest.py for helpers).
+
+Run as root with Debian's python (python3-pytest, python3-paramiko):
+
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+
+The daemon under test is $FALLBACKD_BIN, by default build/fallbackd.
+
+Session: test users fbdt-* (useradd -m; fbdt-locked has a locked password),
+group fbdt-ops, client keys of every type.  Per test (or per module, where a
+module's tests share one config): a `door`, i.e. a running fallbackd.
+Everything is removed at the end, also when tests fail.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import fbdtest
+from fbdtest import ALICE, BOB, CAROL, GROUP, LOCKED, ClientKey, Door, run
+
+USERS = (ALICE, BOB, CAROL, LOCKED)
+KEY_KINDS = ("ed25519", "ecdsa256", "ecdsa384", "ecdsa521", "rsa", "rsa1024")
+STRANGERS = 8       # ed25519 keys nobody authorizes
+
+
+def pytest_sessionstart(session):
+    if os.geteuid() != 0:
+        pytest.exit("fallbackd's integration tests run as root (they add users)", returncode=4)
+    if not os.access(fbdtest.FALLBACKD, os.X_OK):
+        pytest.exit(f"{fbdtest.FALLBACKD} not found: run `make` or set FALLBACKD_BIN",
+                    returncode=4)
+    fbdtest.become_subreaper()
+
+
+def _remove_users():
+    for name in USERS:
+        if subprocess.run(["id", "-u", name], capture_output=True).returncode == 0:
+            uid = int(subprocess.run(["id", "-u", name], capture_output=True).stdout)
+            fbdtest.kill_pids(fbdtest.pids_of_uid(uid))
+            subprocess.run(["userdel", "-r", name], capture_output=True, timeout=30)
+    subprocess.run(["groupdel", GROUP], capture_output=True, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def users():
+    """The test accounts: name -> home directory.  fbdt-alice is in fbdt-ops;
+    fbdt-locked's password is locked (usermod -L)."""
+    _remove_users()     # leftovers of an interrupted run
+    try:
+        run(["groupadd", GROUP], check=True)
+        for name in USERS:
+            extra = ["-G", GROUP] if name == ALICE else []
+            run(["useradd", "-m", "-s", "/bin/bash", *extra, name], check=True)
+        run(["usermod", "-L", LOCKED], check=True)
+        yield {name: Path("/home") / name for name in USERS}
+    finally:
+        fbdtest.reap_orphans()
+        _remove_users()
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    """A session scratch directory readable by the test users."""
+    d = Path(tempfile.mkdtemp(prefix="fbdt-"))
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keys(workdir):
+    """Client keys: kind -> ClientKey (ed25519, ecdsa256/384/521, rsa 3072,
+    rsa1024), plus stranger0..N (ed25519, never authorized)."""
+    d = workdir / "clientkeys"
+    d.mkdir(mode=0o700)
+    out = {kind: ClientKey.generate(d / kind, kind) for kind in KEY_KINDS}
+    for i in range(STRANGERS):
+        out[f"stranger{i}"] = ClientKey.generate(d / f"stranger{i}", "ed25519")
+    return out
+
+
+@pytest.fixture(scope="session")
+def bigfile(workdir):
+    """100 MiB of random bytes, readable by every user: (path, sha256)."""
+    import hashlib
+    path = workdir / "big.bin"
+    h = hashlib.sha256()
+    with open(path, "wb") as f:
+        for _ in range(100):
+            chunk = os.urandom(1 << 20)
+            h.update(chunk)
+            f.write(chunk)
+    os.chmod(path, 0o644)
+    yield path, h.hexdigest()
+    path.unlink()
+
+
+class DoorFactory:
+    """Starts doors and stops every one of them at teardown."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.doors = []
+
+    def __call__(self, *, start=True, wrapper=(), **overrides):
+        door = Door(self.root / f"door{len(self.doors)}", **overrides)
+        self.doors.append(door)
+        return door.start(wrapper=wrapper) if start else door
+
+    def close(self):
+        for door in self.doors:
+            door.stop()
+        fbdtest.reap_orphans()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _factory(users):
+    root = Path(tempfile.mkdtemp(prefix="fbdt-door-"))
+    os.chmod(root, 0o755)
+    return DoorFactory(root)
+
+
+@pytest.fixture
+def make_door(users):
+    """make_door(**config_overrides) -> a started Door, stopped after the test."""
+    factory = _factory(users)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def make_module_door(users):
+    """As make_door, for doors shared by a module's tests."""
+    factory = _factory(users)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def door(make_door, keys):
+    """A fresh door with default config; fbdt-alice authorized with ed25519."""
+    d = make_door()
+    d.authorize(ALICE, keys["ed25519"])
+    return d
