@@ -27,8 +27,10 @@
 
 #include <libssh/libssh.h>
 
+#include "algorithms.h"
 #include "libssh_internal.h"
 #include "log.h"
+#include "pubkey.h"
 
 void auth_key_describe(ssh_key key, char *out, size_t outlen)
 {
@@ -90,19 +92,40 @@ static void log_refusal_once(struct conn *c, enum authz_verdict v, const char *r
     }
 }
 
+/* Is this RSA key too small?  Refused at the query already, so the client
+ * moves on to its next key instead of signing with this one. */
+static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, size_t rlen)
+{
+    struct pubkey pk;
+    int small = 0;
+
+    if (pubkey_from_blob(blob, len, &pk) < 0) {
+        return 0;   /* libssh parsed it; authz decides */
+    }
+    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < FBD_RSA_MIN_BITS) {
+        snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
+                 pk.bits, FBD_RSA_MIN_BITS);
+        small = 1;
+    }
+    pubkey_free(&pk);
+    return small;
+}
+
 /* The authz verdict for this key, or AUTHZ_KEY_REFUSED if the key cannot
- * even be encoded. */
+ * even be encoded or is too weak. */
 static enum authz_verdict decide(struct conn *c, ssh_key key, char *reason, size_t rlen)
 {
     ssh_string blob = NULL;
-    enum authz_verdict v;
+    enum authz_verdict v = AUTHZ_KEY_REFUSED;
 
     reason[0] = '\0';
     if (ssh_pki_export_pubkey_blob(key, &blob) != SSH_OK) {
         return AUTHZ_KEY_REFUSED;
     }
-    v = authz_key(c->srv, c->user, ssh_string_data(blob), ssh_string_len(blob),
-                  c->peer, &c->authz, reason, rlen);
+    if (!rsa_too_small(ssh_string_data(blob), ssh_string_len(blob), reason, rlen)) {
+        v = authz_key(c->srv, c->user, ssh_string_data(blob), ssh_string_len(blob),
+                      c->peer, &c->authz, reason, rlen);
+    }
     ssh_string_free(blob);
     return v;
 }

@@ -111,6 +111,20 @@ static void log_preauth_close(const struct conn *c)
     }
 }
 
+/* Why the key exchange ended, in sshd's words. */
+static void log_kex_failure(const struct conn *c, int timed_out)
+{
+    const char *err = ssh_get_error(c->ssh);
+
+    if (timed_out) {
+        log_info("Timeout before authentication for %s port %d", c->peer, c->peer_port);
+    } else if (err == NULL || err[0] == '\0') {
+        log_info("Connection closed by %s port %d [preauth]", c->peer, c->peer_port);
+    } else {
+        log_info("kex error from %s port %d: %s [preauth]", c->peer, c->peer_port, err);
+    }
+}
+
 /* Key exchange, then authentication.  0 when the user is in. */
 static int conn_authenticate(struct conn *c)
 {
@@ -118,8 +132,7 @@ static int conn_authenticate(struct conn *c)
     long long deadline = conn_now_ms() + (long long)grace * 1000;
 
     if (ssh_handle_key_exchange(c->ssh) != SSH_OK) {
-        log_info("kex from %s port %d failed: %s [preauth]", c->peer, c->peer_port,
-                 ssh_get_error(c->ssh));
+        log_kex_failure(c, grace > 0 && conn_now_ms() >= deadline);
         return -1;
     }
     ssh_event_add_session(c->ev, c->ssh);
