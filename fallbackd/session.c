@@ -9,13 +9,21 @@
  *   env            | kept if AcceptEnv matches     | refused
  *   shell          | start the login shell         | refused
  *   exec           | start "shell -c COMMAND"      | refused
- *   subsystem      | start the Subsystem command   | refused
+ *   subsystem      | start the Subsystem command;  | refused
+ *                  |   "rescue": the rescue shell  |
  *   window-change  | record the size               | TIOCSWINSZ on the pty
  *   signal         | ignored                       | kill(); not for forced commands
  *   x11-req, auth-agent-req, anything else: refused (libssh's default reply)
  *
  * A key's command= option replaces whatever the client asked to run; the
  * client's request is passed on in SSH_ORIGINAL_COMMAND, as sshd does.
+ *
+ * The rescue shell: when the user's shell cannot start (spawn.c decides),
+ * the static RescueShell runs instead.  A user can ask for it explicitly
+ * when the normal shell would start but misbehave:
+ *
+ *     ssh -t -s HOST rescue        (interactive)
+ *     ssh -s HOST rescue < script  (commands on stdin)
  */
 #include "session.h"
 
@@ -106,9 +114,9 @@ static int on_env_request(ssh_session ssh, ssh_channel ch, const char *name,
 }
 
 /* Set the environment sshd gives a session, in sshd's order: the
- * basics, TERM, the client's accepted variables, the key's
- * environment= (if permitted), then the SSH_* variables last so that
- * nothing can override them. */
+ * client's accepted variables first, then the basics over them (so a
+ * client cannot set USER or HOME even with AcceptEnv *), TERM, the key's
+ * environment= (if permitted), and the SSH_* variables last. */
 static int build_env(struct sess *s, struct userenv *e, const char *orig)
 {
     const struct conn *c = s->conn;
@@ -116,6 +124,9 @@ static int build_env(struct sess *s, struct userenv *e, const char *orig)
     char buf[512];
     int rc = 0;
 
+    for (size_t i = 0; i < s->env.n; i++) {
+        rc |= userenv_put(e, s->env.v[i]);
+    }
     rc |= userenv_set(e, "USER", pw->name);
     rc |= userenv_set(e, "LOGNAME", pw->name);
     rc |= userenv_set(e, "HOME", pw->dir);
@@ -125,9 +136,6 @@ static int build_env(struct sess *s, struct userenv *e, const char *orig)
     rc |= userenv_set(e, "SHELL", pw->shell[0] ? pw->shell : "/bin/sh");
     if (s->want_pty && s->term[0]) {
         rc |= userenv_set(e, "TERM", s->term);
-    }
-    for (size_t i = 0; i < s->env.n; i++) {
-        rc |= userenv_put(e, s->env.v[i]);
     }
     for (size_t i = 0; i < c->authz.key.opts.nenv; i++) {
         rc |= userenv_put(e, c->authz.key.opts.env[i]);
@@ -156,6 +164,7 @@ static void fill_request(const struct sess *s, struct spawn_req *req, const char
     req->home = a->pw.dir;
     req->shell = a->pw.shell;
     req->command = command;
+    req->rescue = s->conn->srv->cfg.rescue_shell;
     req->pty = s->want_pty;
     req->ws = s->ws;
 }
@@ -172,8 +181,9 @@ static void adopt(struct sess *s, const struct spawn_res *res)
     s->in_fd = res->ptm >= 0 ? res->ptm : res->in;
 }
 
-/* Start the process: the login shell (command NULL) or a command. */
-static int start(struct sess *s, const char *command, const char *what)
+/* Start the process: the login shell (command NULL) or a command; with
+ * rescue, the rescue shell whatever the user's shell is. */
+static int start(struct sess *s, const char *command, const char *what, int rescue)
 {
     const char *forced = s->conn->authz.key.opts.command;
     struct userenv env = { 0 };
@@ -187,6 +197,7 @@ static int start(struct sess *s, const char *command, const char *what)
     }
     s->forced = forced != NULL;
     fill_request(s, &req, forced ? forced : command);
+    req.rescue_only = rescue && !forced;
     /* SSH_TTY names the pty slave, which spawn adds once it exists. */
     rc = build_env(s, &env, forced ? command : NULL);
     req.env = env.v;
@@ -207,13 +218,13 @@ static int start(struct sess *s, const char *command, const char *what)
 
 static int on_shell_request(ssh_session ssh, ssh_channel ch, void *ud)
 {
-    return start(ud, NULL, "shell");
+    return start(ud, NULL, "shell", 0);
 }
 
 static int on_exec_request(ssh_session ssh, ssh_channel ch, const char *command, void *ud)
 {
     return start(ud, command, ((struct sess *)ud)->conn->authz.key.opts.command ?
-                 "forced-command" : "command");
+                 "forced-command" : "command", 0);
 }
 
 static int on_subsystem_request(ssh_session ssh, ssh_channel ch, const char *name, void *ud)
@@ -222,13 +233,16 @@ static int on_subsystem_request(ssh_session ssh, ssh_channel ch, const char *nam
     const char *cmd = config_subsystem(&s->conn->srv->cfg, name);
     char what[96];
 
+    if (cmd == NULL && strcmp(name, SESSION_RESCUE_SUBSYSTEM) == 0) {
+        return start(s, NULL, "rescue shell", 1);
+    }
     if (cmd == NULL) {
         log_info("subsystem request for %.64s by user %s failed, subsystem not found",
                  name, s->conn->authz.pw.name);
         return -1;
     }
     snprintf(what, sizeof(what), "subsystem '%.64s'", name);
-    return start(s, cmd, what);
+    return start(s, cmd, what, 0);
 }
 
 static void on_signal(ssh_session ssh, ssh_channel ch, const char *name, void *ud)
@@ -314,6 +328,9 @@ void sess_free(struct sess *s)
 {
     sessio_close_fds(s);
     if (s->ch != NULL) {
+        /* libssh may keep the channel until the peer's CLOSE arrives: its
+         * callbacks must not point at this struct any more. */
+        ssh_remove_channel_callbacks(s->ch, &s->cb);
         ssh_channel_free(s->ch);
     }
     userenv_free(&s->env);

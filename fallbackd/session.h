@@ -18,6 +18,10 @@
 #include "conn.h"
 #include "userenv.h"
 
+/* The subsystem name that asks for the rescue shell (unless a Subsystem
+ * of that name is configured). */
+#define SESSION_RESCUE_SUBSYSTEM "rescue"
+
 /* One direction of output, from the process to the client. */
 struct stream {
     int fd;                 /* -1 once at EOF (or never opened) */

@@ -19,6 +19,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "shellcheck.h"
+
 /* Open a pty master/slave pair; the slave belongs to the user. */
 static int open_pty(const struct spawn_req *req, int *ptm, int *pts, char *name,
                     size_t namelen)
@@ -124,14 +126,9 @@ static char **child_env(const struct spawn_req *req, const char *tty)
     return env;
 }
 
-/* Child: chdir home (sshd's message if it cannot), then exec. */
-static void child_exec(const struct spawn_req *req, const char *tty)
+/* Child: chdir home, or "/" with sshd's message if it cannot. */
+static void child_chdir(const struct spawn_req *req)
 {
-    char **env = child_env(req, tty);
-    const char *shell = req->shell && req->shell[0] ? req->shell : "/bin/sh";
-    const char *base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
-    char argv0[256];
-
     if (req->home == NULL || chdir(req->home) < 0) {
         dprintf(STDERR_FILENO, "Could not chdir to home directory %s: %s\r\n",
                 req->home ? req->home : "(none)", strerror(errno));
@@ -139,7 +136,15 @@ static void child_exec(const struct spawn_req *req, const char *tty)
             child_fail("chdir /", errno);
         }
     }
-    umask(022);
+}
+
+/* Child: exec the user's shell, as a login shell ("-bash") or with
+ * -c COMMAND.  Returns only if execve failed. */
+static void exec_user_shell(const char *shell, const struct spawn_req *req, char **env)
+{
+    const char *base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
+    char argv0[256];
+
     if (req->command == NULL) {
         /* A login shell: argv[0] is "-" + basename, as login(1) and sshd do. */
         snprintf(argv0, sizeof(argv0), "-%s", base);
@@ -147,7 +152,58 @@ static void child_exec(const struct spawn_req *req, const char *tty)
     } else {
         execve(shell, (char *[]){ (char *)base, "-c", (char *)req->command, NULL }, env);
     }
-    child_fail(shell, errno);
+}
+
+/* Child: exec the rescue shell ("/bin/busybox sh" -> argv "busybox sh"),
+ * with -c COMMAND if there is one.  Returns only if execve failed. */
+static void exec_rescue_shell(const struct spawn_req *req, char **env)
+{
+    char *argv[16];
+    char *copy = strdup(req->rescue);
+    const char *path;
+    size_t n = 0;
+
+    for (char *w = copy ? strtok(copy, " ") : NULL; w != NULL && n < 12; w = strtok(NULL, " ")) {
+        argv[n++] = w;
+    }
+    if (n == 0) {
+        errno = ENOMEM;
+        return;
+    }
+    path = argv[0];
+    argv[0] = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : argv[0];
+    if (req->command != NULL) {
+        argv[n++] = "-c";
+        argv[n++] = (char *)req->command;
+    }
+    argv[n] = NULL;
+    execve(path, argv, env);
+}
+
+/* Child: start the user's shell; if it cannot start (exec fails, or its
+ * loader or libraries are broken, as mid-upgrade), or the user asked for
+ * it, start the static rescue shell instead and say why on stderr. */
+static void child_exec(const struct spawn_req *req, const char *tty)
+{
+    char **env = child_env(req, tty);
+    const char *shell = req->shell && req->shell[0] ? req->shell : "/bin/sh";
+    char why[512];
+
+    child_chdir(req);
+    umask(022);
+    snprintf(why, sizeof(why), "the rescue shell was requested");
+    if (!req->rescue_only && shell_check(shell, why, sizeof(why))) {
+        exec_user_shell(shell, req, env);
+        snprintf(why, sizeof(why), "%s: %s", shell, strerror(errno));
+    }
+    if (req->rescue == NULL) {
+        dprintf(STDERR_FILENO, "fallbackd: your shell cannot start (%s) and no "
+                "RescueShell is configured\r\n", why);
+        _exit(255);
+    }
+    dprintf(STDERR_FILENO, "fallbackd: %s; starting the rescue shell %s\r\n", why, req->rescue);
+    exec_rescue_shell(req, env);
+    child_fail(req->rescue, errno);
 }
 
 /* Child side of the fork, pty or pipes already open. */

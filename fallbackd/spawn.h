@@ -22,6 +22,8 @@ struct spawn_req {
     const char *home;                   /* chdir here, else "/" */
     const char *shell;                  /* the user's shell ("" = /bin/sh) */
     const char *command;                /* NULL: interactive login shell */
+    const char *rescue;                 /* RescueShell command line, or NULL */
+    int rescue_only;                    /* the user asked for the rescue shell */
     int pty;                            /* allocate a pseudo-terminal */
     struct winsize ws;                  /* its initial size */
     char *const *env;                   /* NULL-terminated NAME=VALUE list */
