@@ -1,24 +1,19 @@
-/* auth_pubkey.c - public-key authentication, and refusal of every other
- * method (password, keyboard-interactive, none are never offered).
+/* auth_pubkey.c - public-key authentication in the network process.
  *
- * libssh verifies the user's signature; this file asks authz for the
- * decision, counts failures against MaxAuthTries, and writes the log lines
- * administrators and fail2ban know from sshd:
+ * Nothing is decided here: every callback relays to the monitor and
+ * returns its verdict to libssh.
  *
- *   Accepted publickey for U from A port P ssh2: ED25519 SHA256:...
- *   Failed publickey for U from A port P ssh2: ED25519 SHA256:...
- *   Invalid user U from A port P
- *   maximum authentication attempts exceeded for U from A port P ssh2 [preauth]
+ *   libssh callback      | asks the monitor     | reply to the client
+ *   ---------------------+----------------------+-----------------------------
+ *   query (no signature) | MON_AUTH_QUERY       | PK_OK if MON_KEY_OK, else FAILURE
+ *   signed request       | MON_AUTH_SIGNED      | SUCCESS if MON_ACCEPTED, else
+ *                        |   (data + signature) |   FAILURE
+ *   password, kbd-int,   | MON_AUTH_OTHER       | FAILURE ("publickey" only)
+ *   none, hostbased      |                      |
+ *   exchange hash        | MON_HOSTKEY_SIGN     | (the KEX reply's signature)
  *
- * Request handling (signature_state from libssh):
- *
- *   state  | authz  | reply                     | counts as a failure
- *   -------+--------+---------------------------+--------------------
- *   NONE   | ok     | PK_OK (key acceptable)    | no
- *   NONE   | refuse | FAILURE                   | yes
- *   VALID  | ok     | SUCCESS: authenticated    | no
- *   VALID  | refuse | FAILURE                   | yes
- *   WRONG  | -      | FAILURE (bad signature)   | yes
+ * MON_TOO_MANY (MaxAuthTries) makes the main loop disconnect with sshd's
+ * "Too many authentication failures".
  */
 #include "auth_pubkey.h"
 
@@ -27,143 +22,108 @@
 
 #include <libssh/libssh.h>
 
-#include "algorithms.h"
 #include "libssh_internal.h"
 #include "log.h"
-#include "pubkey.h"
+#include "test_hooks.h"
 
-void auth_key_describe(ssh_key key, char *out, size_t outlen)
+/* Act on the monitor's MON_AUTH_RESULT; returns its verdict. */
+static uint32_t take_verdict(struct conn *c, const struct mon_msg *r)
 {
-    unsigned char *hash = NULL;
-    size_t hlen = 0;
-    char *fp;
-    const char *type;
+    uint32_t v = r->f[0].u;
 
-    switch (ssh_key_type(key)) {
-    case SSH_KEYTYPE_ED25519: type = "ED25519"; break;
-    case SSH_KEYTYPE_SK_ED25519: type = "ED25519-SK"; break;
-    case SSH_KEYTYPE_ECDSA_P256:
-    case SSH_KEYTYPE_ECDSA_P384:
-    case SSH_KEYTYPE_ECDSA_P521: type = "ECDSA"; break;
-    case SSH_KEYTYPE_SK_ECDSA: type = "ECDSA-SK"; break;
-    case SSH_KEYTYPE_RSA: type = "RSA"; break;
-    default: type = "UNKNOWN"; break;
+    if (v == MON_TOO_MANY && !c->too_many_failures) {
+        c->too_many_failures = 1;
+        ssh_session_set_disconnect_message(c->ssh, "Too many authentication failures");
     }
-    snprintf(out, outlen, "%s ?", type);
-    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0) {
-        return;
+    if (v == MON_ACCEPTED) {
+        c->authenticated = 1;
+        c->key_flags = r->f[1].u;
+        mon_cstr(&r->f[2], c->user_name, sizeof(c->user_name));
     }
-    fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
-    if (fp != NULL) {
-        snprintf(out, outlen, "%s %s", type, fp);
-        ssh_string_free_char(fp);
-    }
-    ssh_clean_pubkey_hash(&hash);
+    return v;
 }
 
-/* Count one failed attempt; at MaxAuthTries mark the connection for
- * disconnection (the main loop does it, outside libssh's callback). */
-static void count_failure(struct conn *c)
+/* Send an auth request (already built by the caller) and wait. */
+static uint32_t ask(struct conn *c)
 {
-    c->auth_failures++;
-    if (c->auth_failures < c->srv->cfg.max_auth_tries || c->too_many_failures) {
-        return;
+    struct mon_msg r;
+
+    if (conn_monitor_reply(c, MON_AUTH_RESULT, &r) < 0 || r.type != MON_AUTH_RESULT) {
+        return MON_DENIED;
     }
-    c->too_many_failures = 1;
-    log_error("maximum authentication attempts exceeded for %s%s from %s port %d ssh2 [preauth]",
-              userdb_user(c->srv->users, c->user) ? "" : "invalid user ", c->user,
-              c->peer, c->peer_port);
-    log_info("Disconnecting authenticating user %s %s port %d: Too many authentication "
-             "failures [preauth]", c->user, c->peer, c->peer_port);
-    ssh_session_set_disconnect_message(c->ssh, "Too many authentication failures");
+    return take_verdict(c, &r);
 }
 
-/* Log why a user was refused, once per user name per connection. */
-static void log_refusal_once(struct conn *c, enum authz_verdict v, const char *reason)
-{
-    if (strcmp(c->logged_user, c->user) == 0 || reason[0] == '\0') {
-        return;
-    }
-    snprintf(c->logged_user, sizeof(c->logged_user), "%s", c->user);
-    if (v == AUTHZ_INVALID_USER || strncmp(reason, "ROOT", 4) == 0) {
-        log_info("%s port %d", reason, c->peer_port);
-    } else {
-        log_info("%s", reason);
-    }
-}
-
-/* Is this RSA key too small?  Refused at the query already, so the client
- * moves on to its next key instead of signing with this one. */
-static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, size_t rlen)
-{
-    struct pubkey pk;
-    int small = 0;
-
-    if (pubkey_from_blob(blob, len, &pk) < 0) {
-        return 0;   /* libssh parsed it; authz decides */
-    }
-    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < FBD_RSA_MIN_BITS) {
-        snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
-                 pk.bits, FBD_RSA_MIN_BITS);
-        small = 1;
-    }
-    pubkey_free(&pk);
-    return small;
-}
-
-/* The authz verdict for this key, or AUTHZ_KEY_REFUSED if the key cannot
- * even be encoded or is too weak. */
-static enum authz_verdict decide(struct conn *c, ssh_key key, char *reason, size_t rlen)
+/* The wire blob of a key; NULL if it cannot be encoded. */
+static ssh_string key_blob(ssh_key key)
 {
     ssh_string blob = NULL;
-    enum authz_verdict v = AUTHZ_KEY_REFUSED;
 
-    reason[0] = '\0';
-    if (ssh_pki_export_pubkey_blob(key, &blob) != SSH_OK) {
-        return AUTHZ_KEY_REFUSED;
-    }
-    if (!rsa_too_small(ssh_string_data(blob), ssh_string_len(blob), reason, rlen)) {
-        v = authz_key(c->srv, c->user, ssh_string_data(blob), ssh_string_len(blob),
-                      c->peer, &c->authz, reason, rlen);
-    }
-    ssh_string_free(blob);
-    return v;
+    return ssh_pki_export_pubkey_blob(key, &blob) == SSH_OK ? blob : NULL;
 }
 
 int auth_pubkey_cb(ssh_session s, const char *user, struct ssh_key_struct *key,
                    char signature_state, void *userdata)
 {
     struct conn *c = userdata;
-    enum authz_verdict v = AUTHZ_KEY_REFUSED;
-    char reason[768];
-    char desc[160];
+    ssh_string blob;
+    uint32_t v = MON_DENIED;
+
+    if (c->authenticated || c->too_many_failures || signature_state != SSH_PUBLICKEY_STATE_NONE) {
+        return SSH_AUTH_DENIED;
+    }
+    snprintf(c->user, sizeof(c->user), "%s", user);
+    test_hook_auth_user(c, user);
+    blob = key_blob(key);
+    if (blob != NULL && mon_send(c->mon, NULL, 0, MON_AUTH_QUERY, user, strlen(user),
+                                 ssh_string_data(blob), (size_t)ssh_string_len(blob)) == 0) {
+        v = ask(c);
+    }
+    ssh_string_free(blob);
+    return v == MON_KEY_OK ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
+}
+
+int auth_pubkey_signed_cb(ssh_session s, const char *user, struct ssh_key_struct *key,
+                          char signature_state, const void *signed_data, size_t signed_len,
+                          const void *signature, size_t signature_len, void *userdata)
+{
+    struct conn *c = userdata;
+    ssh_string blob;
+    uint32_t v = MON_DENIED;
 
     if (c->authenticated || c->too_many_failures) {
         return SSH_AUTH_DENIED;
     }
     snprintf(c->user, sizeof(c->user), "%s", user);
-    auth_key_describe(key, desc, sizeof(desc));
-    reason[0] = '\0';
-    if (signature_state == SSH_PUBLICKEY_STATE_NONE ||
-        signature_state == SSH_PUBLICKEY_STATE_VALID) {
-        v = decide(c, key, reason, sizeof(reason));
+    blob = key_blob(key);
+    if (blob != NULL && mon_send(c->mon, NULL, 0, MON_AUTH_SIGNED, user, strlen(user),
+                                 ssh_string_data(blob), (size_t)ssh_string_len(blob),
+                                 signed_data, signed_len, signature, signature_len) == 0) {
+        v = ask(c);
     }
-    if (v == AUTHZ_OK && signature_state == SSH_PUBLICKEY_STATE_NONE) {
-        return SSH_AUTH_SUCCESS;    /* PK_OK: "this key would do" */
+    ssh_string_free(blob);
+    return v == MON_ACCEPTED ? SSH_AUTH_SUCCESS : SSH_AUTH_DENIED;
+}
+
+int auth_hostkey_sign_cb(ssh_session s, ssh_key hostkey, int digest,
+                         const unsigned char *data, size_t len, ssh_string *signature,
+                         void *userdata)
+{
+    struct conn *c = userdata;
+    ssh_string blob = key_blob(hostkey);
+    struct mon_msg r;
+    int rc = SSH_ERROR;
+
+    if (blob != NULL &&
+        mon_send(c->mon, NULL, 0, MON_HOSTKEY_SIGN, (uint32_t)digest, ssh_string_data(blob),
+                 (size_t)ssh_string_len(blob), data, len) == 0 &&
+        conn_monitor_reply(c, MON_SIGNATURE, &r) == 0 && r.type == MON_SIGNATURE &&
+        (*signature = ssh_string_new(r.f[0].len)) != NULL &&
+        ssh_string_fill(*signature, r.f[0].s, r.f[0].len) == 0) {
+        rc = SSH_OK;
     }
-    if (v == AUTHZ_OK) {
-        c->authenticated = 1;
-        snprintf(c->key_desc, sizeof(c->key_desc), "%s", desc);
-        log_info("Accepted publickey for %s from %s port %d ssh2: %s",
-                 c->user, c->peer, c->peer_port, desc);
-        return SSH_AUTH_SUCCESS;
-    }
-    log_refusal_once(c, v, reason);
-    log_info("Failed publickey for %s%s from %s port %d ssh2: %s",
-             v == AUTHZ_INVALID_USER ? "invalid user " : "", c->user, c->peer,
-             c->peer_port, desc);
-    count_failure(c);
-    return SSH_AUTH_DENIED;
+    ssh_string_free(blob);
+    return rc;
 }
 
 /* The name sshd logs for a refused method. */
@@ -181,20 +141,18 @@ static const char *method_name(int subtype)
 int auth_other_message_cb(ssh_session s, ssh_message msg, void *userdata)
 {
     struct conn *c = userdata;
-    int subtype;
+    const char *user;
+    const char *method;
 
-    if (ssh_message_type(msg) != SSH_REQUEST_AUTH || c->authenticated) {
+    if (ssh_message_type(msg) != SSH_REQUEST_AUTH || c->authenticated || c->too_many_failures) {
         return 1;   /* libssh sends the default refusal */
     }
-    subtype = ssh_message_subtype(msg);
-    snprintf(c->user, sizeof(c->user), "%s", ssh_message_auth_user(msg) ?
-             ssh_message_auth_user(msg) : "");
-    if (subtype == SSH_AUTH_METHOD_NONE) {
-        return 1;   /* every client starts with "none": not a failure */
+    user = ssh_message_auth_user(msg) ? ssh_message_auth_user(msg) : "";
+    method = method_name(ssh_message_subtype(msg));
+    snprintf(c->user, sizeof(c->user), "%s", user);
+    if (mon_send(c->mon, NULL, 0, MON_AUTH_OTHER, user, strlen(user), method,
+                 strlen(method)) == 0) {
+        ask(c);
     }
-    log_info("Failed %s for %s%s from %s port %d ssh2 (fallbackd accepts public keys only)",
-             method_name(subtype), userdb_user(c->srv->users, c->user) ? "" : "invalid user ",
-             c->user, c->peer, c->peer_port);
-    count_failure(c);
     return 1;
 }

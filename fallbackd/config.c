@@ -1060,6 +1060,9 @@ static const struct keyword keywords[] = {
     { .name = "RescueShell", .fn = h_rescue, .min = 1, .max = -1,
       .off = OFF(rescue_shell), .dump = d_str },
     K_TIME("DoorLifetime", door_lifetime, INT_MAX),
+    K_FIELD("Sandbox", h_flag, sandbox, d_flag),
+    K_INT("SandboxUid", sandbox_uid, 1, 2147483646),
+    K_INT("SandboxGid", sandbox_gid, 1, 2147483646),
     K_FIELD("PasswdFile", h_path, passwd_file, d_str),
     K_FIELD("GroupFile", h_path, group_file, d_str),
     K_SAFE("PubkeyAuthentication", "yes", "fallbackd accepts public keys only"),
@@ -1267,6 +1270,9 @@ void config_defaults(struct fbd_config *c)
     c->per_source_bits6 = 64;
     c->rescue_shell = strdup(CFG_DEFAULT_RESCUE);
     c->door_lifetime = 0;
+    c->sandbox = 1;
+    c->sandbox_uid = 65534;
+    c->sandbox_gid = 65534;
     c->passwd_file = strdup("/etc/passwd");
     c->group_file = strdup("/etc/group");
 }

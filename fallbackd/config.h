@@ -100,6 +100,10 @@ struct fbd_config {
                                            "/bin/busybox sh" */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which
                                            the door stops accepting; 0 = never */
+    int sandbox;                        /* Sandbox: confine the network process
+                                           (sandbox.h); default yes */
+    int sandbox_uid;                    /* SandboxUid, numeric, default 65534 */
+    int sandbox_gid;                    /* SandboxGid, numeric, default 65534 */
     char *passwd_file;                  /* PasswdFile, default /etc/passwd */
     char *group_file;                   /* GroupFile, default /etc/group */
 };

@@ -1,18 +1,19 @@
 /* conn.c - one client connection, from the first byte to the last.
  *
- * Phases:
+ * The connection process splits before it reads a byte: it forks the
+ * network process and becomes that connection's monitor (monitor.c).
+ * The network process wipes the host key texts it inherited, confines
+ * itself (sandbox.c), and then runs the SSH protocol:
  *
  *   phase   | runs                                  | ends when
  *   --------+---------------------------------------+-----------------------------
  *   kex     | libssh key exchange (blocking, bounded| keys agreed, or error/timeout
- *           |   by LoginGraceTime)                  |
- *   auth    | libssh event loop; auth_pubkey.c      | authenticated; MaxAuthTries,
- *           |   decides                             |   LoginGraceTime, disconnect
+ *           |   by LoginGraceTime); the monitor     |
+ *           |   signs the exchange hash             |
+ *   auth    | libssh event loop; auth_pubkey.c asks | authenticated; MaxAuthTries,
+ *           |   the monitor                         |   LoginGraceTime, disconnect
  *   serve   | our poll loop: the SSH socket, the    | the client disconnects, or
- *           |   sessions' fds, SIGCHLD              |   stops answering keepalives
- *
- * When authentication succeeds the startup pipe to the listener is closed,
- * so this connection stops counting against MaxStartups.
+ *           |   sessions' fds, the monitor socket   |   stops answering keepalives
  */
 #include "conn.h"
 
@@ -23,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,12 +32,15 @@
 
 #include "auth_pubkey.h"
 #include "log.h"
+#include "monitor.h"
+#include "sandbox.h"
 #include "session.h"
 #include "sockets.h"
+#include "test_hooks.h"
 
 #define MAX_POLL (2 + 3 * 64)
 
-static int sigchld_wfd = -1;
+static int log_monitor_fd = -1;
 
 long long conn_now_ms(void)
 {
@@ -47,37 +50,61 @@ long long conn_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void on_sigchld(int sig)
+/* The network process's log lines go to the monitor (log.h sink). */
+static void log_to_monitor(int level, const char *msg)
 {
-    int saved = errno;
+    mon_send(log_monitor_fd, NULL, 0, MON_LOG, (uint32_t)level, msg, strlen(msg));
+}
 
-    (void)sig;
-    (void)!write(sigchld_wfd, "c", 1);
-    errno = saved;
+int conn_monitor_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply)
+{
+    for (;;) {
+        if (mon_recv(c->mon, c->monbuf, reply) <= 0) {
+            c->fatal = 1;
+            return -1;
+        }
+        if (reply->type != MON_EXITED) {
+            break;
+        }
+        if (c->nexits < CONN_MAX_EXITS) {
+            c->exits[c->nexits].id = reply->f[0].u;
+            c->exits[c->nexits++].status = (int)reply->f[1].u;
+        }
+    }
+    if (reply->type != reply_type && reply->type != MON_FAIL) {
+        for (size_t i = 0; i < reply->nfds; i++) {
+            close(reply->fds[i]);
+        }
+        c->fatal = 1;
+        return -1;
+    }
+    return 0;
 }
 
 /* Addresses of both ends, numeric. */
-static void conn_addresses(struct conn *c)
+static void conn_addresses(int fd, char *peer, int *peer_port, char *local, int *local_port)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
 
     memset(&ss, 0, sizeof(ss));
-    getpeername(c->fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, c->peer, sizeof(c->peer), &c->peer_port);
+    getpeername(fd, (struct sockaddr *)&ss, &len);
+    sockaddr_format(&ss, peer, INET6_ADDRSTRLEN, peer_port);
     len = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
-    getsockname(c->fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, c->local, sizeof(c->local), &c->local_port);
+    getsockname(fd, (struct sockaddr *)&ss, &len);
+    sockaddr_format(&ss, local, INET6_ADDRSTRLEN, local_port);
 }
 
-/* Set up the libssh session on the accepted socket, with our callbacks. */
+/* Set up the libssh session on the accepted socket, with our callbacks.
+ * Reads nothing from the client yet. */
 static int conn_setup(struct conn *c, struct ssh_server_callbacks_struct *cb)
 {
     long timeout = c->srv->cfg.login_grace_time;
 
     c->ssh = ssh_new();
-    if (c->ssh == NULL) {
+    c->ev = ssh_event_new();
+    if (c->ssh == NULL || c->ev == NULL) {
         return -1;
     }
     if (timeout > 0) {
@@ -91,6 +118,8 @@ static int conn_setup(struct conn *c, struct ssh_server_callbacks_struct *cb)
     memset(cb, 0, sizeof(*cb));
     cb->userdata = c;
     cb->auth_pubkey_function = auth_pubkey_cb;
+    cb->auth_pubkey_signed_function = auth_pubkey_signed_cb;
+    cb->hostkey_sign_function = auth_hostkey_sign_cb;
     cb->channel_open_request_session_function = sess_open_cb;
     ssh_callbacks_init(cb);
     ssh_set_server_callbacks(c->ssh, cb);
@@ -103,8 +132,7 @@ static int conn_setup(struct conn *c, struct ssh_server_callbacks_struct *cb)
 static void log_preauth_close(const struct conn *c)
 {
     if (c->user[0]) {
-        log_info("Connection closed by %s user %s %s port %d [preauth]",
-                 userdb_user(c->srv->users, c->user) ? "authenticating" : "invalid",
+        log_info("Connection closed by authenticating user %s %s port %d [preauth]",
                  c->user, c->peer, c->peer_port);
     } else {
         log_info("Connection closed by %s port %d [preauth]", c->peer, c->peer_port);
@@ -139,7 +167,7 @@ static int conn_authenticate(struct conn *c)
     while (!c->authenticated) {
         long long left = deadline - conn_now_ms();
 
-        if (c->too_many_failures) {
+        if (c->too_many_failures || c->fatal) {
             return -1;
         }
         if (grace > 0 && left <= 0) {
@@ -155,18 +183,23 @@ static int conn_authenticate(struct conn *c)
     return 0;
 }
 
-/* Reap our children and tell their sessions. */
-static void reap(struct conn *c)
+/* Hand queued and newly arrived process exits to their sessions. */
+static void take_exits(struct conn *c, int readable)
 {
-    char drain[64];
-    int status;
-    pid_t pid;
+    struct mon_msg m;
+    long long now = conn_now_ms();
 
-    while (read(c->child_pipe[0], drain, sizeof(drain)) > 0) {
+    if (readable && mon_recv(c->mon, c->monbuf, &m) > 0 && m.type == MON_EXITED &&
+        c->nexits < CONN_MAX_EXITS) {
+        c->exits[c->nexits].id = m.f[0].u;
+        c->exits[c->nexits++].status = (int)m.f[1].u;
+    } else if (readable) {
+        c->fatal = 1;   /* the monitor is gone, or says what it should not */
     }
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        sessio_child_exited(c, pid, status, conn_now_ms());
+    for (size_t i = 0; i < c->nexits; i++) {
+        sessio_child_exited(c, c->exits[i].id, c->exits[i].status, now);
     }
+    c->nexits = 0;
 }
 
 /* Free every session that has nothing more to do. */
@@ -220,7 +253,7 @@ static int client_alive(struct conn *c, int had_input, long long now, long long 
     *last = now;
     if (++c->alive_missed > cfg->client_alive_count_max) {
         log_info("Timeout, client not responding from user %s %s port %d",
-                 c->authz.pw.name, c->peer, c->peer_port);
+                 c->user_name, c->peer, c->peer_port);
         return -1;
     }
     ssh_send_keepalive(c->ssh);
@@ -237,11 +270,11 @@ static int serve_round(struct conn *c, long long *last_input)
     int ssh_ev = POLLIN | ((ssh_get_poll_flags(c->ssh) & SSH_WRITE_PENDING) ? POLLOUT : 0);
 
     p[n++] = (struct pollfd){ .fd = ssh_get_fd(c->ssh), .events = (short)ssh_ev };
-    p[n++] = (struct pollfd){ .fd = c->child_pipe[0], .events = POLLIN };
+    p[n++] = (struct pollfd){ .fd = c->mon, .events = POLLIN };
     for (struct sess *s = c->sessions; s != NULL && n + 3 <= MAX_POLL; s = s->next) {
         n = sessio_pollfds(s, p, owners, n);
     }
-    if (poll(p, n, loop_timeout(c, now)) < 0 && errno != EINTR) {
+    if (poll(p, n, c->nexits > 0 ? 0 : loop_timeout(c, now)) < 0 && errno != EINTR) {
         return -1;
     }
     now = conn_now_ms();
@@ -251,9 +284,7 @@ static int serve_round(struct conn *c, long long *last_input)
     if (client_alive(c, (p[0].revents & POLLIN) != 0, now, last_input) < 0) {
         return -1;
     }
-    if (p[1].revents) {
-        reap(c);
-    }
+    take_exits(c, p[1].revents != 0);
     for (size_t i = 2; i < n; i++) {
         sessio_note(owners[i], &p[i]);
     }
@@ -273,31 +304,7 @@ static void conn_run(struct conn *c)
     while (serve_round(c, &last_input) == 0 &&
            !(ssh_get_status(c->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
     }
-    log_info("Disconnected from user %s %s port %d", c->authz.pw.name, c->peer, c->peer_port);
-}
-
-/* SIGCHLD through a self-pipe, so poll() wakes for it. */
-static int conn_signals(struct conn *c)
-{
-    struct sigaction sa;
-
-    if (pipe2(c->child_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
-        return -1;
-    }
-    sigchld_wfd = c->child_pipe[1];
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_sigchld;
-    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    sigemptyset(&sa.sa_mask);
-    return sigaction(SIGCHLD, &sa, NULL);
-}
-
-/* The gid pty slaves get, as sshd: group "tty", or -1 if there is none. */
-static gid_t tty_group(const struct server *srv)
-{
-    const struct gr_entry *g = userdb_group(srv->users, "tty");
-
-    return g != NULL ? g->gid : (gid_t)-1;
+    log_info("Disconnected from user %s %s port %d", c->user_name, c->peer, c->peer_port);
 }
 
 /* Release everything; the process exits right after. */
@@ -316,37 +323,98 @@ static void conn_cleanup(struct conn *c)
         ssh_disconnect(c->ssh);
         ssh_free(c->ssh);
     }
-    authz_clear(&c->authz);
 }
 
-int conn_serve(struct server *srv, int fd, int startup_fd)
+/* Confine this process unless Sandbox no.  -1: do not go on. */
+static int confine(struct conn *c)
+{
+    const struct fbd_config *cfg = &c->srv->cfg;
+    int keep[2] = { c->fd, c->mon };
+    char why[256];
+
+    if (!cfg->sandbox) {
+        return 0;
+    }
+    if (sandbox_enter((uid_t)cfg->sandbox_uid, (gid_t)cfg->sandbox_gid, keep, 2,
+                      why, sizeof(why)) < 0) {
+        log_error("cannot confine the network process for %s port %d: %s; closing the "
+                  "connection (set Sandbox no to run without a sandbox)", c->peer,
+                  c->peer_port, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The network process: never returns. */
+static void conn_network(struct server *srv, int fd, int mon)
 {
     struct ssh_server_callbacks_struct cb;
     struct conn c;
-    int rc = 1;
 
     memset(&c, 0, sizeof(c));
     c.srv = srv;
     c.fd = fd;
-    c.startup_fd = startup_fd;
-    c.tty_gid = (gid_t)-1;
-    socket_tune(fd, srv->cfg.tcp_keep_alive);
-    conn_addresses(&c);
-    log_info("Connection from %s port %d on %s port %d", c.peer, c.peer_port,
-             c.local, c.local_port);
-    if (srv->cfg.login_grace_time > 0) {
-        alarm((unsigned)srv->cfg.login_grace_time + 10);  /* backstop: default action kills */
-    }
-    c.ev = ssh_event_new();
-    if (c.ev != NULL && conn_signals(&c) == 0 && conn_setup(&c, &cb) == 0 &&
+    c.mon = mon;
+    log_monitor_fd = mon;
+    log_set_sink(log_to_monitor);
+    hostkeys_wipe(&srv->keys);
+    conn_addresses(fd, c.peer, &c.peer_port, c.local, &c.local_port);
+    c.monbuf = malloc(MON_MAX_MSG);
+    if (c.monbuf != NULL && conn_setup(&c, &cb) == 0 && confine(&c) == 0 &&
         conn_authenticate(&c) == 0) {
-        alarm(0);
-        c.tty_gid = tty_group(srv);
-        close(c.startup_fd);
-        c.startup_fd = -1;
         conn_run(&c);
-        rc = 0;
     }
     conn_cleanup(&c);
+    _exit(0);
+}
+
+/* The monitor for the network process NET_PID, talking on MON. */
+static int run_monitor(struct server *srv, int mon, pid_t net_pid, int fd, int startup_fd)
+{
+    struct monitor m;
+    int min_rsa = 2048;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.srv = srv;
+    m.sock = mon;
+    m.net_pid = net_pid;
+    m.startup_fd = startup_fd;
+    m.started_ms = conn_now_ms();
+    m.tty_gid = (gid_t)-1;
+    conn_addresses(fd, m.peer, &m.peer_port, m.local, &m.local_port);
+    close(fd);
+    m.verifier = ssh_new();
+    if (m.verifier == NULL) {
+        return 1;
+    }
+    ssh_options_set(m.verifier, SSH_OPTIONS_RSA_MIN_SIZE, &min_rsa);
+    rc = monitor_run(&m);
+    authz_clear(&m.authz);
+    ssh_free(m.verifier);
     return rc;
+}
+
+int conn_serve(struct server *srv, int fd, int startup_fd)
+{
+    char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
+    int peer_port, local_port;
+    int sv[2];
+    pid_t pid;
+
+    socket_tune(fd, srv->cfg.tcp_keep_alive);
+    conn_addresses(fd, peer, &peer_port, local, &local_port);
+    log_info("Connection from %s port %d on %s port %d", peer, peer_port, local, local_port);
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || (pid = fork()) < 0) {
+        log_error("cannot start the network process for %s port %d: %s", peer, peer_port,
+                  strerror(errno));
+        return 1;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        close(startup_fd);
+        conn_network(srv, fd, sv[1]);
+    }
+    close(sv[1]);
+    return run_monitor(srv, sv[0], pid, fd, startup_fd);
 }

@@ -1,35 +1,55 @@
-/* hostkeys.c - load host keys and algorithms into an ssh_bind (hostkeys.h). */
+/* hostkeys.c - host keys across listener, monitor and network process
+ * (hostkeys.h). */
 #include "hostkeys.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <libssh/libssh.h>
+#include <sodium.h>
 
 #include "algorithms.h"
+#include "keyfile.h"
+#include "libssh_internal.h"
 
-/* Load one private key file; refuse one that others can read, as sshd does. */
-static ssh_key load_key(const char *path, struct diag *errs)
+#define KEY_FILE_MAX 65536
+
+/* Read a private key file that only its owner may read; NULL with a
+ * reason in errs. */
+static char *read_key_file(const char *path, size_t *len, struct diag *errs)
 {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
-    ssh_key key = NULL;
+    char *text = NULL;
+    ssize_t n = -1;
 
-    if (stat(path, &st) < 0) {
+    if (fd < 0 || fstat(fd, &st) < 0) {
         diag_add(errs, "%s: cannot read host key: %s", path, strerror(errno));
-        return NULL;
-    }
-    if ((st.st_mode & 077) != 0) {
+    } else if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
+        diag_add(errs, "%s: host key is not a regular file of at most %d bytes", path, KEY_FILE_MAX);
+    } else if ((st.st_mode & 077) != 0) {
         diag_add(errs, "%s: host key permissions %04o are too open (want 0600)",
                  path, (unsigned)(st.st_mode & 07777));
-        return NULL;
+    } else if ((text = calloc(1, (size_t)st.st_size + 1)) != NULL) {
+        n = read(fd, text, (size_t)st.st_size);
     }
-    if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
-        diag_add(errs, "%s: not a readable unencrypted private key", path);
-        return NULL;
+    if (fd >= 0) {
+        close(fd);
     }
-    return key;
+    if (text != NULL && n != (ssize_t)st.st_size) {
+        diag_add(errs, "%s: cannot read host key: %s", path, n < 0 ? strerror(errno) : "short read");
+        sodium_memzero(text, (size_t)st.st_size);
+        free(text);
+        text = NULL;
+    }
+    *len = text != NULL ? (size_t)n : 0;
+    return text;
 }
 
 /* Which of libssh's per-type slots a key goes in; -1 if unsupported. */
@@ -68,57 +88,179 @@ static int bind_set_algorithms(ssh_bind b)
     return rc == 0 ? 0 : -1;
 }
 
-/* Import every HostKey; one per type.  Returns the number of errors. */
-static size_t bind_import_keys(ssh_bind b, const struct fbd_config *cfg, struct diag *errs)
+/* Read one key file and import its public key into the bind. */
+static int load_one(ssh_bind b, struct hostkey *hk, const char **seen, struct diag *errs)
+{
+    struct keyfile_info info;
+    ssh_key pub = NULL;
+    ssh_string s;
+    int slot;
+
+    hk->text = read_key_file(hk->path, &hk->len, errs);
+    if (hk->text == NULL) {
+        return -1;
+    }
+    if (keyfile_parse(hk->text, hk->len, &info) < 0) {
+        diag_add(errs, "%s: not an OpenSSH private key file", hk->path);
+        return -1;
+    }
+    hk->blob = info.blob;
+    hk->bloblen = info.bloblen;
+    info.blob = NULL;
+    keyfile_info_free(&info);
+    s = ssh_string_new(hk->bloblen);
+    if (s == NULL || ssh_string_fill(s, hk->blob, hk->bloblen) < 0 ||
+        ssh_pki_import_pubkey_blob(s, &pub) != SSH_OK) {
+        diag_add(errs, "%s: unreadable public key", hk->path);
+        ssh_string_free(s);
+        return -1;
+    }
+    ssh_string_free(s);
+    slot = key_slot(ssh_key_type(pub));
+    if (slot < 0 || seen[slot] != NULL) {
+        diag_add(errs, slot < 0 ? "%s: unsupported host key type%s" :
+                 "%s: a host key of this type was already loaded from %s", hk->path,
+                 slot < 0 ? "" : seen[slot]);
+        ssh_key_free(pub);
+        return -1;
+    }
+    if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, pub) != SSH_OK) {
+        diag_add(errs, "%s: libssh refused the key: %s", hk->path, ssh_get_error(b));
+        ssh_key_free(pub);
+        return -1;
+    }
+    seen[slot] = hk->path;
+    return 0;
+}
+
+/* Does the private key in hk->text parse, unencrypted, and match its
+ * public blob?  Runs in a throwaway child: see the file comment. */
+static int private_ok(const struct hostkey *hk)
+{
+    ssh_key priv = NULL;
+    ssh_key pub = NULL;
+    ssh_string blob = NULL;
+    int ok;
+
+    ok = ssh_pki_import_privkey_base64(hk->text, NULL, NULL, NULL, &priv) == SSH_OK &&
+         ssh_pki_export_privkey_to_pubkey(priv, &pub) == SSH_OK &&
+         ssh_pki_export_pubkey_blob(pub, &blob) == SSH_OK &&
+         ssh_string_len(blob) == hk->bloblen &&
+         memcmp(ssh_string_data(blob), hk->blob, hk->bloblen) == 0;
+    return ok;
+}
+
+/* Check every private key in a forked child; its exit status is the
+ * index + 1 of the first bad key, 0 if all are good. */
+static int check_privates(const struct hostkeys *keys, struct diag *errs)
+{
+    pid_t pid = fork();
+    int status = 0;
+
+    if (pid == 0) {
+        for (size_t i = 0; i < keys->n; i++) {
+            if (!private_ok(&keys->k[i])) {
+                _exit((int)i + 1);
+            }
+        }
+        _exit(0);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) {
+        diag_add(errs, "cannot check the host keys: %s", pid < 0 ? strerror(errno) : "checker died");
+        return -1;
+    }
+    if (WEXITSTATUS(status) != 0) {
+        diag_add(errs, "%s: not a readable unencrypted private key matching its public key",
+                 keys->k[WEXITSTATUS(status) - 1].path);
+        return -1;
+    }
+    return 0;
+}
+
+ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, struct diag *errs)
 {
     const char *seen[3] = { NULL, NULL, NULL };
     size_t before = diag_count(errs);
-
-    for (size_t i = 0; i < cfg->nhost_keys; i++) {
-        const char *path = cfg->host_keys[i];
-        ssh_key key = load_key(path, errs);
-        int slot;
-
-        if (key == NULL) {
-            continue;
-        }
-        slot = key_slot(ssh_key_type(key));
-        if (slot < 0) {
-            diag_add(errs, "%s: unsupported host key type %s", path,
-                     ssh_key_type_to_char(ssh_key_type(key)));
-        } else if (seen[slot] != NULL) {
-            diag_add(errs, "%s: a host key of this type was already loaded from %s",
-                     path, seen[slot]);
-        } else if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, key) != SSH_OK) {
-            diag_add(errs, "%s: libssh refused the key: %s", path, ssh_get_error(b));
-        } else {
-            seen[slot] = path;
-            continue;       /* the bind owns the key now */
-        }
-        ssh_key_free(key);
-    }
-    return diag_count(errs) - before;
-}
-
-ssh_bind hostkeys_bind_new(const struct fbd_config *cfg, struct diag *errs)
-{
     ssh_bind b = ssh_bind_new();
 
-    if (b == NULL) {
-        diag_add(errs, "out of memory creating the SSH listener state");
-        return NULL;
-    }
-    if (bind_set_algorithms(b) < 0) {
-        diag_add(errs, "libssh refused fallbackd's algorithm list: %s", ssh_get_error(b));
-        ssh_bind_free(b);
-        return NULL;
-    }
-    if (cfg->nhost_keys == 0) {
+    memset(keys, 0, sizeof(*keys));
+    if (b == NULL || bind_set_algorithms(b) < 0) {
+        diag_add(errs, "cannot set up libssh's listener state");
+    } else if (cfg->nhost_keys == 0) {
         diag_add(errs, "%s: no HostKey configured", cfg->path ? cfg->path : "config");
     }
-    if (cfg->nhost_keys == 0 || bind_import_keys(b, cfg, errs) > 0) {
+    for (size_t i = 0; diag_count(errs) == before && i < cfg->nhost_keys; i++) {
+        keys->k[i].path = strdup(cfg->host_keys[i]);
+        keys->n = i + 1;
+        load_one(b, &keys->k[i], seen, errs);
+    }
+    if (diag_count(errs) == before) {
+        check_privates(keys, errs);
+    }
+    if (diag_count(errs) > before) {
         ssh_bind_free(b);
+        hostkeys_free(keys);
         return NULL;
     }
     return b;
+}
+
+void hostkeys_wipe(struct hostkeys *keys)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        if (keys->k[i].text != NULL) {
+            sodium_memzero(keys->k[i].text, keys->k[i].len);
+        }
+    }
+}
+
+/* The monitor's private key for public blob BLOB, parsed on first use. */
+static ssh_key private_key(struct hostkeys *keys, const unsigned char *blob, size_t bloblen)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        struct hostkey *hk = &keys->k[i];
+
+        if (hk->bloblen != bloblen || memcmp(hk->blob, blob, bloblen) != 0) {
+            continue;
+        }
+        if (hk->priv == NULL) {
+            ssh_pki_import_privkey_base64(hk->text, NULL, NULL, NULL, &hk->priv);
+        }
+        return hk->priv;
+    }
+    return NULL;
+}
+
+ssh_string hostkeys_sign(struct hostkeys *keys, const unsigned char *blob, size_t bloblen,
+                         int digest, const unsigned char *data, size_t len)
+{
+    ssh_key priv = private_key(keys, blob, bloblen);
+    ssh_signature sig;
+    ssh_string out = NULL;
+
+    if (priv == NULL) {
+        return NULL;
+    }
+    sig = pki_do_sign(priv, data, len, digest);
+    if (sig != NULL && ssh_pki_export_signature_blob(sig, &out) != SSH_OK) {
+        out = NULL;
+    }
+    ssh_signature_free(sig);
+    return out;
+}
+
+void hostkeys_free(struct hostkeys *keys)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        struct hostkey *hk = &keys->k[i];
+
+        if (hk->text != NULL) {
+            sodium_memzero(hk->text, hk->len);
+        }
+        free(hk->text);
+        free(hk->path);
+        free(hk->blob);
+        ssh_key_free(hk->priv);
+    }
+    memset(keys, 0, sizeof(*keys));
 }

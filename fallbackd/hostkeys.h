@@ -1,4 +1,18 @@
-/* hostkeys.h - load host keys into an ssh_bind, in the listener. */
+/* hostkeys.h - host keys, split across the processes of a connection.
+ *
+ *   process          | holds
+ *   -----------------+------------------------------------------------------
+ *   listener         | each key file's text (read once, at start or reload)
+ *                    |   and its public key; never parses a private key
+ *   monitor          | the private keys, parsed from that text after the
+ *                    |   network process was forked; signs exchange hashes
+ *   network process  | public keys only (in its ssh_bind); wipes the text
+ *                    |   it inherited before it reads a byte from the client
+ *
+ * The listener checks that each private key parses in a short-lived
+ * forked child, so that no private key material ever lands in the heap
+ * the network process inherits.
+ */
 #ifndef FBD_HOSTKEYS_H
 #define FBD_HOSTKEYS_H
 
@@ -7,10 +21,34 @@
 #include "config.h"
 #include "diag.h"
 
-/* Create an ssh_bind carrying fallbackd's algorithms and every HostKey of
- * cfg, imported now (libssh would otherwise read the files lazily at the
- * first connection, after a fault may have removed them).  At most one key
- * per type (ed25519, ecdsa, rsa).  Returns NULL with reasons in errs. */
-ssh_bind hostkeys_bind_new(const struct fbd_config *cfg, struct diag *errs);
+struct hostkey {
+    char *path;
+    char *text;             /* the key file (NUL-terminated), wiped by N */
+    size_t len;
+    unsigned char *blob;    /* public key blob */
+    size_t bloblen;
+    ssh_key priv;           /* monitor only: parsed on first use */
+};
+
+struct hostkeys {
+    struct hostkey k[CFG_MAX_HOSTKEYS];
+    size_t n;
+};
+
+/* Read every HostKey of cfg, check it, and build an ssh_bind that carries
+ * fallbackd's algorithms and the public keys.  Returns NULL with reasons
+ * in errs. */
+ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, struct diag *errs);
+
+/* Wipe the key file texts (the network process, before anything else). */
+void hostkeys_wipe(struct hostkeys *keys);
+
+/* Monitor: sign DATA (an exchange hash) with the private key whose public
+ * blob is BLOB, as libssh would.  Returns the signature blob (free with
+ * ssh_string_free) or NULL. */
+ssh_string hostkeys_sign(struct hostkeys *keys, const unsigned char *blob, size_t bloblen,
+                         int digest, const unsigned char *data, size_t len);
+
+void hostkeys_free(struct hostkeys *keys);
 
 #endif

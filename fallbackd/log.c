@@ -32,7 +32,8 @@ static struct {
     int facility;
     int level;
     int fd;             /* datagram socket to /dev/log, -1 if not open */
-} logger = { "fallbackd", 1, 4 << 3, LL_INFO, -1 };
+    void (*sink)(int level, const char *msg);
+} logger = { "fallbackd", 1, 4 << 3, LL_INFO, -1, NULL };
 
 int log_level_parse(const char *name)
 {
@@ -91,6 +92,11 @@ void log_setup(const char *ident, int to_stderr, int facility, int level)
         close(logger.fd);
         logger.fd = -1;
     }
+}
+
+void log_set_sink(void (*sink)(int level, const char *msg))
+{
+    logger.sink = sink;
 }
 
 int log_get_level(void)
@@ -205,7 +211,9 @@ void logmsg(int level, const char *fmt, ...)
             *p = '?';
         }
     }
-    if (logger.to_stderr) {
+    if (logger.sink != NULL) {
+        logger.sink(level, msg);
+    } else if (logger.to_stderr) {
         stderr_send(msg);
     } else {
         syslog_send(level, msg);

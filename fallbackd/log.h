@@ -33,6 +33,11 @@ const char *log_facility_name(int facility);
  * again (after fork, after a reload). */
 void log_setup(const char *ident, int to_stderr, int facility, int level);
 
+/* Send every line to SINK instead (the network process forwards its
+ * lines to the monitor, as it can reach neither /dev/log nor a file).
+ * NULL restores the normal destination. */
+void log_set_sink(void (*sink)(int level, const char *msg));
+
 /* Level currently in force. */
 int log_get_level(void);
 

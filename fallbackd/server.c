@@ -24,7 +24,7 @@ int server_load(struct server *srv, const char *config_path,
     if (config_load(config_path, &srv->cfg, errs) < 0) {
         return -1;
     }
-    srv->bind = hostkeys_bind_new(&srv->cfg, errs);
+    srv->bind = hostkeys_load(&srv->cfg, &srv->keys, errs);
     if (srv->bind == NULL) {
         return -1;
     }
@@ -50,6 +50,9 @@ void server_replace(struct server *srv, struct server *next)
     }
     srv->bind = next->bind;
     next->bind = NULL;
+    hostkeys_free(&srv->keys);
+    srv->keys = next->keys;
+    memset(&next->keys, 0, sizeof(next->keys));
     /* The user cache survives a reload unless its files moved: it holds
      * the last good copy, which a fresh cache would not have. */
     if (next->users != NULL) {
@@ -66,6 +69,7 @@ void server_free(struct server *srv)
         ssh_bind_free(srv->bind);
         srv->bind = NULL;
     }
+    hostkeys_free(&srv->keys);
     if (srv->users != NULL) {
         userdb_free(srv->users);
         srv->users = NULL;

@@ -10,11 +10,13 @@
 #include <libssh/server.h>
 
 #include "config.h"
+#include "hostkeys.h"
 #include "userdb.h"
 
 struct server {
     struct fbd_config cfg;      /* the config in force */
-    ssh_bind bind;              /* host keys + algorithms, imported */
+    ssh_bind bind;              /* public host keys + algorithms */
+    struct hostkeys keys;       /* key files; private keys only in monitors */
     struct userdb *users;       /* cached /etc/passwd + /etc/group */
     int log_stderr;             /* -e */
     int foreground;             /* -D */

@@ -1,4 +1,5 @@
-/* session.c - the requests of a "session" channel (RFC 4254 section 6).
+/* session.c - the requests of a "session" channel (RFC 4254 section 6),
+ * in the network process.
  *
  * Request table (libssh calls one callback per request type):
  *
@@ -7,50 +8,33 @@
  *   pty-req        | record TERM and size, unless  | refused
  *                  |   no-pty/restrict/PermitTTY no|
  *   env            | kept if AcceptEnv matches     | refused
- *   shell          | start the login shell         | refused
- *   exec           | start "shell -c COMMAND"      | refused
- *   subsystem      | start the Subsystem command;  | refused
+ *   shell          | ask the monitor for the shell | refused
+ *   exec           | ask for "shell -c COMMAND"    | refused
+ *   subsystem      | ask for the Subsystem command;| refused
  *                  |   "rescue": the rescue shell  |
  *   window-change  | record the size               | TIOCSWINSZ on the pty
- *   signal         | ignored                       | kill(); not for forced commands
+ *   signal         | ignored                       | relayed to the monitor
  *   x11-req, auth-agent-req, anything else: refused (libssh's default reply)
  *
- * A key's command= option replaces whatever the client asked to run; the
- * client's request is passed on in SSH_ORIGINAL_COMMAND, as sshd does.
- *
- * The rescue shell: when the user's shell cannot start (spawn.c decides),
- * the static RescueShell runs instead.  A user can ask for it explicitly
- * when the normal shell would start but misbehave:
+ * The monitor applies the policy again (monitor_spawn.c) and starts the
+ * process; this side only keeps the fds it passes back.  The rescue shell
+ * (when the user's shell cannot start, or on request) is the monitor's
+ * business too:
  *
  *     ssh -t -s HOST rescue        (interactive)
  *     ssh -s HOST rescue < script  (commands on stdin)
  */
 #include "session.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "spawn.h"
 
 #define MAX_ENV_REQUESTS 64
-
-/* Largest accepted terminal size (sshd takes anything; we clamp). */
 #define MAX_TTY_DIM 10000
-
-/* Signal names of RFC 4254 section 6.10. */
-static const struct {
-    const char *name;
-    int sig;
-} signal_names[] = {
-    { "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "FPE", SIGFPE },   { "HUP", SIGHUP },
-    { "ILL", SIGILL },   { "INT", SIGINT },   { "KILL", SIGKILL }, { "PIPE", SIGPIPE },
-    { "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
-    { "USR2", SIGUSR2 },
-};
 
 /* Clamp a terminal dimension from the wire. */
 static unsigned short tty_dim(int v)
@@ -64,7 +48,8 @@ static int on_pty_request(ssh_session ssh, ssh_channel ch, const char *term,
     struct sess *s = ud;
     const struct conn *c = s->conn;
 
-    if (s->started || s->want_pty || c->authz.key.opts.no_pty || !c->srv->cfg.permit_tty) {
+    if (s->started || s->want_pty || (c->key_flags & MON_FLAG_NO_PTY) ||
+        !c->srv->cfg.permit_tty) {
         return -1;
     }
     s->want_pty = 1;
@@ -113,151 +98,89 @@ static int on_env_request(ssh_session ssh, ssh_channel ch, const char *name,
     return 0;
 }
 
-/* Set the environment sshd gives a session, in sshd's order: the
- * client's accepted variables first, then the basics over them (so a
- * client cannot set USER or HOME even with AcceptEnv *), TERM, the key's
- * environment= (if permitted), and the SSH_* variables last. */
-static int build_env(struct sess *s, struct userenv *e, const char *orig)
+/* The env requests as one NUL-separated block ("K=V\0K=V\0"). */
+static char *env_block(const struct sess *s, size_t *len)
 {
-    const struct conn *c = s->conn;
-    const struct pw_entry *pw = &c->authz.pw;
-    char buf[512];
-    int rc = 0;
+    size_t n = 0;
+    char *b;
 
     for (size_t i = 0; i < s->env.n; i++) {
-        rc |= userenv_put(e, s->env.v[i]);
+        n += strlen(s->env.v[i]) + 1;
     }
-    rc |= userenv_set(e, "USER", pw->name);
-    rc |= userenv_set(e, "LOGNAME", pw->name);
-    rc |= userenv_set(e, "HOME", pw->dir);
-    rc |= userenv_set(e, "PATH", pw->uid == 0 ? USERENV_PATH_ROOT : USERENV_PATH_USER);
-    snprintf(buf, sizeof(buf), "/var/mail/%s", pw->name);
-    rc |= userenv_set(e, "MAIL", buf);
-    rc |= userenv_set(e, "SHELL", pw->shell[0] ? pw->shell : "/bin/sh");
-    if (s->want_pty && s->term[0]) {
-        rc |= userenv_set(e, "TERM", s->term);
+    b = malloc(n + 1);
+    *len = 0;
+    for (size_t i = 0; b != NULL && i < s->env.n; i++) {
+        size_t l = strlen(s->env.v[i]) + 1;
+
+        memcpy(b + *len, s->env.v[i], l);
+        *len += l;
     }
-    for (size_t i = 0; i < c->authz.key.opts.nenv; i++) {
-        rc |= userenv_put(e, c->authz.key.opts.env[i]);
-    }
-    snprintf(buf, sizeof(buf), "%s %d %d", c->peer, c->peer_port, c->local_port);
-    rc |= userenv_set(e, "SSH_CLIENT", buf);
-    snprintf(buf, sizeof(buf), "%s %d %s %d", c->peer, c->peer_port, c->local, c->local_port);
-    rc |= userenv_set(e, "SSH_CONNECTION", buf);
-    if (orig != NULL) {
-        rc |= userenv_set(e, "SSH_ORIGINAL_COMMAND", orig);
-    }
-    return rc == 0 ? 0 : -1;
+    return b;
 }
 
-/* Fill a spawn request for this session's user. */
-static void fill_request(const struct sess *s, struct spawn_req *req, const char *command)
+/* Take over the fds of a started process from MON_SPAWNED. */
+static int adopt(struct sess *s, const struct mon_msg *r)
 {
-    const struct authz *a = &s->conn->authz;
-
-    memset(req, 0, sizeof(*req));
-    req->uid = a->pw.uid;
-    req->gid = a->pw.gid;
-    req->ngroups = a->ngroups;
-    memcpy(req->groups, a->groups, a->ngroups * sizeof(gid_t));
-    req->tty_gid = s->conn->tty_gid;
-    req->home = a->pw.dir;
-    req->shell = a->pw.shell;
-    req->command = command;
-    req->rescue = s->conn->srv->cfg.rescue_shell;
-    req->pty = s->want_pty;
-    req->ws = s->ws;
-}
-
-/* Take over the fds of a started process. */
-static void adopt(struct sess *s, const struct spawn_res *res)
-{
+    if (r->nfds != (s->want_pty ? 1u : 3u)) {
+        for (size_t i = 0; i < r->nfds; i++) {
+            close(r->fds[i]);
+        }
+        return -1;
+    }
     s->started = 1;
-    s->pid = res->pid;
-    s->ptm = res->ptm;
-    s->out.fd = res->ptm >= 0 ? res->ptm : res->out;
-    s->err.fd = res->err;
+    s->mon_id = r->f[0].u;
+    s->ptm = s->want_pty ? r->fds[0] : -1;
+    s->out.fd = s->want_pty ? r->fds[0] : r->fds[1];
+    s->err.fd = s->want_pty ? -1 : r->fds[2];
     s->err.is_stderr = 1;
-    s->in_fd = res->ptm >= 0 ? res->ptm : res->in;
+    s->in_fd = r->fds[0];
+    return 0;
 }
 
-/* Start the process: the login shell (command NULL) or a command; with
- * rescue, the rescue shell whatever the user's shell is. */
-static int start(struct sess *s, const char *command, const char *what, int rescue)
+/* Ask the monitor to start the process; kind is enum mon_spawn_kind. */
+static int start(struct sess *s, uint32_t kind, const char *command)
 {
-    const char *forced = s->conn->authz.key.opts.command;
-    struct userenv env = { 0 };
-    struct spawn_req req;
-    struct spawn_res res;
-    char why[256];
-    int rc;
+    struct conn *c = s->conn;
+    struct mon_msg r;
+    size_t envlen;
+    char *env;
+    int rc = -1;
 
-    if (s->started) {
+    if (s->started || (env = env_block(s, &envlen)) == NULL) {
         return -1;
     }
-    s->forced = forced != NULL;
-    fill_request(s, &req, forced ? forced : command);
-    req.rescue_only = rescue && !forced;
-    /* SSH_TTY names the pty slave, which spawn adds once it exists. */
-    rc = build_env(s, &env, forced ? command : NULL);
-    req.env = env.v;
-    if (rc == 0) {
-        rc = spawn_start(&req, &res, why, sizeof(why));
+    if (mon_send(c->mon, NULL, 0, MON_SPAWN, kind, command, strlen(command),
+                 (uint32_t)s->want_pty, s->term, strlen(s->term), (uint32_t)s->ws.ws_col,
+                 (uint32_t)s->ws.ws_row, (uint32_t)s->ws.ws_xpixel, (uint32_t)s->ws.ws_ypixel,
+                 env, envlen) == 0 &&
+        conn_monitor_reply(c, MON_SPAWNED, &r) == 0) {
+        rc = r.type == MON_SPAWNED ? adopt(s, &r) : -1;
     }
-    userenv_free(&env);
-    if (rc < 0) {
-        log_error("session %d for %s: %s", s->id, s->conn->authz.pw.name, why);
-        return -1;
-    }
-    adopt(s, &res);
-    log_info("Starting session: %s%s%s for %s from %s port %d id %d", what,
-             res.tty[0] ? " on " : "", res.tty[0] ? res.tty + 5 : "",
-             s->conn->authz.pw.name, s->conn->peer, s->conn->peer_port, s->id);
-    return 0;
+    free(env);
+    return rc;
 }
 
 static int on_shell_request(ssh_session ssh, ssh_channel ch, void *ud)
 {
-    return start(ud, NULL, "shell", 0);
+    return start(ud, MON_SPAWN_SHELL, "");
 }
 
 static int on_exec_request(ssh_session ssh, ssh_channel ch, const char *command, void *ud)
 {
-    return start(ud, command, ((struct sess *)ud)->conn->authz.key.opts.command ?
-                 "forced-command" : "command", 0);
+    return start(ud, MON_SPAWN_EXEC, command);
 }
 
 static int on_subsystem_request(ssh_session ssh, ssh_channel ch, const char *name, void *ud)
 {
-    struct sess *s = ud;
-    const char *cmd = config_subsystem(&s->conn->srv->cfg, name);
-    char what[96];
-
-    if (cmd == NULL && strcmp(name, SESSION_RESCUE_SUBSYSTEM) == 0) {
-        return start(s, NULL, "rescue shell", 1);
-    }
-    if (cmd == NULL) {
-        log_info("subsystem request for %.64s by user %s failed, subsystem not found",
-                 name, s->conn->authz.pw.name);
-        return -1;
-    }
-    snprintf(what, sizeof(what), "subsystem '%.64s'", name);
-    return start(s, cmd, what, 0);
+    return start(ud, MON_SPAWN_SUBSYSTEM, name);
 }
 
 static void on_signal(ssh_session ssh, ssh_channel ch, const char *name, void *ud)
 {
     struct sess *s = ud;
 
-    if (!s->started || s->exited || s->forced) {
-        log_info("refusing to send signal %s to session %d", name, s->id);
-        return;
-    }
-    for (size_t i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
-        if (strcmp(name, signal_names[i].name) == 0) {
-            kill(s->pid, signal_names[i].sig);
-            return;
-        }
+    if (s->started && !s->exited) {
+        mon_send(s->conn->mon, NULL, 0, MON_SIGNAL, s->mon_id, name, strlen(name));
     }
 }
 

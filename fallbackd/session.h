@@ -9,6 +9,7 @@
 
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <libssh/callbacks.h>
@@ -17,10 +18,6 @@
 #include "bytebuf.h"
 #include "conn.h"
 #include "userenv.h"
-
-/* The subsystem name that asks for the rescue shell (unless a Subsystem
- * of that name is configured). */
-#define SESSION_RESCUE_SUBSYSTEM "rescue"
 
 /* One direction of output, from the process to the client. */
 struct stream {
@@ -46,8 +43,7 @@ struct sess {
 
     /* the process */
     int started;
-    int forced;             /* command= from the key replaced the request */
-    pid_t pid;
+    uint32_t mon_id;        /* the monitor's id for the process */
     int exited;
     int status;             /* from waitpid */
     int ptm;                /* pty master, or -1 */
@@ -85,8 +81,9 @@ void sessio_note(struct sess *s, const struct pollfd *p);
 /* Move bytes both ways and advance the close sequence. */
 void sessio_pump(struct sess *s, long long now);
 
-/* Record a child's exit status; returns 1 if it belonged to a session. */
-int sessio_child_exited(struct conn *c, pid_t pid, int status, long long now);
+/* Record a process's exit status (MON_EXITED); returns 1 if it belonged
+ * to a session. */
+int sessio_child_exited(struct conn *c, uint32_t mon_id, int status, long long now);
 
 /* Milliseconds until this session needs attention without any fd event
  * (linger), or -1 for none. */

@@ -322,10 +322,10 @@ void sessio_note(struct sess *s, const struct pollfd *p)
     }
 }
 
-int sessio_child_exited(struct conn *c, pid_t pid, int status, long long now)
+int sessio_child_exited(struct conn *c, uint32_t mon_id, int status, long long now)
 {
     for (struct sess *s = c->sessions; s != NULL; s = s->next) {
-        if (s->started && s->pid == pid && !s->exited) {
+        if (s->started && s->mon_id == mon_id && !s->exited) {
             s->exited = 1;
             s->status = status;
             s->linger_until = now + (long long)c->srv->cfg.session_linger * 1000;

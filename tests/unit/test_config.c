@@ -104,6 +104,9 @@ static const char default_dump[] =
     "persourcenetblocksize 32:64\n"
     "rescueshell \"/bin/busybox sh\"\n"
     "doorlifetime 0\n"
+    "sandbox yes\n"
+    "sandboxuid 65534\n"
+    "sandboxgid 65534\n"
     "passwdfile /etc/passwd\n"
     "groupfile /etc/group\n"
     "pubkeyauthentication yes\n"
@@ -935,4 +938,14 @@ Test(config, door_lifetime_is_a_time)
     ok("DoorLifetime 1h30m\n");
     cr_expect_eq(cfg.door_lifetime, 5400);
     cr_expect(strstr(one_error("DoorLifetime soon\n"), "is not a time") != NULL);
+}
+
+Test(config, sandbox_ids_are_numeric_and_never_root)
+{
+    ok("Sandbox no\nSandboxUid 999\nSandboxGid 998\n");
+    cr_expect_eq(cfg.sandbox, 0);
+    cr_expect_eq(cfg.sandbox_uid, 999);
+    cr_expect_eq(cfg.sandbox_gid, 998);
+    cr_expect(strstr(one_error("SandboxUid 0\n"), "SandboxUid") != NULL);
+    cr_expect(strstr(one_error("SandboxUid nobody\n"), "is not a number") != NULL);
 }

@@ -1,0 +1,272 @@
+/* monitor.c - the request table and the loop of a connection's monitor.
+ *
+ * What the network process may ask, and when (anything else, or anything
+ * out of its phase, is treated as a compromised network process: logged,
+ * and the connection is killed):
+ *
+ *   request           | before auth     | after auth | what the monitor does
+ *   ------------------+-----------------+------------+---------------------------------
+ *   MON_LOG           | yes             | yes        | logs the line (bounded count)
+ *   MON_HOSTKEY_SIGN  | once            | yes (rekey)| signs an exchange hash with the
+ *                     |                 |            |   host key; the first is the
+ *                     |                 |            |   session identifier
+ *   MON_AUTH_QUERY    | yes             | no         | would this key do? (policy only)
+ *   MON_AUTH_SIGNED   | yes             | no         | checks the signed data, verifies
+ *                     |                 |            |   the user's signature, decides
+ *   MON_AUTH_OTHER    | yes             | no         | logs and counts a refused method
+ *   MON_SPAWN         | no              | yes        | pty/pipes + the user's process;
+ *                     |                 |            |   fds back with SCM_RIGHTS
+ *   MON_SIGNAL        | no              | yes        | kill() a session's process
+ *
+ * The monitor also sends, unasked, MON_EXITED when a session's process
+ * exits, and enforces LoginGraceTime on the network process.
+ */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "hostkeys.h"
+#include "log.h"
+
+#define PRE 0x1         /* allowed before authentication */
+#define POST 0x2        /* allowed after authentication */
+#define ONCE_PRE 0x4    /* allowed once before authentication */
+
+#define MAX_FORWARDED_LOG_LINES 100000
+#define MAX_SIGNS 10000     /* exchange hashes per connection (rekeys) */
+
+static int sigchld_wfd = -1;
+
+static int req_log(struct monitor *m, const struct mon_msg *msg);
+static int req_sign(struct monitor *m, const struct mon_msg *msg);
+
+static const struct {
+    uint32_t type;
+    const char *name;
+    unsigned phases;
+    int (*fn)(struct monitor *m, const struct mon_msg *msg);
+} requests[] = {
+    { MON_LOG, "LOG", PRE | POST, req_log },
+    { MON_HOSTKEY_SIGN, "HOSTKEY_SIGN", ONCE_PRE | POST, req_sign },
+    { MON_AUTH_QUERY, "AUTH_QUERY", PRE, monauth_query },
+    { MON_AUTH_SIGNED, "AUTH_SIGNED", PRE, monauth_signed },
+    { MON_AUTH_OTHER, "AUTH_OTHER", PRE, monauth_other },
+    { MON_SPAWN, "SPAWN", POST, monspawn_spawn },
+    { MON_SIGNAL, "SIGNAL", POST, monspawn_signal },
+};
+
+/* A line from the network process, logged as ours (it has no other way
+ * out).  A flood of lines is cut off, not fatal. */
+static int req_log(struct monitor *m, const struct mon_msg *msg)
+{
+    char text[1024];
+    int level = (int)msg->f[0].u;
+
+    if (++m->log_lines > MAX_FORWARDED_LOG_LINES) {
+        return 0;
+    }
+    if (mon_cstr(&msg->f[1], text, sizeof(text)) < 0) {
+        return -1;
+    }
+    logmsg(level < LL_FATAL ? LL_FATAL : level > LL_DEBUG3 ? LL_DEBUG3 : level, "%s", text);
+    return 0;
+}
+
+/* Sign an exchange hash: hash-sized data only; the first one becomes the
+ * session identifier the user's signature must cover. */
+static int req_sign(struct monitor *m, const struct mon_msg *msg)
+{
+    const struct mon_field *data = &msg->f[2];
+    ssh_string sig;
+    int rc;
+
+    if (data->len < 20 || data->len > sizeof(m->session_id) || ++m->signs > MAX_SIGNS) {
+        return -1;
+    }
+    sig = hostkeys_sign(&m->srv->keys, msg->f[1].s, msg->f[1].len, (int)msg->f[0].u,
+                        data->s, data->len);
+    if (sig == NULL) {
+        return mon_send(m->sock, NULL, 0, MON_FAIL, "cannot sign", (size_t)11);
+    }
+    if (m->session_id_len == 0) {
+        memcpy(m->session_id, data->s, data->len);
+        m->session_id_len = data->len;
+    }
+    rc = mon_send(m->sock, NULL, 0, MON_SIGNATURE, ssh_string_data(sig),
+                  (size_t)ssh_string_len(sig));
+    ssh_string_free(sig);
+    return rc;
+}
+
+/* Is this request allowed now?  ONCE_PRE requests are counted in *done. */
+static int allowed(const struct monitor *m, unsigned phases, int already)
+{
+    if (m->authenticated) {
+        return (phases & POST) != 0;
+    }
+    return (phases & PRE) != 0 || ((phases & ONCE_PRE) != 0 && !already);
+}
+
+/* Look the request up in the table, check its phase, run it. */
+static int dispatch(struct monitor *m, const struct mon_msg *msg)
+{
+    for (size_t i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+        if (requests[i].type != msg->type) {
+            continue;
+        }
+        if (!allowed(m, requests[i].phases, m->signs > 0)) {
+            log_error("monitor: the network process asked for %s %s authentication: "
+                      "closing the connection from %s port %d", requests[i].name,
+                      m->authenticated ? "after" : "before", m->peer, m->peer_port);
+            return -1;
+        }
+        return requests[i].fn(m, msg);
+    }
+    log_error("monitor: unexpected message type %u from the network process", msg->type);
+    return -1;
+}
+
+static void on_sigchld(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    (void)!write(sigchld_wfd, "c", 1);
+    errno = saved;
+}
+
+/* How the network process ended, if it did not simply exit. */
+static void log_network_end(const struct monitor *m, int status)
+{
+    if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
+        log_error("network process for %s port %d killed by signal %d%s", m->peer,
+                  m->peer_port, WTERMSIG(status),
+                  WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
+    }
+}
+
+/* Reap children: the network process ending ends the loop (returns 1). */
+static int reap(struct monitor *m)
+{
+    char drain[64];
+    int status;
+    int net_done = 0;
+    pid_t pid;
+
+    while (read(m->child_pipe[0], drain, sizeof(drain)) > 0) {
+    }
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid != m->net_pid) {
+            monspawn_reaped(m, pid, status);
+            continue;
+        }
+        net_done = 1;
+        m->net_pid = -1;
+        log_network_end(m, status);
+    }
+    return net_done;
+}
+
+/* The loop is over: make sure the network process is gone, and say how
+ * it ended if it died on its own (a seccomp kill shows up here). */
+static void finish_network(struct monitor *m)
+{
+    int status = 0;
+    pid_t pid;
+
+    if (m->net_pid <= 0) {
+        return;
+    }
+    do {
+        pid = waitpid(m->net_pid, &status, WNOHANG);
+    } while (pid < 0 && errno == EINTR);
+    if (pid == 0) {
+        kill(m->net_pid, SIGKILL);
+        while (waitpid(m->net_pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    log_network_end(m, status);
+    m->net_pid = -1;
+}
+
+/* Milliseconds to wait in poll: until the login grace runs out (with a
+ * second for the network process to say so itself), else forever. */
+static int grace_left(const struct monitor *m, long long now)
+{
+    long long grace = (long long)m->srv->cfg.login_grace_time * 1000;
+
+    if (m->authenticated || grace == 0) {
+        return -1;
+    }
+    grace += 1000 - (now - m->started_ms);
+    return grace < 0 ? 0 : grace > 60000 ? 60000 : (int)grace;
+}
+
+/* One message from the network process.  -1 ends the connection. */
+static int serve_message(struct monitor *m)
+{
+    static unsigned char buf[MON_MAX_MSG];
+    struct mon_msg msg;
+    int rc = mon_recv(m->sock, buf, &msg);
+
+    if (rc <= 0) {
+        if (rc < 0) {
+            log_error("monitor: malformed message from the network process");
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < msg.nfds; i++) {
+        close(msg.fds[i]);      /* the network process never sends fds */
+    }
+    return dispatch(m, &msg);
+}
+
+/* SIGCHLD through a self-pipe, so poll() wakes for it. */
+static int setup_signals(struct monitor *m)
+{
+    struct sigaction sa;
+
+    if (pipe2(m->child_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+        return -1;
+    }
+    sigchld_wfd = m->child_pipe[1];
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGCHLD, &sa, NULL);
+}
+
+int monitor_run(struct monitor *m)
+{
+    int done = setup_signals(m) < 0;
+
+    while (!done) {
+        struct pollfd p[2] = { { .fd = m->sock, .events = POLLIN },
+                               { .fd = m->child_pipe[0], .events = POLLIN } };
+        int timeout = grace_left(m, conn_now_ms());
+
+        if (timeout == 0) {
+            log_info("Timeout before authentication for %s port %d", m->peer, m->peer_port);
+            break;
+        }
+        if (poll(p, 2, timeout) < 0 && errno != EINTR) {
+            break;
+        }
+        if (p[1].revents && reap(m)) {
+            break;
+        }
+        if (p[0].revents && serve_message(m) < 0) {
+            break;
+        }
+    }
+    finish_network(m);
+    return 0;
+}

@@ -1,0 +1,78 @@
+/* monitor.h - a connection's privileged half.
+ *
+ * One monitor per connection, forked by the listener.  It forks the
+ * network process before a single byte from the client is read, then only
+ * answers that process's requests (monitor.c's table) until it exits.
+ * The monitor never parses SSH: it holds the host private keys, decides
+ * and verifies logins, and starts the user's processes.
+ */
+#ifndef FBD_MONITOR_H
+#define FBD_MONITOR_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <libssh/libssh.h>
+
+#include "authz.h"
+#include "monitor_proto.h"
+#include "server.h"
+
+#define MON_MAX_SESSIONS 64
+
+/* A process the monitor started for a session. */
+struct mon_session {
+    uint32_t id;
+    pid_t pid;
+    int forced;             /* a command= key: no signals from the client */
+};
+
+struct monitor {
+    struct server *srv;
+    int sock;                       /* to the network process */
+    pid_t net_pid;
+    int startup_fd;                 /* to the listener; closed once authenticated */
+    char peer[INET6_ADDRSTRLEN];
+    int peer_port;
+    char local[INET6_ADDRSTRLEN];
+    int local_port;
+    long long started_ms;
+
+    /* authentication (monitor_auth.c) */
+    int authenticated;
+    int auth_failures;
+    int too_many;
+    char user[64];                  /* user name of the last request */
+    char logged_user[64];           /* whose refusal reason was logged */
+    struct authz authz;             /* the authenticated user and key */
+    char key_desc[160];
+    gid_t tty_gid;
+    unsigned char session_id[64];   /* the first exchange hash signed */
+    size_t session_id_len;
+    unsigned signs;                 /* exchange hashes signed so far */
+    ssh_session verifier;           /* only for libssh's signature checks */
+
+    /* sessions (monitor_spawn.c) */
+    struct mon_session sessions[MON_MAX_SESSIONS];
+    size_t nsessions;
+    uint32_t next_id;
+    int child_pipe[2];              /* SIGCHLD self-pipe */
+    unsigned long log_lines;        /* lines forwarded by the network process */
+};
+
+/* Serve the network process NET_PID on SOCK until it exits; returns the
+ * exit code for the monitor process. */
+int monitor_run(struct monitor *m);
+
+/* monitor_auth.c: the authentication requests. */
+int monauth_query(struct monitor *m, const struct mon_msg *msg);
+int monauth_signed(struct monitor *m, const struct mon_msg *msg);
+int monauth_other(struct monitor *m, const struct mon_msg *msg);
+
+/* monitor_spawn.c: start a session's process; signal it; its exit. */
+int monspawn_spawn(struct monitor *m, const struct mon_msg *msg);
+int monspawn_signal(struct monitor *m, const struct mon_msg *msg);
+void monspawn_reaped(struct monitor *m, pid_t pid, int status);
+
+#endif

@@ -1,0 +1,106 @@
+/* monitor_proto.h - the messages between a connection's monitor and its
+ * network process.
+ *
+ * The monitor (privileged, one per connection) holds the host private keys,
+ * the configuration and the user database, and decides every login.  The
+ * network process (no privileges, no filesystem, seccomp) speaks SSH with
+ * the client and can ask the monitor only for what monitor.c's request
+ * table allows.
+ *
+ * Transport: a SOCK_SEQPACKET socketpair, one message per packet, at most
+ * MON_MAX_MSG bytes; file descriptors travel with SCM_RIGHTS (MON_SPAWNED
+ * only).  Wire format of a message (RFC 4251 encodings):
+ *
+ *     uint32  type
+ *     ...     the fields of that type, in the order of its schema below:
+ *             'u' = uint32, 's' = string (uint32 length + bytes)
+ *
+ * A message must hold exactly its schema: nothing missing, nothing after.
+ * mon_parse() is the only parser, and is fuzzed (fuzz/fuzz_monitor.c).
+ */
+#ifndef FBD_MONITOR_PROTO_H
+#define FBD_MONITOR_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MON_MAX_MSG (256 * 1024)
+#define MON_MAX_FIELDS 10
+#define MON_MAX_FDS 3
+
+enum mon_type {
+    /* network process -> monitor                    schema          */
+    MON_LOG = 1,            /* level, text                          "us"     */
+    MON_HOSTKEY_SIGN,       /* digest, hostkey blob, data            "uss"    */
+    MON_AUTH_QUERY,         /* user, key blob                        "ss"     */
+    MON_AUTH_SIGNED,        /* user, key blob, signed data, sig      "ssss"   */
+    MON_AUTH_OTHER,         /* user, method name                     "ss"     */
+    MON_SPAWN,              /* kind, command, pty, term, cols, rows,
+                               xpixel, ypixel, env ("K=V\0K=V\0")     "ususuuuus" */
+    MON_SIGNAL,             /* session id, signal name               "us"     */
+    /* monitor -> network process */
+    MON_SIGNATURE,          /* signature blob                        "s"      */
+    MON_AUTH_RESULT,        /* verdict, flags, user                  "uus"    */
+    MON_SPAWNED,            /* session id, tty name; fds attached    "us"     */
+    MON_FAIL,               /* reason                                "s"      */
+    MON_EXITED,             /* session id, wait status               "uu"     */
+    MON_TYPE_MAX
+};
+
+/* MON_AUTH_RESULT verdicts */
+enum mon_verdict {
+    MON_DENIED = 0,
+    MON_KEY_OK,             /* a query's key would do (PK_OK) */
+    MON_ACCEPTED,           /* authenticated */
+    MON_TOO_MANY,           /* MaxAuthTries reached: disconnect */
+};
+
+/* MON_AUTH_RESULT flags: what the network process must know of the key */
+#define MON_FLAG_NO_PTY 0x1
+#define MON_FLAG_FORCED 0x2
+
+/* MON_SPAWN kinds */
+enum mon_spawn_kind {
+    MON_SPAWN_SHELL = 0,
+    MON_SPAWN_EXEC,
+    MON_SPAWN_SUBSYSTEM,
+};
+
+/* A parsed message: fields in schema order; strings point into the
+ * buffer that was parsed. */
+struct mon_field {
+    uint32_t u;
+    const unsigned char *s;
+    size_t len;
+};
+
+struct mon_msg {
+    uint32_t type;
+    size_t nfields;
+    struct mon_field f[MON_MAX_FIELDS];
+    int fds[MON_MAX_FDS];
+    size_t nfds;
+};
+
+/* The schema of a type ("us", ...), or NULL for an unknown type. */
+const char *mon_schema(uint32_t type);
+
+/* Parse LEN bytes into *m (fds untouched).  0, or -1 if the message is
+ * malformed (unknown type, short, long, a field out of bounds). */
+int mon_parse(const unsigned char *buf, size_t len, struct mon_msg *m);
+
+/* A string field as a C string in out (truncated to outlen - 1; NUL bytes
+ * inside make it invalid).  0 ok, -1 if it holds a NUL or does not fit. */
+int mon_cstr(const struct mon_field *f, char *out, size_t outlen);
+
+/* Build and send one message of TYPE; fields given as uint32_t for 'u'
+ * and (const void *, size_t) pairs for 's', in schema order.  fds (nfds
+ * of them) go along with SCM_RIGHTS.  0 ok, -1 on error. */
+int mon_send(int sock, const int *fds, size_t nfds, uint32_t type, ...);
+
+/* Receive one message into buf (MON_MAX_MSG bytes) and parse it; fds
+ * received are in m->fds.  Returns 1 for a message, 0 at EOF, -1 on a
+ * malformed message or error (any fds received are closed). */
+int mon_recv(int sock, unsigned char *buf, struct mon_msg *m);
+
+#endif

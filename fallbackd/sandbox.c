@@ -1,0 +1,205 @@
+/* sandbox.c - confine the network process (sandbox.h).
+ *
+ * The seccomp allowlist (default action: kill the process).  Each entry is
+ * here because the network process needs it after confinement, and for no
+ * other reason:
+ *
+ *   syscall            | why
+ *   -------------------+-----------------------------------------------------
+ *   read, write,       | the client socket, the monitor socket, the session
+ *   readv, writev      |   fds (pty master, pipes), stderr logging
+ *   recvfrom, sendto   | libssh's socket I/O
+ *   recvmsg, sendmsg   | monitor messages, fds passed with SCM_RIGHTS
+ *   poll, ppoll        | the event loop
+ *   close              | fds of ended sessions
+ *   fcntl              | O_NONBLOCK on fds received from the monitor
+ *   ioctl (TIOCSWINSZ) | window-change on the pty master (only that request)
+ *   brk, mmap, munmap, | malloc (mmap without PROT_EXEC)
+ *   mremap, madvise    |
+ *   futex              | libc locks
+ *   getpid, gettid,    | libgcrypt's random pool mixes these in per packet
+ *   getrusage,         |
+ *   clock_gettime,     |
+ *   gettimeofday       |
+ *   getrandom          | key exchange randomness
+ *   rt_sigreturn,      | signal delivery (SIGALRM is not used; SIGPIPE is
+ *   rt_sigprocmask     |   ignored)
+ *   exit, exit_group   | leaving
+ *   clock_nanosleep,   | libssh's short waits
+ *   nanosleep          |
+ *   shutdown           | closing the client socket
+ *   fstat, newfstatat, | stdio on stderr (glibc checks the fd once)
+ *   lseek              |
+ *
+ * Everything else - open, execve, socket, connect, kill, fork, ptrace,
+ * mount... - kills the process at once.
+ */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#define SANDBOX_MAX_FDS 64
+
+/* A printf into why; always returns -1. */
+static int fail(char *why, size_t whylen, const char *what)
+{
+    snprintf(why, whylen, "%s: %s", what, strerror(errno));
+    return -1;
+}
+
+/* Close every fd except those listed (at most 8, any order). */
+static void close_others(const int *keep, size_t nkeep)
+{
+    int sorted[8];
+    size_t n = nkeep < 8 ? nkeep : 8;
+    unsigned int lo = 0;
+
+    memcpy(sorted, keep, n * sizeof(int));
+    for (size_t i = 1; i < n; i++) {
+        for (size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+            int t = sorted[j];
+            sorted[j] = sorted[j - 1];
+            sorted[j - 1] = t;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (sorted[i] < 0 || (unsigned int)sorted[i] < lo) {
+            continue;
+        }
+        if ((unsigned int)sorted[i] > lo) {
+            close_range(lo, (unsigned int)sorted[i] - 1, 0);
+        }
+        lo = (unsigned int)sorted[i] + 1;
+    }
+    close_range(lo, ~0U, 0);
+}
+
+/* An empty, read-only root: a tmpfs over /proc in a private mount
+ * namespace, then chroot into it.  (A mount over "/" itself would not
+ * change what "/" resolves to for this process.) */
+static int empty_root(char *why, size_t whylen)
+{
+    if (unshare(CLONE_NEWNS) < 0) {
+        return fail(why, whylen, "unshare(CLONE_NEWNS)");
+    }
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        return fail(why, whylen, "make mounts private");
+    }
+    if (mount("fallbackd-empty", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+              "size=4k,nr_inodes=2,mode=0555") < 0) {
+        return fail(why, whylen, "mount empty tmpfs");
+    }
+    if (chdir("/proc") < 0 || chroot(".") < 0 || chdir("/") < 0) {
+        return fail(why, whylen, "chroot into the empty root");
+    }
+    return 0;
+}
+
+/* Drop to uid/gid for good, with no supplementary groups. */
+static int drop_ids(uid_t uid, gid_t gid, char *why, size_t whylen)
+{
+    if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
+        return fail(why, whylen, "drop privileges");
+    }
+    if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        errno = EPERM;
+        return fail(why, whylen, "root could be regained");
+    }
+    return 0;
+}
+
+/* No new processes, no file growth, no core dumps, few fds. */
+static int limits(char *why, size_t whylen)
+{
+    const struct {
+        int resource;
+        rlim_t value;
+    } l[] = {
+        { RLIMIT_NPROC, 0 },
+        { RLIMIT_FSIZE, 0 },
+        { RLIMIT_CORE, 0 },
+        { RLIMIT_NOFILE, SANDBOX_MAX_FDS },
+    };
+
+    for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++) {
+        struct rlimit rl = { l[i].value, l[i].value };
+
+        if (setrlimit(l[i].resource, &rl) < 0) {
+            return fail(why, whylen, "setrlimit");
+        }
+    }
+    return 0;
+}
+
+/* The syscalls of the table above that need no argument filter. */
+static const int allowed[] = {
+    SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+    SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
+    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(close), SCMP_SYS(fcntl),
+    SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
+    SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrusage),
+    SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
+    SCMP_SYS(exit_group), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+    SCMP_SYS(shutdown), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+};
+
+/* Build and load the seccomp filter. */
+static int seccomp_load_filter(char *why, size_t whylen)
+{
+    scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+    int rc = ctx == NULL ? -ENOMEM : 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+    }
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+                              SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
+    }
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+                              SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    }
+    if (rc == 0) {
+        rc = seccomp_load(ctx);
+    }
+    if (ctx != NULL) {
+        seccomp_release(ctx);
+    }
+    if (rc != 0) {
+        errno = -rc;
+        return fail(why, whylen, "seccomp");
+    }
+    return 0;
+}
+
+int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
+                  char *why, size_t whylen)
+{
+    close_others(keep_fds, nkeep);
+    if (empty_root(why, whylen) < 0 || drop_ids(uid, gid, why, whylen) < 0) {
+        return -1;
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        return fail(why, whylen, "no_new_privs");
+    }
+    if (limits(why, whylen) < 0 || seccomp_load_filter(why, whylen) < 0) {
+        return -1;
+    }
+    return 0;
+}

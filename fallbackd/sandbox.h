@@ -1,0 +1,23 @@
+/* sandbox.h - confine a connection's network process before it reads a
+ * single byte from the client.
+ *
+ * In this order: a private mount namespace whose root is an empty,
+ * read-only tmpfs (mounted over /proc inside that namespace only, so no
+ * directory under /run or /var has to exist), no supplementary groups,
+ * the unprivileged uid/gid from the config (numeric, no NSS),
+ * no_new_privs, rlimits (no processes, no file growth, no core dumps, few
+ * fds), then a seccomp allowlist whose default action kills the process.
+ */
+#ifndef FBD_SANDBOX_H
+#define FBD_SANDBOX_H
+
+#include <sys/types.h>
+
+/* Confine the calling process.  keep_fds lists the only fds that stay
+ * open (all others are closed first).  0 ok; -1 with a reason in why,
+ * and the caller must exit: a half-confined process never talks to a
+ * client. */
+int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
+                  char *why, size_t whylen);
+
+#endif

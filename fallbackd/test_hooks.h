@@ -1,0 +1,29 @@
+/* test_hooks.h - behaviour only the test build has.
+ *
+ * `make build/fallbackd-testhooks` compiles the daemon with
+ * -DFBD_TEST_HOOKS: then a client that authenticates as one of the user
+ * names below makes the network process misbehave on purpose, so that
+ * tests can prove the sandbox and the monitor stop it.  The production
+ * binary has none of this (the hook is an empty inline function).
+ *
+ *   user name                   | the network process...
+ *   ----------------------------+-----------------------------------------
+ *   fbd-test-forbidden-syscall  | calls a syscall outside its allowlist
+ *   fbd-test-spawn-preauth      | asks the monitor to spawn before auth
+ */
+#ifndef FBD_TEST_HOOKS_H
+#define FBD_TEST_HOOKS_H
+
+struct conn;
+
+#ifdef FBD_TEST_HOOKS
+void test_hook_auth_user(struct conn *c, const char *user);
+#else
+static inline void test_hook_auth_user(struct conn *c, const char *user)
+{
+    (void)c;
+    (void)user;
+}
+#endif
+
+#endif
