@@ -73,8 +73,10 @@ int auth_pubkey_cb(ssh_session s, const char *user, struct ssh_key_struct *key,
         return SSH_AUTH_DENIED;
     }
     snprintf(c->user, sizeof(c->user), "%s", user);
-    test_hook_auth_user(c, user);
     blob = key_blob(key);
+    if (blob != NULL) {
+        test_hook_auth_user(c, user, ssh_string_data(blob), ssh_string_len(blob));
+    }
     if (blob != NULL && mon_send(c->mon, NULL, 0, MON_AUTH_QUERY, user, strlen(user),
                                  ssh_string_data(blob), (size_t)ssh_string_len(blob)) == 0) {
         v = ask(c);

@@ -9,8 +9,28 @@
 
 #include "conn.h"
 
-void test_hook_auth_user(struct conn *c, const char *user)
+/* A signed request for USER with the offered key, whose signed data and
+ * signature are made up: a compromised network process claiming a login.
+ * The monitor must refuse it (and logs its verdict either way). */
+static void forge_signed_login(struct conn *c, const char *user, const unsigned char *blob,
+                               size_t bloblen)
 {
+    static const unsigned char junk[64] = { 1, 2, 3 };
+    struct mon_msg r;
+
+    if (mon_send(c->mon, NULL, 0, MON_AUTH_SIGNED, user, strlen(user), blob, bloblen,
+                 junk, sizeof(junk), junk, sizeof(junk)) == 0) {
+        conn_monitor_reply(c, MON_AUTH_RESULT, &r);
+    }
+}
+
+void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *blob,
+                         size_t bloblen)
+{
+    if (strncmp(user, "fbd-test-forge:", 15) == 0) {
+        forge_signed_login(c, user + 15, blob, bloblen);
+        return;
+    }
     if (strcmp(user, "fbd-test-forbidden-syscall") == 0) {
         syscall(SYS_getppid);   /* not in the seccomp allowlist */
     } else if (strcmp(user, "fbd-test-spawn-preauth") == 0) {

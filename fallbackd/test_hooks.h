@@ -10,19 +10,27 @@
  *   ----------------------------+-----------------------------------------
  *   fbd-test-forbidden-syscall  | calls a syscall outside its allowlist
  *   fbd-test-spawn-preauth      | asks the monitor to spawn before auth
+ *   fbd-test-forge:USER         | claims a signed login as USER with the
+ *                               |   offered key but a forged signature
  */
 #ifndef FBD_TEST_HOOKS_H
 #define FBD_TEST_HOOKS_H
 
 struct conn;
 
+#include <stddef.h>
+
 #ifdef FBD_TEST_HOOKS
-void test_hook_auth_user(struct conn *c, const char *user);
+void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *blob,
+                         size_t bloblen);
 #else
-static inline void test_hook_auth_user(struct conn *c, const char *user)
+static inline void test_hook_auth_user(struct conn *c, const char *user,
+                                       const unsigned char *blob, size_t bloblen)
 {
     (void)c;
     (void)user;
+    (void)blob;
+    (void)bloblen;
 }
 #endif
 
