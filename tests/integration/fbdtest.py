@@ -29,6 +29,9 @@ paramiko_aead.install()
 
 REPO = Path(__file__).resolve().parents[2]
 FALLBACKD = Path(os.environ.get("FALLBACKD_BIN") or REPO / "build" / "fallbackd").resolve()
+# The test build with the hooks of fallbackd/test_hooks.h (Door(binary=...)).
+FALLBACKD_TESTHOOKS = Path(os.environ.get("FALLBACKD_TESTHOOKS_BIN")
+                           or REPO / "build" / "fallbackd-testhooks").resolve()
 LOCALHOST = "127.0.0.1"
 
 # Test users: prefix fbdt-, created for the session by conftest.py.
@@ -194,7 +197,8 @@ class Door:
     authorized/) and the log (stderr and stdout of the daemon).
     """
 
-    def __init__(self, root, **overrides):
+    def __init__(self, root, binary=None, **overrides):
+        self.binary = Path(binary).resolve() if binary else FALLBACKD
         self.dir = Path(root)
         self.dir.mkdir(mode=0o755, parents=True, exist_ok=True)
         os.chmod(self.dir, 0o755)
@@ -274,7 +278,7 @@ class Door:
             self.write_config()
             log = open(self.logfile, "ab")
             self.proc = subprocess.Popen(
-                list(wrapper) + [str(FALLBACKD), "-D", "-e", "-f", str(self.config)],
+                list(wrapper) + [str(self.binary), "-D", "-e", "-f", str(self.config)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                 env=dict(os.environ, **{DAEMON_CANARY: "daemon-env"}))
             log.close()
@@ -296,7 +300,7 @@ class Door:
         """The fallbackd process under a wrapper (the first one, which listens)."""
         for pid in sorted(descendants(self.proc.pid)):
             try:
-                if Path(f"/proc/{pid}/exe").resolve() == FALLBACKD:
+                if Path(f"/proc/{pid}/exe").resolve() == self.binary:
                     return pid
             except OSError:
                 pass

@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+"""Login latency with and without the network process's sandbox.
+
+Starts two fallbackd doors side by side on 127.0.0.1, with the same config
+except `Sandbox no` on one, checks that the one is confined and the other
+is not, warms both up, then times N logins on each with the OpenSSH client
+running `true`, interleaved A B B A ... so that drift (CPU frequency,
+other load) hits both alike.  Prints median, p90 and mean per door, the
+ratio sandbox / no sandbox of the medians, and PASS or FAIL against the
+threshold (default 1.10: the sandbox may cost at most 10%).
+
+A benchmark, not a test: run it by hand, as root (see bench/README.md):
+
+    /usr/bin/python3 bench/login_latency.py [-n 50] [--warmup 5]
+
+Logs in as root (PermitRootLogin prohibit-password, a throwaway key in a
+temporary AuthorizedKeysFile); nothing outside a temporary directory is
+touched, and both doors are stopped at the end, also on errors or ^C.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LOCALHOST = "127.0.0.1"
+SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
+            "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
+            "-o", "ControlMaster=no", "-o", "ControlPath=none"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((LOCALHOST, 0))
+        return s.getsockname()[1]
+
+
+def run(argv, timeout=30):
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=timeout, check=True)
+
+
+def descendants(pid):
+    ppids = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                ppids[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError):
+                pass
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        kids = [p for p, pp in ppids.items() if pp == parent]
+        found += kids
+        todo += kids
+    return found
+
+
+class Door:
+    def __init__(self, name, workdir, binary, hostkey, user, extra):
+        self.name = name
+        self.dir = workdir / name
+        self.dir.mkdir()
+        self.binary = binary
+        self.port = None
+        self.proc = None
+        self.log = self.dir / "fallbackd.log"
+        self.config = self.dir / "fallbackd.conf"
+        self.settings = [f"HostKey {hostkey}", f"AuthorizedKeysFile {workdir}/authorized/%u",
+                         f"AllowUsers {user}", "PermitRootLogin prohibit-password", *extra]
+
+    def start(self, timeout=10):
+        self.port = free_port()
+        self.config.write_text(f"Port {self.port}\nListenAddress {LOCALHOST}\n"
+                               + "".join(s + "\n" for s in self.settings))
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen([str(self.binary), "-D", "-e", "-f", str(self.config)],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        want = re.compile(rf"Server listening on {re.escape(LOCALHOST)} port {self.port}\b")
+        deadline = time.monotonic() + timeout
+        while not want.search(self.log.read_text(errors="replace")):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{self.name}: fallbackd did not start:\n"
+                                 f"{self.log.read_text(errors='replace')}")
+            time.sleep(0.02)
+
+    def stop(self):
+        if self.proc is None:
+            return
+        tree = descendants(self.proc.pid)
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for pid in tree + descendants(self.proc.pid) + [self.proc.pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait(timeout=10)
+        self.proc = None
+
+    def ssh_argv(self, key, user, command):
+        return ["ssh", *SSH_OPTS, "-i", str(key), "-p", str(self.port),
+                f"{user}@{LOCALHOST}", command]
+
+    def login(self, key, user, command, timeout):
+        """One login; returns its wall time in seconds."""
+        start = time.perf_counter()
+        res = subprocess.run(self.ssh_argv(key, user, command), stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+        elapsed = time.perf_counter() - start
+        if res.returncode != 0:
+            raise SystemExit(f"{self.name}: login failed (exit {res.returncode}): "
+                             f"{res.stderr.decode(errors='replace')}\n"
+                             f"{self.log.read_text(errors='replace')[-2000:]}")
+        return elapsed
+
+    def network_seccomp(self, key, user, timeout=15):
+        """The Seccomp: field of this door's network process, seen during a
+        login that runs `sleep 2`."""
+        client = subprocess.Popen(self.ssh_argv(key, user, "sleep 2"), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and client.poll() is None:
+                for pid in descendants(self.proc.pid):
+                    try:
+                        exe = os.readlink(f"/proc/{pid}/exe")
+                        status = Path(f"/proc/{pid}/status").read_text()
+                    except OSError:
+                        continue
+                    # the network process: a fallbackd whose parent is a monitor
+                    if exe == str(self.binary) and self._depth(pid) == 2:
+                        return int(re.search(r"^Seccomp:\s*(\d+)", status, re.M).group(1))
+                time.sleep(0.02)
+            raise SystemExit(f"{self.name}: network process not found")
+        finally:
+            client.wait(timeout=timeout)
+
+    def _depth(self, pid):
+        depth = 0
+        while pid != self.proc.pid and pid > 1 and depth < 5:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            depth += 1
+        return depth
+
+
+def stats(times):
+    ms = sorted(t * 1000 for t in times)
+    p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
+    return statistics.median(ms), p90, statistics.fmean(ms), ms[0], ms[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", "--logins", type=int, default=50, help="timed logins per door (50)")
+    ap.add_argument("--warmup", type=int, default=5, help="untimed logins per door first (5)")
+    ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
+                    or str(REPO / "build" / "fallbackd"), help="the daemon (build/fallbackd)")
+    ap.add_argument("--user", default="root", help="the account to log in as (root)")
+    ap.add_argument("--command", default="true", help="the remote command (true)")
+    ap.add_argument("--threshold", type=float, default=1.10,
+                    help="largest acceptable ratio of the medians (1.10)")
+    ap.add_argument("--timeout", type=float, default=30, help="seconds per login (30)")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: fallbackd must be able to fork the monitor and sandbox")
+    binary = Path(args.binary).resolve()
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"{binary} not found: run `make`")
+
+    workdir = Path(tempfile.mkdtemp(prefix="fbd-bench-"))
+    os.chmod(workdir, 0o755)
+    doors = []
+    try:
+        hostkey = workdir / "ssh_host_ed25519_key"
+        clientkey = workdir / "client_ed25519"
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(hostkey)])
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(clientkey)])
+        authdir = workdir / "authorized"
+        authdir.mkdir(mode=0o755)
+        os.chmod(authdir, 0o755)
+        keyfile = authdir / args.user
+        keyfile.write_text(Path(f"{clientkey}.pub").read_text())
+        os.chmod(keyfile, 0o644)
+
+        sandboxed = Door("sandbox", workdir, binary, hostkey, args.user, [])
+        plain = Door("nosandbox", workdir, binary, hostkey, args.user, ["Sandbox no"])
+        doors = [sandboxed, plain]
+        for door in doors:
+            door.start()
+        seccomp = {door.name: door.network_seccomp(clientkey, args.user) for door in doors}
+        if seccomp != {"sandbox": 2, "nosandbox": 0}:
+            raise SystemExit(f"the doors are not what they claim (Seccomp: {seccomp})")
+
+        for _ in range(args.warmup):
+            for door in doors:
+                door.login(clientkey, args.user, args.command, args.timeout)
+        times = {door.name: [] for door in doors}
+        for i in range(args.logins):
+            order = doors if i % 2 == 0 else doors[::-1]     # A B, B A, ...
+            for door in order:
+                times[door.name].append(door.login(clientkey, args.user, args.command,
+                                                   args.timeout))
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted")
+    finally:
+        for door in doors:
+            door.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print(f"fallbackd {binary}; {args.logins} logins per door after {args.warmup} warm-up, "
+          f"interleaved; `ssh {args.user}@{LOCALHOST} {args.command}`; {os.cpu_count()} CPUs")
+    print(f"{'door':<12}{'median':>10}{'p90':>10}{'mean':>10}{'min':>10}{'max':>10}   (ms)")
+    med = {}
+    for name in ("sandbox", "nosandbox"):
+        m, p90, mean, lo, hi = stats(times[name])
+        med[name] = m
+        print(f"{name:<12}{m:>10.1f}{p90:>10.1f}{mean:>10.1f}{lo:>10.1f}{hi:>10.1f}")
+    ratio = med["sandbox"] / med["nosandbox"]
+    verdict = "PASS" if ratio <= args.threshold else "FAIL"
+    print(f"ratio sandbox/nosandbox (medians): {ratio:.3f}")
+    print(f"{verdict}: {ratio:.3f} {'<=' if verdict == 'PASS' else '>'} {args.threshold:.2f}")
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
