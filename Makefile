@@ -94,4 +94,24 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
+# ---- fuzzing --------------------------------------------------------------
+# libFuzzer targets for the parsers (fuzz/, Debian's clang); fuzz/run.sh
+# builds them under build/fuzz/ and runs them (see fuzz/README.md).
+#   make fuzz         every target FUZZ_SECONDS seconds (new inputs kept in
+#                     build/fuzz/corpus/)
+#   make fuzz-smoke   every target briefly (FUZZ_SMOKE_SECONDS in all, plus
+#                     ~1 s per target), on a copy of fuzz/corpus/
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 20
+
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build:
+	@sh fuzz/run.sh build
+
+fuzz:
+	@sh fuzz/run.sh fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	@sh fuzz/run.sh smoke $(FUZZ_SMOKE_SECONDS)
+
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

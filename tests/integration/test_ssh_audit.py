@@ -1,0 +1,175 @@
+"""ssh-audit (Debian's 2.5.0) against a running door: no failure and no
+warning for key exchange, host keys, ciphers and MACs, and exactly the
+algorithms fallbackd means to offer.
+
+ssh-audit 2.5.0 predates strict key exchange (OpenSSH 9.6, "Terrapin") and
+reports the marker kex-strict-s-v00@openssh.com as "[warn] unknown
+algorithm": that one line is exempt, nothing else.  Its JSON output (-j)
+carries no verdicts, so the colour-free text (-n) is parsed:
+
+    (kex) curve25519-sha256            -- [info] available since OpenSSH 7.4
+    (key) rsa-sha2-512 (3072-bit)      -- [info] available since OpenSSH 7.2
+                                       `- [warn] a further note
+
+The verdicts alone would not catch every old algorithm: ssh-audit 2.5.0
+rates aes128-ctr, umac-128-etm and diffie-hellman-group16-sha512 "info"
+only (while hmac-sha2-256, encrypt-and-MAC, is a "warn").  So the offered
+sets are checked too: curve25519 only, AEAD ciphers only, etm MACs only.
+"""
+import re
+import shutil
+from collections import namedtuple
+
+import pytest
+
+from fbdtest import LOCALHOST, run
+
+SSH_AUDIT = shutil.which("ssh-audit")
+pytestmark = pytest.mark.skipif(SSH_AUDIT is None, reason="ssh-audit not installed "
+                                "(make test-deps)")
+
+KINDS = ("kex", "key", "enc", "mac")
+KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
+STRICT_KEX = "kex-strict-s-v00@openssh.com"
+CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
+MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
+# The only verdict tolerated: 2.5.0 does not know the strict-kex marker.
+EXEMPT = ("kex", STRICT_KEX, "warn", "unknown algorithm")
+
+Algorithm = namedtuple("Algorithm", "kind name bits notes")    # notes: [(level, text)]
+
+ALGO_LINE = re.compile(r"^\((?P<kind>kex|key|enc|mac)\) (?P<name>\S+)"
+                       r"(?: \((?P<bits>\d+)-bit\))?"
+                       r"(?:\s+-- \[(?P<level>\w+)\] (?P<text>.*))?$")
+NOTE_LINE = re.compile(r"^\s+`- \[(?P<level>\w+)\] (?P<text>.*)$")
+
+
+def parse_audit(text):
+    """The algorithm entries of ssh-audit's -n output, in order.  A line of
+    a kex/key/enc/mac entry that does not parse fails the test, so that a
+    change of format cannot pass unnoticed."""
+    algos, current = [], None
+    for line in text.splitlines():
+        m = ALGO_LINE.match(line)
+        if m:
+            notes = [(m["level"], m["text"].strip())] if m["level"] else []
+            current = Algorithm(m["kind"], m["name"], m["bits"] and int(m["bits"]), notes)
+            algos.append(current)
+            continue
+        note = NOTE_LINE.match(line)
+        if note and current is not None:
+            current.notes.append((note["level"], note["text"].strip()))
+            continue
+        current = None
+        assert not line.startswith(tuple(f"({k})" for k in KINDS)), f"unparsed: {line!r}"
+    return algos
+
+
+def problems(algos):
+    """Every fail or warn verdict (kind, name, level, text) but the exempt one."""
+    found = [(a.kind, a.name, level, text) for a in algos for level, text in a.notes
+             if level in ("fail", "warn")]
+    return [p for p in found if p != EXEMPT]
+
+
+def names(algos, kind):
+    """The names of one kind, in ssh-audit's (the server's) order."""
+    return [a.name for a in algos if a.kind == kind]
+
+
+def ssh_audit(door):
+    """Run ssh-audit on the door: (parsed entries, its text for messages)."""
+    res = run([SSH_AUDIT, "-n", "-t", "10", "-p", str(door.port), LOCALHOST], timeout=90)
+    out = res.stdout.decode(errors="replace")
+    algos = parse_audit(out)
+    assert {a.kind for a in algos} == set(KINDS), f"exit {res.returncode}:\n{out}\n{res.stderr!r}"
+    return algos, out
+
+
+def door_with_host_keys(make_door, *extra):
+    """A door with its ed25519 host key and one more per (type, bits) in
+    extra, made with ssh-keygen."""
+    door = make_door(start=False)
+    paths = [str(door.hostkey)]
+    for ktype, bits in extra:
+        path = door.dir / f"ssh_host_{ktype}{bits}_key"
+        run(["ssh-keygen", "-q", "-t", ktype, "-b", str(bits), "-N", "", "-f", str(path)],
+            check=True)
+        paths.append(str(path))
+    door.overrides["HostKey"] = paths
+    return door.start()
+
+
+@pytest.fixture(scope="module")
+def audit(make_module_door):
+    """ssh-audit's entries and text for a door with the default config."""
+    return ssh_audit(make_module_door())
+
+
+def test_no_fail_or_warn(audit):
+    """Nothing but the strict-kex marker gets a fail or warn verdict."""
+    algos, out = audit
+    found = problems(algos)
+    assert found == [], f"{found}\n{out}"
+
+
+def test_kex_curve25519_and_strict_marker_only(audit):
+    algos, out = audit
+    assert set(names(algos, "kex")) == KEX | {STRICT_KEX}, out
+
+
+def test_ciphers_aead_only(audit):
+    algos, out = audit
+    enc = names(algos, "enc")
+    assert "chacha20-poly1305@openssh.com" in enc and set(enc) <= CIPHERS, out
+
+
+def test_macs_etm_only(audit):
+    algos, out = audit
+    mac = names(algos, "mac")
+    assert mac and set(mac) <= MACS, out
+
+
+def test_host_key_ed25519_only(audit):
+    algos, out = audit
+    assert names(algos, "key") == ["ssh-ed25519"], out
+
+
+def test_rsa_3072_host_key_passes(make_door):
+    """With an RSA 3072 host key as well, rsa-sha2-512/256 are offered at
+    3072 bits and pass, and ssh-rsa (SHA-1) is not offered."""
+    algos, out = ssh_audit(door_with_host_keys(make_door, ("rsa", 3072)))
+    keys = [(a.name, a.bits) for a in algos if a.kind == "key"]
+    assert keys == [("ssh-ed25519", None), ("rsa-sha2-512", 3072), ("rsa-sha2-256", 3072)], out
+    found = problems(algos)
+    assert found == [], f"{found}\n{out}"
+
+
+ECDSA_WEAK = "ssh-audit 2.5.0 rates ecdsa-sha2-nistp* host keys " \
+             "[fail] using weak elliptic curves, [warn] using weak random number generator"
+
+
+@pytest.mark.parametrize("bits", [
+    pytest.param(256, marks=pytest.mark.xfail(strict=True, reason=ECDSA_WEAK)),
+    pytest.param(384, marks=pytest.mark.xfail(strict=True, reason=ECDSA_WEAK)),
+    pytest.param(521, marks=pytest.mark.xfail(
+        strict=True, reason="a configured nistp521 host key is loaded but not offered")),
+])
+def test_ecdsa_host_key_passes(make_door, bits):
+    """With an ECDSA host key as well, it is offered and passes.  Known to
+    fail (see the xfail reasons): kept visible until it is decided whether
+    fallbackd should offer ECDSA host keys at all."""
+    algos, out = ssh_audit(door_with_host_keys(make_door, ("ecdsa", bits)))
+    assert f"ecdsa-sha2-nistp{bits}" in names(algos, "key"), out
+    found = problems(algos)
+    assert found == [], f"{found}\n{out}"
+
+
+def test_parser_sees_ssh_audit_verdicts():
+    """The parser reads ssh-audit's verdicts: algorithms of OpenSSH's
+    default set that 2.5.0 rates warn or fail come out as problems."""
+    flagged = ["hmac-sha2-256", "hmac-sha2-512", "umac-64-etm@openssh.com",
+               "hmac-sha1-etm@openssh.com", "ecdh-sha2-nistp256", "ssh-rsa", "aes256-cbc"]
+    res = run([SSH_AUDIT, "-n", f"--lookup={','.join(flagged)}"], timeout=30)
+    out = res.stdout.decode(errors="replace")
+    assert {name for _, name, _, _ in problems(parse_audit(out))} == set(flagged), out
