@@ -2,7 +2,8 @@
 #
 #   make deps      install Debian build dependencies (apt-get; needs root)
 #   make           build build/fallbackd (one fully static executable)
-#   make test      unit tests (Criterion) + integration tests with real clients
+#   make test      unit tests (Criterion), a fuzzing smoke run, and integration
+#                  tests with real clients (as root)
 #   make door      deps + build + install + start a door on port 1022 (README)
 #   make clean
 
@@ -68,6 +69,20 @@ $(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
 	@grep -v -e 'statically linked applications requires at runtime' \
 	    -e 'in function' $(BUILD)/link.log || true
 
+# The test build: the same daemon, plus the hooks of fallbackd/test_hooks.h
+# (only the files that call a hook are compiled again).
+TH_SRCS := fallbackd/auth_pubkey.c fallbackd/test_hooks.c
+TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
+
+$(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DFBD_TEST_HOOKS -MMD -MP -c -o $@ $<
+
+$(BUILD)/fallbackd-testhooks: $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) $(BUILD)/libfallbackd.a
+	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) \
+	    $(BUILD)/libfallbackd.a $(STATIC_LIBS) 2> $(BUILD)/link-testhooks.log || \
+	    { cat $(BUILD)/link-testhooks.log; exit 1; }
+
 # Unit tests link the same objects dynamically against Criterion.
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libfallbackd.a
 	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libfallbackd.a $(LIBSSH_A) \
@@ -76,12 +91,13 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libfallbackd.a
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
 
-integration: $(BUILD)/fallbackd
+integration: $(BUILD)/fallbackd $(BUILD)/fallbackd-testhooks
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 test: test-deps
-	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests
+	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fallbackd-testhooks
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory integration
 
 door: deps
@@ -89,7 +105,8 @@ door: deps
 	@sh mk/door.sh $(BUILD)/fallbackd
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/fallbackd $(BUILD)/unit-tests $(BUILD)/libfallbackd.a
+	rm -rf $(BUILD)/obj $(BUILD)/obj-testhooks $(BUILD)/fallbackd $(BUILD)/fallbackd-testhooks \
+	    $(BUILD)/unit-tests $(BUILD)/libfallbackd.a
 
 distclean:
 	rm -rf $(BUILD)
@@ -114,4 +131,4 @@ fuzz:
 fuzz-smoke:
 	@sh fuzz/run.sh smoke $(FUZZ_SMOKE_SECONDS)
 
--include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(TH_OBJS:.o=.d)

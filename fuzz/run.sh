@@ -31,6 +31,7 @@ passwd      fallbackd/userdb_parse.c
 group       fallbackd/userdb_parse.c
 addrmatch   fallbackd/addrmatch.c
 shellcheck  fallbackd/shellcheck.c
+monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
 '
 # -----------------------------------------------------------------------------
 
