@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -345,12 +346,22 @@ static int confine(struct conn *c)
     return 0;
 }
 
+/* The network process dies with its monitor, whatever kills it. */
+static void die_with_monitor(pid_t monitor)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != monitor) {
+        _exit(1);   /* the monitor was gone before the line above */
+    }
+}
+
 /* The network process: never returns. */
-static void conn_network(struct server *srv, int fd, int mon)
+static void conn_network(struct server *srv, int fd, int mon, pid_t monitor)
 {
     struct ssh_server_callbacks_struct cb;
     struct conn c;
 
+    die_with_monitor(monitor);
     memset(&c, 0, sizeof(c));
     c.srv = srv;
     c.fd = fd;
@@ -399,6 +410,7 @@ int conn_serve(struct server *srv, int fd, int startup_fd)
 {
     char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
     int peer_port, local_port;
+    pid_t monitor = getpid();
     int sv[2];
     pid_t pid;
 
@@ -413,7 +425,7 @@ int conn_serve(struct server *srv, int fd, int startup_fd)
     if (pid == 0) {
         close(sv[0]);
         close(startup_fd);
-        conn_network(srv, fd, sv[1]);
+        conn_network(srv, fd, sv[1], monitor);
     }
     close(sv[1]);
     return run_monitor(srv, sv[0], pid, fd, startup_fd);

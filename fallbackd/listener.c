@@ -51,6 +51,7 @@ struct child {
     int startup_fd;         /* read end; -1 once authenticated or gone */
     struct pending pend;    /* its source block and accept time */
     char addr[INET6_ADDRSTRLEN];
+    int port;
 };
 
 /* Refusals are logged at a bounded rate, so a scan cannot fill the disk. */
@@ -159,12 +160,15 @@ static void run_connection(struct listener *l, int fd, int startup_wr)
         }
     }
     signals_reset();
+    /* Its own process group (monitor and network process; user sessions
+     * get sessions of their own), so that an eviction kills both. */
+    setpgid(0, 0);
     _exit(conn_serve(l->srv, fd, startup_wr));
 }
 
 /* Fork the process for an accepted connection and record it. */
 static void spawn_connection(struct listener *l, int fd, const struct pending *pend,
-                             const char *host)
+                             const char *host, int port)
 {
     struct child *c = &l->children[l->nchildren];
     int pipefd[2];
@@ -192,6 +196,7 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
     c->startup_fd = pipefd[0];
     c->pend = *pend;
     snprintf(c->addr, sizeof(c->addr), "%s", host);
+    c->port = port;
     l->nchildren++;
     l->startups++;
 }
@@ -230,9 +235,9 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     }
     if (d.verdict == ADMIT_EVICT) {
         victim = &l->children[index[d.victim]];
-        log_refusal(l, victim->addr, 0, "oldest unauthenticated connection of the busiest "
-                    "source closed to admit a new source (MaxStartups full)");
-        kill(victim->pid, SIGKILL);
+        log_refusal(l, victim->addr, victim->port, "oldest unauthenticated connection of the "
+                    "busiest source closed to admit a new source (MaxStartups full)");
+        kill(-victim->pid, SIGKILL);    /* its group: monitor and network process */
         child_started(l, victim);
     }
     return 1;
@@ -260,7 +265,7 @@ static void accept_all(struct listener *l, int lfd)
             /* Refreshed here, in the listener, so that every connection
              * inherits the latest good copy of the user list. */
             userdb_refresh(l->srv->users);
-            spawn_connection(l, fd, &pend, host);
+            spawn_connection(l, fd, &pend, host, port);
         }
         len = sizeof(ss);
     }

@@ -40,6 +40,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,8 +196,9 @@ int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
     if (empty_root(why, whylen) < 0 || drop_ids(uid, gid, why, whylen) < 0) {
         return -1;
     }
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        return fail(why, whylen, "no_new_privs");
+    /* Changing ids cleared the parent-death signal: set it again. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        return fail(why, whylen, "prctl");
     }
     if (limits(why, whylen) < 0 || seccomp_load_filter(why, whylen) < 0) {
         return -1;

@@ -165,7 +165,11 @@ static void pump_out(struct sess *s, struct stream *st)
     st->ready = 0;
 }
 
-/* Pull client data libssh held back while our buffer was full. */
+/* Pull client data libssh held back while our buffer was full.  The
+ * bytes read are appended whatever the cap (libssh may have delivered
+ * more through the data callback meanwhile): they are out of libssh's
+ * buffer, and dropping them would lose input.  The overshoot is at most
+ * one READ_CHUNK. */
 static void pull_backlog(struct sess *s)
 {
     unsigned char buf[READ_CHUNK];
@@ -176,8 +180,11 @@ static void pull_backlog(struct sess *s)
     }
     s->in_backlog = 0;
     n = ssh_channel_read_nonblocking(s->ch, buf, sizeof(buf), 0);
-    if (n > 0) {
-        sessio_stdin_data(s, buf, (size_t)n);
+    if (n > 0 && s->started && s->in_fd < 0) {
+        s->in_backlog = 1;      /* stdin closed: discard, as sshd, and go on */
+    } else if (n > 0 && bytebuf_append(&s->in, buf, (size_t)n) < 0) {
+        s->conn->fatal = 1;
+    } else if (n > 0) {
         s->in_backlog = 1;      /* there may be more */
     }
 }
@@ -276,8 +283,8 @@ void sessio_pump(struct sess *s, long long now)
     if (!s->started || s->exit_sent) {
         return;
     }
+    pull_backlog(s);    /* first: pump_in may then see the end of input */
     pump_in(s);
-    pull_backlog(s);
     if (s->exited && !s->draining && output_open(s) && now >= s->linger_until) {
         s->draining = 1;
         log_debug("session %d: process exited %d ms ago, output still open: draining",
