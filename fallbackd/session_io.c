@@ -283,8 +283,14 @@ void sessio_pump(struct sess *s, long long now)
     if (!s->started || s->exit_sent) {
         return;
     }
-    pull_backlog(s);    /* first: pump_in may then see the end of input */
-    pump_in(s);
+    /* Pull what libssh held back and write it, until the process stops
+     * taking it (stdin is then polled) or libssh has no more: nothing else
+     * would wake this session while libssh holds input and the client's
+     * window stays shut.  Pulling first lets pump_in see the end of input. */
+    do {
+        pull_backlog(s);
+        pump_in(s);
+    } while (s->in_backlog && s->in.len == 0 && s->in_fd >= 0 && !s->conn->fatal);
     if (s->exited && !s->draining && output_open(s) && now >= s->linger_until) {
         s->draining = 1;
         log_debug("session %d: process exited %d ms ago, output still open: draining",
