@@ -31,6 +31,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "algorithms.h"
 #include "auth_pubkey.h"
 #include "log.h"
 #include "monitor.h"
@@ -82,19 +83,26 @@ int conn_monitor_reply(struct conn *c, uint32_t reply_type, struct mon_msg *repl
     return 0;
 }
 
-/* Addresses of both ends, numeric. */
-static void conn_addresses(int fd, char *peer, int *peer_port, char *local, int *local_port)
+/* Both ends of the TCP connection, numeric; read once, in conn_serve(). */
+struct endpoints {
+    char peer[INET6_ADDRSTRLEN];
+    int peer_port;
+    char local[INET6_ADDRSTRLEN];
+    int local_port;
+};
+
+static void endpoints_read(int fd, struct endpoints *e)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
 
     memset(&ss, 0, sizeof(ss));
     getpeername(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, peer, INET6_ADDRSTRLEN, peer_port);
+    sockaddr_format(&ss, e->peer, sizeof(e->peer), &e->peer_port);
     len = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
     getsockname(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, local, INET6_ADDRSTRLEN, local_port);
+    sockaddr_format(&ss, e->local, sizeof(e->local), &e->local_port);
 }
 
 /* Set up the libssh session on the accepted socket, with our callbacks.
@@ -356,7 +364,8 @@ static void die_with_monitor(pid_t monitor)
 }
 
 /* The network process: never returns. */
-static void conn_network(struct server *srv, int fd, int mon, pid_t monitor)
+static void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
+                         const struct endpoints *e)
 {
     struct ssh_server_callbacks_struct cb;
     struct conn c;
@@ -369,7 +378,10 @@ static void conn_network(struct server *srv, int fd, int mon, pid_t monitor)
     log_monitor_fd = mon;
     log_set_sink(log_to_monitor);
     hostkeys_wipe(&srv->keys);
-    conn_addresses(fd, c.peer, &c.peer_port, c.local, &c.local_port);
+    memcpy(c.peer, e->peer, sizeof(c.peer));
+    memcpy(c.local, e->local, sizeof(c.local));
+    c.peer_port = e->peer_port;
+    c.local_port = e->local_port;
     c.monbuf = malloc(MON_MAX_MSG);
     if (c.monbuf != NULL && conn_setup(&c, &cb) == 0 && confine(&c) == 0 &&
         conn_authenticate(&c) == 0) {
@@ -380,10 +392,11 @@ static void conn_network(struct server *srv, int fd, int mon, pid_t monitor)
 }
 
 /* The monitor for the network process NET_PID, talking on MON. */
-static int run_monitor(struct server *srv, int mon, pid_t net_pid, int fd, int startup_fd)
+static int run_monitor(struct server *srv, int mon, pid_t net_pid, int startup_fd,
+                       const struct endpoints *e)
 {
     struct monitor m;
-    int min_rsa = 2048;
+    int min_rsa = FBD_RSA_MIN_BITS;
     int rc;
 
     memset(&m, 0, sizeof(m));
@@ -393,8 +406,10 @@ static int run_monitor(struct server *srv, int mon, pid_t net_pid, int fd, int s
     m.startup_fd = startup_fd;
     m.started_ms = conn_now_ms();
     m.tty_gid = (gid_t)-1;
-    conn_addresses(fd, m.peer, &m.peer_port, m.local, &m.local_port);
-    close(fd);
+    memcpy(m.peer, e->peer, sizeof(m.peer));
+    memcpy(m.local, e->local, sizeof(m.local));
+    m.peer_port = e->peer_port;
+    m.local_port = e->local_port;
     m.verifier = ssh_new();
     if (m.verifier == NULL) {
         return 1;
@@ -408,25 +423,26 @@ static int run_monitor(struct server *srv, int mon, pid_t net_pid, int fd, int s
 
 int conn_serve(struct server *srv, int fd, int startup_fd)
 {
-    char peer[INET6_ADDRSTRLEN], local[INET6_ADDRSTRLEN];
-    int peer_port, local_port;
+    struct endpoints e;
     pid_t monitor = getpid();
     int sv[2];
     pid_t pid;
 
     socket_tune(fd, srv->cfg.tcp_keep_alive);
-    conn_addresses(fd, peer, &peer_port, local, &local_port);
-    log_info("Connection from %s port %d on %s port %d", peer, peer_port, local, local_port);
+    endpoints_read(fd, &e);
+    log_info("Connection from %s port %d on %s port %d", e.peer, e.peer_port, e.local,
+             e.local_port);
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || (pid = fork()) < 0) {
-        log_error("cannot start the network process for %s port %d: %s", peer, peer_port,
+        log_error("cannot start the network process for %s port %d: %s", e.peer, e.peer_port,
                   strerror(errno));
         return 1;
     }
     if (pid == 0) {
         close(sv[0]);
         close(startup_fd);
-        conn_network(srv, fd, sv[1], monitor);
+        conn_network(srv, fd, sv[1], monitor, &e);
     }
     close(sv[1]);
-    return run_monitor(srv, sv[0], pid, fd, startup_fd);
+    close(fd);      /* the monitor never touches the client's bytes */
+    return run_monitor(srv, sv[0], pid, startup_fd, &e);
 }

@@ -27,6 +27,8 @@
 #define MON_MAX_MSG (256 * 1024)
 #define MON_MAX_FIELDS 10
 #define MON_MAX_FDS 3
+/* Largest terminal dimension passed on (both sides clamp to it). */
+#define MON_MAX_TTY_DIM 10000
 
 enum mon_type {
     /* network process -> monitor                    schema          */

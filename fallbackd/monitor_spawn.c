@@ -26,7 +26,6 @@
 #include "userenv.h"
 
 #define MAX_ENV_REQUESTS 64
-#define MAX_TTY_DIM 10000
 #define RESCUE_SUBSYSTEM "rescue"
 
 /* What one MON_SPAWN asks for, after the policy was applied. */
@@ -53,7 +52,7 @@ static const struct {
 
 static unsigned short tty_dim(uint32_t v)
 {
-    return (unsigned short)(v > MAX_TTY_DIM ? MAX_TTY_DIM : v);
+    return (unsigned short)(v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
 }
 
 /* Is NAME=VALUE an acceptable env request? */

@@ -34,12 +34,11 @@
 #include "log.h"
 
 #define MAX_ENV_REQUESTS 64
-#define MAX_TTY_DIM 10000
 
 /* Clamp a terminal dimension from the wire. */
 static unsigned short tty_dim(int v)
 {
-    return (unsigned short)(v < 0 ? 0 : v > MAX_TTY_DIM ? MAX_TTY_DIM : v);
+    return (unsigned short)(v < 0 ? 0 : v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
 }
 
 static int on_pty_request(ssh_session ssh, ssh_channel ch, const char *term,
