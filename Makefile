@@ -18,7 +18,8 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prot
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2
-CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
+CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ifallbackd/listener -Ifallbackd/net \
+            -Ifallbackd/monitor -Ikeys
 
 # Every libc entry point that would consult NSS (or load a shared object) is
 # wrapped; the wrappers (fallbackd/nss_tripwire.c) abort.  A link that pulls
@@ -33,7 +34,8 @@ WRAPFLAG := -Wl,--wrap=$(subst $(space),$(comma)--wrap=,$(strip $(WRAPPED)))
 STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
                -l:libseccomp.a -lpthread
 
-SRCS     := $(wildcard fallbackd/*.c keys/*.c)
+SRCS     := $(wildcard fallbackd/*.c fallbackd/listener/*.c fallbackd/net/*.c \
+                      fallbackd/monitor/*.c keys/*.c)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/fallbackd/main.o
 # The tripwires are linked as an object, not from the archive: only libssh
@@ -70,9 +72,9 @@ $(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
 	@grep -v -e 'statically linked applications requires at runtime' \
 	    -e 'in function' $(BUILD)/link.log || true
 
-# The test build: the same daemon, plus the hooks of fallbackd/test_hooks.h
+# The test build: the same daemon, plus the hooks of fallbackd/net/test_hooks.h
 # (only the files that call a hook are compiled again).
-TH_SRCS := fallbackd/auth_pubkey.c fallbackd/test_hooks.c
+TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c
 TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
 
 $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)

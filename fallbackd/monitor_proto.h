@@ -4,8 +4,8 @@
  * The monitor (privileged, one per connection) holds the host private keys,
  * the configuration and the user database, and decides every login.  The
  * network process (no privileges, no filesystem, seccomp) speaks SSH with
- * the client and can ask the monitor only for what monitor.c's request
- * table allows.
+ * the client and can ask the monitor only for what the request table in
+ * monitor/requests.c allows.
  *
  * Transport: a SOCK_SEQPACKET socketpair, one message per packet, at most
  * MON_MAX_MSG bytes; file descriptors travel with SCM_RIGHTS (MON_SPAWNED
@@ -16,7 +16,7 @@
  *             'u' = uint32, 's' = string (uint32 length + bytes)
  *
  * A message must hold exactly its schema: nothing missing, nothing after.
- * mon_parse() is the only parser, and is fuzzed (fuzz/fuzz_monitor.c).
+ * mon_parse() is the only parser, and is fuzzed (fuzz/fuzz_monitor_proto.c).
  */
 #ifndef FBD_MONITOR_PROTO_H
 #define FBD_MONITOR_PROTO_H

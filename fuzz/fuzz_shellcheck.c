@@ -1,5 +1,5 @@
 /* fuzz_shellcheck.c - libFuzzer target for shell_check_in()
- * (fallbackd/shellcheck.h), the ELF / "#!" / library checker.
+ * (fallbackd/monitor/shellcheck.h), the ELF / "#!" / library checker.
  *
  * The checker reads files, so each input is written to files in a private
  * scratch directory (under $FUZZ_SCRATCH, else /dev/shm; removed at exit):

@@ -20,8 +20,7 @@ set -eu
 # One line per target: NAME, then the project sources it is linked with.
 # fuzz/fuzz_NAME.c holds LLVMFuzzerTestOneInput; fuzz/corpus/NAME/ its seeds;
 # fuzz/NAME.dict, if present, is passed as a libFuzzer dictionary.  Adding a
-# target is one line here (plus those files), e.g. for the monitor protocol:
-#     monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
+# target is one line here (plus those files).
 TARGETS='
 config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c
 authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c
@@ -30,7 +29,7 @@ keyfile     keys/keyfile.c keys/sshbuf.c
 passwd      fallbackd/userdb_parse.c
 group       fallbackd/userdb_parse.c
 addrmatch   fallbackd/addrmatch.c
-shellcheck  fallbackd/shellcheck.c
+shellcheck  fallbackd/monitor/shellcheck.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
 '
 # -----------------------------------------------------------------------------
@@ -40,7 +39,7 @@ CLANG=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE
   -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
-  -Wno-unused-parameter -Ifallbackd -Ikeys -Ifuzz"
+  -Wno-unused-parameter -Ifallbackd -Ifallbackd/monitor -Ikeys -Ifuzz"
 LIBS="-lgcrypt -lgpg-error -lsodium"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 

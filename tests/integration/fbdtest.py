@@ -29,7 +29,7 @@ paramiko_aead.install()
 
 REPO = Path(__file__).resolve().parents[2]
 FALLBACKD = Path(os.environ.get("FALLBACKD_BIN") or REPO / "build" / "fallbackd").resolve()
-# The test build with the hooks of fallbackd/test_hooks.h (Door(binary=...)).
+# The test build with the hooks of fallbackd/net/test_hooks.h (Door(binary=...)).
 FALLBACKD_TESTHOOKS = Path(os.environ.get("FALLBACKD_TESTHOOKS_BIN")
                            or REPO / "build" / "fallbackd-testhooks").resolve()
 LOCALHOST = "127.0.0.1"

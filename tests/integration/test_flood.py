@@ -1,5 +1,5 @@
 """A flood of idle unauthenticated connections must not lock the
-administrator out (fair admission, fallbackd/admission.h): each source
+administrator out (fair admission, fallbackd/listener/admission.h): each source
 block is capped (PerSourceMaxStartups), random early drop only hits sources
 that already have a connection waiting, and when MaxStartups full is
 reached a newcomer evicts the oldest connection of the busiest source.

@@ -7,7 +7,7 @@ word: it is the one process of the door that holds the connection's TCP
 socket (/proc/net/tcp inode -> /proc/PID/fd), and the monitor is its parent.
 
 Misbehaviour of a compromised network process comes from the test build
-(`build/fallbackd-testhooks`, $FALLBACKD_TESTHOOKS_BIN, fallbackd/test_hooks.h),
+(`build/fallbackd-testhooks`, $FALLBACKD_TESTHOOKS_BIN, fallbackd/net/test_hooks.h),
 triggered by the user name the client logs in with.
 
 A signature that does not verify, from an honest network process, is

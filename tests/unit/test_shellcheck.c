@@ -1,4 +1,4 @@
-/* test_shellcheck.c - Criterion tests for fallbackd/shellcheck.c (suite
+/* test_shellcheck.c - Criterion tests for fallbackd/monitor/shellcheck.c (suite
  * "shellcheck").
  *
  * Real binaries of the machine (/bin/bash, /bin/busybox, nologin), then

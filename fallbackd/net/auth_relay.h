@@ -1,5 +1,5 @@
-/* auth_pubkey.h - libssh's authentication callbacks in the network
- * process: each one relays to the monitor, which decides (monitor_auth.c). */
+/* auth_relay.h - libssh's authentication callbacks in the network
+ * process: each one relays to the monitor, which decides (monitor/auth_decide.c). */
 #ifndef FBD_AUTH_PUBKEY_H
 #define FBD_AUTH_PUBKEY_H
 

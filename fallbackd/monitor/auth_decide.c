@@ -1,4 +1,4 @@
-/* monitor_auth.c - the monitor decides every login.
+/* auth_decide.c - the monitor decides every login.
  *
  * The network process only relays: it asks whether a key would do (a
  * query), and hands over every signed request whole.  For a signed request

@@ -1,4 +1,4 @@
-/* auth_pubkey.c - public-key authentication in the network process.
+/* auth_relay.c - public-key authentication in the network process.
  *
  * Nothing is decided here: every callback relays to the monitor and
  * returns its verdict to libssh.
@@ -15,7 +15,7 @@
  * MON_TOO_MANY (MaxAuthTries) makes the main loop disconnect with sshd's
  * "Too many authentication failures".
  */
-#include "auth_pubkey.h"
+#include "auth_relay.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +24,7 @@
 
 #include "libssh_internal.h"
 #include "log.h"
+#include "monitor_client.h"
 #include "test_hooks.h"
 
 /* Act on the monitor's MON_AUTH_RESULT; returns its verdict. */
@@ -48,7 +49,7 @@ static uint32_t ask(struct conn *c)
 {
     struct mon_msg r;
 
-    if (conn_monitor_reply(c, MON_AUTH_RESULT, &r) < 0 || r.type != MON_AUTH_RESULT) {
+    if (monclient_reply(c, MON_AUTH_RESULT, &r) < 0 || r.type != MON_AUTH_RESULT) {
         return MON_DENIED;
     }
     return take_verdict(c, &r);
@@ -119,7 +120,7 @@ int auth_hostkey_sign_cb(ssh_session s, ssh_key hostkey, int digest,
     if (blob != NULL &&
         mon_send(c->mon, NULL, 0, MON_HOSTKEY_SIGN, (uint32_t)digest, ssh_string_data(blob),
                  (size_t)ssh_string_len(blob), data, len) == 0 &&
-        conn_monitor_reply(c, MON_SIGNATURE, &r) == 0 && r.type == MON_SIGNATURE &&
+        monclient_reply(c, MON_SIGNATURE, &r) == 0 && r.type == MON_SIGNATURE &&
         (*signature = ssh_string_new(r.f[0].len)) != NULL &&
         ssh_string_fill(*signature, r.f[0].s, r.f[0].len) == 0) {
         rc = SSH_OK;

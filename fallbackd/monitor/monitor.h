@@ -2,7 +2,7 @@
  *
  * One monitor per connection, forked by the listener.  It forks the
  * network process before a single byte from the client is read, then only
- * answers that process's requests (monitor.c's table) until it exits.
+ * answers that process's requests (requests.c's table) until it exits.
  * The monitor never parses SSH: it holds the host private keys, decides
  * and verifies logins, and starts the user's processes.
  */
@@ -16,6 +16,7 @@
 #include <libssh/libssh.h>
 
 #include "authz.h"
+#include "endpoints.h"
 #include "monitor_proto.h"
 #include "server.h"
 
@@ -39,7 +40,7 @@ struct monitor {
     int local_port;
     long long started_ms;
 
-    /* authentication (monitor_auth.c) */
+    /* authentication (auth_decide.c) */
     int authenticated;
     int auth_failures;
     int too_many;
@@ -53,7 +54,7 @@ struct monitor {
     unsigned signs;                 /* exchange hashes signed so far */
     ssh_session verifier;           /* only for libssh's signature checks */
 
-    /* sessions (monitor_spawn.c) */
+    /* sessions (session_spawn.c) */
     struct mon_session sessions[MON_MAX_SESSIONS];
     size_t nsessions;
     uint32_t next_id;
@@ -61,16 +62,19 @@ struct monitor {
     unsigned long log_lines;        /* lines forwarded by the network process */
 };
 
-/* Serve the network process NET_PID on SOCK until it exits; returns the
- * exit code for the monitor process. */
-int monitor_run(struct monitor *m);
+/* Be the monitor of the network process NET_PID (our child), answering it
+ * on SOCK until it exits; returns the exit code for the monitor process.
+ * startup_fd is closed once the user authenticated, which tells the
+ * listener this connection no longer counts as unauthenticated. */
+int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,
+                  const struct endpoints *e);
 
-/* monitor_auth.c: the authentication requests. */
+/* auth_decide.c: the authentication requests. */
 int monauth_query(struct monitor *m, const struct mon_msg *msg);
 int monauth_signed(struct monitor *m, const struct mon_msg *msg);
 int monauth_other(struct monitor *m, const struct mon_msg *msg);
 
-/* monitor_spawn.c: start a session's process; signal it; its exit. */
+/* session_spawn.c: start a session's process; signal it; its exit. */
 int monspawn_spawn(struct monitor *m, const struct mon_msg *msg);
 int monspawn_signal(struct monitor *m, const struct mon_msg *msg);
 void monspawn_reaped(struct monitor *m, pid_t pid, int status);

@@ -1,6 +1,6 @@
 /* session.h - a "session" channel: one shell, command or subsystem.
  *
- * session.c takes the channel requests (RFC 4254 section 6) and starts the
+ * session_req.c takes the channel requests (RFC 4254 section 6) and starts the
  * process; session_io.c moves the bytes and closes the channel without
  * losing output.
  */

@@ -1,4 +1,4 @@
-/* monitor_spawn.c - the monitor starts, signals and reaps the user's
+/* session_spawn.c - the monitor starts, signals and reaps the user's
  * processes for the network process.
  *
  * The network process asks (MON_SPAWN) with what the client requested: a

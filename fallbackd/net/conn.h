@@ -1,18 +1,21 @@
 /* conn.h - one client connection: the network process's view.
  *
- * conn_serve() runs in the process the listener forked for a connection.
- * It splits it in two: that process becomes the monitor (monitor.h), and
- * a child - the network process - speaks SSH with the client, confined
- * (sandbox.h), asking the monitor for everything privileged.
+ * The process the listener forked for a connection splits in two
+ * (listener/split.c): it becomes the monitor, and a child - the network
+ * process, conn_network() - speaks SSH with the client, confined
+ * (sandbox.h), asking the monitor for everything privileged
+ * (monitor_client.h).
  */
 #ifndef FBD_CONN_H
 #define FBD_CONN_H
 
 #include <netinet/in.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <libssh/libssh.h>
 
+#include "endpoints.h"
 #include "monitor_proto.h"
 #include "server.h"
 
@@ -38,14 +41,14 @@ struct conn {
     char local[INET6_ADDRSTRLEN];
     int local_port;
 
-    /* authentication (auth_pubkey.c; decided by the monitor) */
+    /* authentication (auth_relay.c; decided by the monitor) */
     int authenticated;
     int too_many_failures;          /* the monitor says MaxAuthTries: disconnect */
     char user[64];                  /* last user name a client asked for */
     char user_name[64];             /* the authenticated user */
     uint32_t key_flags;             /* MON_FLAG_* of the accepted key */
 
-    /* sessions (session.c, session_io.c) */
+    /* sessions (session_req.c, session_io.c) */
     struct sess *sessions;
     size_t nsessions;
     struct conn_exit exits[CONN_MAX_EXITS];
@@ -54,19 +57,10 @@ struct conn {
     int alive_missed;               /* keepalives sent without an answer */
 };
 
-/* Serve one accepted connection to the end, as monitor + network
- * process; returns the exit code for the connection process.  startup_fd
- * is closed once the user authenticated, which tells the listener this
- * connection no longer counts as unauthenticated. */
-int conn_serve(struct server *srv, int fd, int startup_fd);
-
-/* Ask the monitor: wait for its reply (MON_FAIL or REPLY_TYPE), keeping
- * any MON_EXITED that comes first.  0 with *reply filled (its strings
- * point into c->monbuf, valid until the next call), -1 if the monitor is
- * gone or answered something else. */
-int conn_monitor_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply);
-
-/* Monotonic milliseconds. */
-long long conn_now_ms(void);
+/* The network process for the client on FD, asking the monitor (pid
+ * MONITOR, its parent) on the socket MON: wipes the host key texts,
+ * confines itself and serves the connection to its end.  Never returns. */
+void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
+                  const struct endpoints *e) __attribute__((noreturn));
 
 #endif

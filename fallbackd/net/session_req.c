@@ -1,4 +1,4 @@
-/* session.c - the requests of a "session" channel (RFC 4254 section 6),
+/* session_req.c - the requests of a "session" channel (RFC 4254 section 6),
  * in the network process.
  *
  * Request table (libssh calls one callback per request type):
@@ -16,7 +16,7 @@
  *   signal         | ignored                       | relayed to the monitor
  *   x11-req, auth-agent-req, anything else: refused (libssh's default reply)
  *
- * The monitor applies the policy again (monitor_spawn.c) and starts the
+ * The monitor applies the policy again (monitor/session_spawn.c) and starts the
  * process; this side only keeps the fds it passes back.  The rescue shell
  * (when the user's shell cannot start, or on request) is the monitor's
  * business too:
@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monitor_client.h"
 
 #define MAX_ENV_REQUESTS 64
 
@@ -152,7 +153,7 @@ static int start(struct sess *s, uint32_t kind, const char *command)
                  (uint32_t)s->want_pty, s->term, strlen(s->term), (uint32_t)s->ws.ws_col,
                  (uint32_t)s->ws.ws_row, (uint32_t)s->ws.ws_xpixel, (uint32_t)s->ws.ws_ypixel,
                  env, envlen) == 0 &&
-        conn_monitor_reply(c, MON_SPAWNED, &r) == 0) {
+        monclient_reply(c, MON_SPAWNED, &r) == 0) {
         rc = r.type == MON_SPAWNED ? adopt(s, &r) : -1;
     }
     free(env);

@@ -11,7 +11,8 @@
  *   event                 | action
  *   ----------------------+----------------------------------------------
  *   listening fd readable | accept; AllowFrom; admission (admission.h);
- *                         |   fork the connection process
+ *                         |   fork the connection process (it splits
+ *                         |   in two, split.c)
  *   startup pipe readable | that connection authenticated (or ended):
  *                         |   it no longer counts as unauthenticated
  *   SIGCHLD               | reap every exited child
@@ -37,9 +38,10 @@
 #include <sodium.h>
 
 #include "admission.h"
-#include "conn.h"
+#include "clock.h"
+#include "listen_sockets.h"
 #include "log.h"
-#include "sockets.h"
+#include "split.h"
 
 #define MAX_CHILDREN 4096
 #define REFUSAL_LOGS_PER_WINDOW 10      /* refusal lines per 10 s, then a count */
@@ -104,7 +106,7 @@ static void signals_reset(void)
 static void log_refusal(struct listener *l, const char *host, int port, const char *why)
 {
     struct ratelimit *r = &l->refusals;
-    long long now = conn_now_ms();
+    long long now = clock_now_ms();
 
     if (now - r->window_start >= REFUSAL_WINDOW_MS) {
         if (r->suppressed > 0) {
@@ -163,7 +165,7 @@ static void run_connection(struct listener *l, int fd, int startup_wr)
     /* Its own process group (monitor and network process; user sessions
      * get sessions of their own), so that an eviction kills both. */
     setpgid(0, 0);
-    _exit(conn_serve(l->srv, fd, startup_wr));
+    _exit(split_connection(l->srv, fd, startup_wr));
 }
 
 /* Fork the process for an accepted connection and record it. */
@@ -227,7 +229,7 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     struct child *victim;
 
     source_block_of(ss, &l->srv->cfg, &pend->block);
-    pend->since_ms = conn_now_ms();
+    pend->since_ms = clock_now_ms();
     d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100));
     if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT) {
         log_refusal(l, host, port, admission_reason(d.verdict));
@@ -333,7 +335,7 @@ static int lifetime_timeout(const struct listener *l)
     if (l->closing || lifetime_s(l) == 0) {
         return -1;
     }
-    left = l->started_ms + lifetime_s(l) * 1000 - conn_now_ms();
+    left = l->started_ms + lifetime_s(l) * 1000 - clock_now_ms();
     return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -404,7 +406,7 @@ int listener_run(struct server *srv, const char *config_path)
     struct pollfd *p;
     size_t *owner;
 
-    l.started_ms = conn_now_ms();
+    l.started_ms = clock_now_ms();
     l.children = calloc(MAX_CHILDREN, sizeof(*l.children));
     p = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*p));
     owner = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*owner));

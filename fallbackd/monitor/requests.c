@@ -1,4 +1,4 @@
-/* monitor.c - the request table and the loop of a connection's monitor.
+/* requests.c - the request table and the loop of a connection's monitor.
  *
  * What the network process may ask, and when (anything else, or anything
  * out of its phase, is treated as a compromised network process: logged,
@@ -31,7 +31,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "algorithms.h"
+#include "clock.h"
 #include "hostkeys.h"
 #include "log.h"
 
@@ -244,14 +245,15 @@ static int setup_signals(struct monitor *m)
     return sigaction(SIGCHLD, &sa, NULL);
 }
 
-int monitor_run(struct monitor *m)
+/* Serve the network process until it exits. */
+static int monitor_run(struct monitor *m)
 {
     int done = setup_signals(m) < 0;
 
     while (!done) {
         struct pollfd p[2] = { { .fd = m->sock, .events = POLLIN },
                                { .fd = m->child_pipe[0], .events = POLLIN } };
-        int timeout = grace_left(m, conn_now_ms());
+        int timeout = grace_left(m, clock_now_ms());
 
         if (timeout == 0) {
             log_info("Timeout before authentication for %s port %d", m->peer, m->peer_port);
@@ -269,4 +271,33 @@ int monitor_run(struct monitor *m)
     }
     finish_network(m);
     return 0;
+}
+
+int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,
+                  const struct endpoints *e)
+{
+    struct monitor m;
+    int min_rsa = FBD_RSA_MIN_BITS;
+    int rc;
+
+    memset(&m, 0, sizeof(m));
+    m.srv = srv;
+    m.sock = sock;
+    m.net_pid = net_pid;
+    m.startup_fd = startup_fd;
+    m.started_ms = clock_now_ms();
+    m.tty_gid = (gid_t)-1;
+    memcpy(m.peer, e->peer, sizeof(m.peer));
+    memcpy(m.local, e->local, sizeof(m.local));
+    m.peer_port = e->peer_port;
+    m.local_port = e->local_port;
+    m.verifier = ssh_new();
+    if (m.verifier == NULL) {
+        return 1;
+    }
+    ssh_options_set(m.verifier, SSH_OPTIONS_RSA_MIN_SIZE, &min_rsa);
+    rc = monitor_run(&m);
+    authz_clear(&m.authz);
+    ssh_free(m.verifier);
+    return rc;
 }

@@ -1,4 +1,4 @@
-/* sockets.h - listening sockets and address strings (numeric only, no DNS). */
+/* listen_sockets.h - listening sockets and address strings (numeric only, no DNS). */
 #ifndef FBD_SOCKETS_H
 #define FBD_SOCKETS_H
 

@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "conn.h"
+#include "monitor_client.h"
 
 /* A signed request for USER with the offered key, whose signed data and
  * signature are made up: a compromised network process claiming a login.
@@ -20,7 +20,7 @@ static void forge_signed_login(struct conn *c, const char *user, const unsigned 
 
     if (mon_send(c->mon, NULL, 0, MON_AUTH_SIGNED, user, strlen(user), blob, bloblen,
                  junk, sizeof(junk), junk, sizeof(junk)) == 0) {
-        conn_monitor_reply(c, MON_AUTH_RESULT, &r);
+        monclient_reply(c, MON_AUTH_RESULT, &r);
     }
 }
 

@@ -1,5 +1,5 @@
-/* sockets.c - listening sockets and numeric addresses (sockets.h). */
-#include "sockets.h"
+/* listen_sockets.c - listening sockets and numeric addresses (listen_sockets.h). */
+#include "listen_sockets.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,8 +1,8 @@
-/* conn.c - one client connection, from the first byte to the last.
+/* conn_loop.c - the network process: one client connection, from the
+ * first byte to the last.
  *
- * The connection process splits before it reads a byte: it forks the
- * network process and becomes that connection's monitor (monitor.c).
- * The network process wipes the host key texts it inherited, confines
+ * The connection process splits before it reads a byte
+ * (listener/split.c): this half, the network process, wipes the host key texts it inherited, confines
  * itself (sandbox.c), and then runs the SSH protocol:
  *
  *   phase   | runs                                  | ends when
@@ -10,7 +10,7 @@
  *   kex     | libssh key exchange (blocking, bounded| keys agreed, or error/timeout
  *           |   by LoginGraceTime); the monitor     |
  *           |   signs the exchange hash             |
- *   auth    | libssh event loop; auth_pubkey.c asks | authenticated; MaxAuthTries,
+ *   auth    | libssh event loop; auth_relay.c asks  | authenticated; MaxAuthTries,
  *           |   the monitor                         |   LoginGraceTime, disconnect
  *   serve   | our poll loop: the SSH socket, the    | the client disconnects, or
  *           |   sessions' fds, the monitor socket   |   stops answering keepalives
@@ -24,86 +24,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
 #include "algorithms.h"
-#include "auth_pubkey.h"
+#include "auth_relay.h"
+#include "clock.h"
 #include "log.h"
-#include "monitor.h"
+#include "monitor_client.h"
 #include "sandbox.h"
 #include "session.h"
-#include "sockets.h"
 #include "test_hooks.h"
 
 #define MAX_POLL (2 + 3 * 64)
-
-static int log_monitor_fd = -1;
-
-long long conn_now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The network process's log lines go to the monitor (log.h sink). */
-static void log_to_monitor(int level, const char *msg)
-{
-    mon_send(log_monitor_fd, NULL, 0, MON_LOG, (uint32_t)level, msg, strlen(msg));
-}
-
-int conn_monitor_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply)
-{
-    for (;;) {
-        if (mon_recv(c->mon, c->monbuf, reply) <= 0) {
-            c->fatal = 1;
-            return -1;
-        }
-        if (reply->type != MON_EXITED) {
-            break;
-        }
-        if (c->nexits < CONN_MAX_EXITS) {
-            c->exits[c->nexits].id = reply->f[0].u;
-            c->exits[c->nexits++].status = (int)reply->f[1].u;
-        }
-    }
-    if (reply->type != reply_type && reply->type != MON_FAIL) {
-        for (size_t i = 0; i < reply->nfds; i++) {
-            close(reply->fds[i]);
-        }
-        c->fatal = 1;
-        return -1;
-    }
-    return 0;
-}
-
-/* Both ends of the TCP connection, numeric; read once, in conn_serve(). */
-struct endpoints {
-    char peer[INET6_ADDRSTRLEN];
-    int peer_port;
-    char local[INET6_ADDRSTRLEN];
-    int local_port;
-};
-
-static void endpoints_read(int fd, struct endpoints *e)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-
-    memset(&ss, 0, sizeof(ss));
-    getpeername(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, e->peer, sizeof(e->peer), &e->peer_port);
-    len = sizeof(ss);
-    memset(&ss, 0, sizeof(ss));
-    getsockname(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, e->local, sizeof(e->local), &e->local_port);
-}
 
 /* Set up the libssh session on the accepted socket, with our callbacks.
  * Reads nothing from the client yet. */
@@ -166,15 +101,15 @@ static void log_kex_failure(const struct conn *c, int timed_out)
 static int conn_authenticate(struct conn *c)
 {
     int grace = c->srv->cfg.login_grace_time;
-    long long deadline = conn_now_ms() + (long long)grace * 1000;
+    long long deadline = clock_now_ms() + (long long)grace * 1000;
 
     if (ssh_handle_key_exchange(c->ssh) != SSH_OK) {
-        log_kex_failure(c, grace > 0 && conn_now_ms() >= deadline);
+        log_kex_failure(c, grace > 0 && clock_now_ms() >= deadline);
         return -1;
     }
     ssh_event_add_session(c->ev, c->ssh);
     while (!c->authenticated) {
-        long long left = deadline - conn_now_ms();
+        long long left = deadline - clock_now_ms();
 
         if (c->too_many_failures || c->fatal) {
             return -1;
@@ -195,15 +130,10 @@ static int conn_authenticate(struct conn *c)
 /* Hand queued and newly arrived process exits to their sessions. */
 static void take_exits(struct conn *c, int readable)
 {
-    struct mon_msg m;
-    long long now = conn_now_ms();
+    long long now = clock_now_ms();
 
-    if (readable && mon_recv(c->mon, c->monbuf, &m) > 0 && m.type == MON_EXITED &&
-        c->nexits < CONN_MAX_EXITS) {
-        c->exits[c->nexits].id = m.f[0].u;
-        c->exits[c->nexits++].status = (int)m.f[1].u;
-    } else if (readable) {
-        c->fatal = 1;   /* the monitor is gone, or says what it should not */
+    if (readable) {
+        monclient_unasked(c);
     }
     for (size_t i = 0; i < c->nexits; i++) {
         sessio_child_exited(c, c->exits[i].id, c->exits[i].status, now);
@@ -275,7 +205,7 @@ static int serve_round(struct conn *c, long long *last_input)
     struct pollfd p[MAX_POLL];
     struct sess *owners[MAX_POLL];
     size_t n = 0;
-    long long now = conn_now_ms();
+    long long now = clock_now_ms();
     int ssh_ev = POLLIN | ((ssh_get_poll_flags(c->ssh) & SSH_WRITE_PENDING) ? POLLOUT : 0);
 
     p[n++] = (struct pollfd){ .fd = ssh_get_fd(c->ssh), .events = (short)ssh_ev };
@@ -286,7 +216,7 @@ static int serve_round(struct conn *c, long long *last_input)
     if (poll(p, n, c->nexits > 0 ? 0 : loop_timeout(c, now)) < 0 && errno != EINTR) {
         return -1;
     }
-    now = conn_now_ms();
+    now = clock_now_ms();
     if (p[0].revents && ssh_event_dopoll(c->ev, 0) == SSH_ERROR) {
         return -1;
     }
@@ -307,7 +237,7 @@ static int serve_round(struct conn *c, long long *last_input)
 /* After authentication: serve channels until the client goes away. */
 static void conn_run(struct conn *c)
 {
-    long long last_input = conn_now_ms();
+    long long last_input = clock_now_ms();
 
     ssh_set_blocking(c->ssh, 0);
     while (serve_round(c, &last_input) == 0 &&
@@ -363,9 +293,8 @@ static void die_with_monitor(pid_t monitor)
     }
 }
 
-/* The network process: never returns. */
-static void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
-                         const struct endpoints *e)
+void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
+                  const struct endpoints *e)
 {
     struct ssh_server_callbacks_struct cb;
     struct conn c;
@@ -375,8 +304,7 @@ static void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
     c.srv = srv;
     c.fd = fd;
     c.mon = mon;
-    log_monitor_fd = mon;
-    log_set_sink(log_to_monitor);
+    monclient_log_to(mon);
     hostkeys_wipe(&srv->keys);
     memcpy(c.peer, e->peer, sizeof(c.peer));
     memcpy(c.local, e->local, sizeof(c.local));
@@ -389,60 +317,4 @@ static void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
     }
     conn_cleanup(&c);
     _exit(0);
-}
-
-/* The monitor for the network process NET_PID, talking on MON. */
-static int run_monitor(struct server *srv, int mon, pid_t net_pid, int startup_fd,
-                       const struct endpoints *e)
-{
-    struct monitor m;
-    int min_rsa = FBD_RSA_MIN_BITS;
-    int rc;
-
-    memset(&m, 0, sizeof(m));
-    m.srv = srv;
-    m.sock = mon;
-    m.net_pid = net_pid;
-    m.startup_fd = startup_fd;
-    m.started_ms = conn_now_ms();
-    m.tty_gid = (gid_t)-1;
-    memcpy(m.peer, e->peer, sizeof(m.peer));
-    memcpy(m.local, e->local, sizeof(m.local));
-    m.peer_port = e->peer_port;
-    m.local_port = e->local_port;
-    m.verifier = ssh_new();
-    if (m.verifier == NULL) {
-        return 1;
-    }
-    ssh_options_set(m.verifier, SSH_OPTIONS_RSA_MIN_SIZE, &min_rsa);
-    rc = monitor_run(&m);
-    authz_clear(&m.authz);
-    ssh_free(m.verifier);
-    return rc;
-}
-
-int conn_serve(struct server *srv, int fd, int startup_fd)
-{
-    struct endpoints e;
-    pid_t monitor = getpid();
-    int sv[2];
-    pid_t pid;
-
-    socket_tune(fd, srv->cfg.tcp_keep_alive);
-    endpoints_read(fd, &e);
-    log_info("Connection from %s port %d on %s port %d", e.peer, e.peer_port, e.local,
-             e.local_port);
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || (pid = fork()) < 0) {
-        log_error("cannot start the network process for %s port %d: %s", e.peer, e.peer_port,
-                  strerror(errno));
-        return 1;
-    }
-    if (pid == 0) {
-        close(sv[0]);
-        close(startup_fd);
-        conn_network(srv, fd, sv[1], monitor, &e);
-    }
-    close(sv[1]);
-    close(fd);      /* the monitor never touches the client's bytes */
-    return run_monitor(srv, sv[0], pid, startup_fd, &e);
 }
