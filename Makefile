@@ -2,9 +2,10 @@
 #
 #   make deps      install Debian build dependencies (apt-get; needs root)
 #   make           build build/fallbackd (one fully static executable)
-#   make test      unit tests (Criterion), a fuzzing smoke run, and the
-#                  integration tests with real clients (as root), against an
-#                  ASan+UBSan build and against the static production binary
+#   make test      the privilege-wall check (mk/check-wall.sh), unit tests
+#                  (Criterion), a fuzzing smoke run, and the integration
+#                  tests with real clients (as root), against an ASan+UBSan
+#                  build and against the static production binary
 #   make door      deps + build + install + start a door on port 1022 (README)
 #   make clean
 
@@ -18,8 +19,18 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prot
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2
-CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ifallbackd/listener -Ifallbackd/net \
-            -Ifallbackd/monitor -Ikeys
+CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
+
+# The privilege wall, kept by the include path: which folders' headers a
+# source sees besides the shared ones (fallbackd/, keys/) and its own
+# folder's (found next to it).  net/ (the sandboxed network process) and
+# monitor/ (the privileged half) never see each other's; listener/ forks
+# into both, so it sees both; main.c starts the listener; the unit tests
+# test code of every folder.  mk/check-wall.sh (run by `make test`) also
+# refuses includes that would reach across by a relative path.
+SIDE_INC = $(if $(filter fallbackd/listener/%,$<),-Ifallbackd/net -Ifallbackd/monitor) \
+           $(if $(filter fallbackd/main.c,$<),-Ifallbackd/listener) \
+           $(if $(filter tests/unit/%,$<),-Ifallbackd/listener -Ifallbackd/net -Ifallbackd/monitor)
 
 # Every libc entry point that would consult NSS (or load a shared object) is
 # wrapped; the wrappers (fallbackd/nss_tripwire.c) abort.  A link that pulls
@@ -46,7 +57,7 @@ LIB_OBJS := $(filter-out $(MAIN_OBJ) $(TRIP_OBJ),$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/obj/%.o)
 
-.PHONY: all deps test-deps test unit integration asan-integration door clean
+.PHONY: all deps test-deps test check-wall unit integration asan-integration door clean
 all: $(BUILD)/fallbackd
 
 deps:
@@ -60,7 +71,7 @@ $(LIBSSH_A): mk/libssh.sh $(wildcard mk/libssh-patches/*.patch)
 
 $(BUILD)/obj/%.o: %.c $(LIBSSH_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(SIDE_INC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/libfallbackd.a: $(LIB_OBJS)
 	@rm -f $@
@@ -79,7 +90,7 @@ TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
 
 $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DFBD_TEST_HOOKS -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(SIDE_INC) $(CFLAGS) -DFBD_TEST_HOOKS -MMD -MP -c -o $@ $<
 
 $(BUILD)/fallbackd-testhooks: $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) $(BUILD)/libfallbackd.a
 	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) \
@@ -94,7 +105,7 @@ ASAN_OBJS := $(SRCS:%.c=$(BUILD)/obj-asan/%.o)
 
 $(BUILD)/obj-asan/%.o: %.c $(LIBSSH_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(filter-out -D_FORTIFY_SOURCE=2,$(CFLAGS)) $(SAN) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(SIDE_INC) $(filter-out -D_FORTIFY_SOURCE=2,$(CFLAGS)) $(SAN) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fallbackd-asan: $(ASAN_OBJS)
 	$(CC) $(SAN) $(WRAPFLAG) -o $@ $(ASAN_OBJS) $(LIBSSH_A) \
@@ -104,6 +115,10 @@ $(BUILD)/fallbackd-asan: $(ASAN_OBJS)
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libfallbackd.a
 	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libfallbackd.a $(LIBSSH_A) \
 	    -lcriterion -lgcrypt -lgpg-error -lsodium -lseccomp -lpthread
+
+# No file on one side of the privilege wall includes a header of the other.
+check-wall:
+	@sh mk/check-wall.sh
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests --jobs 2
@@ -123,6 +138,7 @@ asan-integration: $(BUILD)/fallbackd-asan $(BUILD)/fallbackd-testhooks
 	    --deselect tests/integration/test_privsep.py::test_host_keys_only_in_monitor_memory
 
 test: test-deps
+	@$(MAKE) --no-print-directory check-wall
 	@$(MAKE) --no-print-directory all $(BUILD)/unit-tests $(BUILD)/fallbackd-testhooks
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-smoke
