@@ -11,20 +11,13 @@ MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    return d
+def door(make_module_door, key):
+    return make_module_door(authorize={ALICE: key})
 
 
 @pytest.fixture(scope="module")
 def kexinit(door):
     return server_kexinit(door)[1]
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
 
 
 def test_kex_only_curve25519_with_strict_kex_marker(kexinit):

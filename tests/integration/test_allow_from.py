@@ -3,7 +3,6 @@ listener right after accept(), before a single protocol byte is sent and
 before any connection process is forked; the refusal is logged.  A SIGHUP
 reload that changes AllowFrom applies to the next connection."""
 import re
-import signal
 import socket
 
 import pytest
@@ -46,18 +45,6 @@ def assert_served(door, src, dst=LOCALHOST):
     assert data.startswith(b"SSH-2.0-"), f"connection from {src} got {data!r}"
 
 
-def reload(door, **overrides):
-    door.write_config(**overrides)
-    mark = door.log_mark()
-    door.signal(signal.SIGHUP)
-    door.wait_for_log(r"configuration reloaded", since=mark)
-
-
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
-
-
 def test_outsider_closed_before_banner_insider_logs_in(make_door, key):
     """AllowFrom 127.0.0.1/32: 127.0.0.2 gets a bare close (recv -> b"",
     no "SSH-2.0-"), logged as "refused connection from 127.0.0.2 port P:
@@ -91,11 +78,11 @@ def test_ipv6_loopback(make_door, key):
     assert_refused(door, LOCAL6, LOCAL6)
     assert_served(door, LOCALHOST)
 
-    reload(door, AllowFrom=["127.0.0.1/32", LOCAL6])
+    door.reload(AllowFrom=["127.0.0.1/32", LOCAL6])
     out = ssh_ok(door, ALICE, key, "echo $SSH_CONNECTION", opts=["-o", "HostName=::1"])
     assert out.split()[0] == "::1" and out.split()[2] == "::1", out
 
-    reload(door, AllowFrom="::1/128")
+    door.reload(AllowFrom="::1/128")
     assert_served(door, LOCAL6, LOCAL6)
     assert_refused(door, LOCALHOST)
 
@@ -112,7 +99,7 @@ def test_reload_changes_allow_from_for_new_connections(make_door, key):
         chan = client.get_transport().open_session(timeout=10)
         chan.exec_command("sleep 1; echo survived")
         door.wait_for_log(r"Starting session: command for " + ALICE)
-        reload(door, AllowFrom="127.0.0.2/32")
+        door.reload(AllowFrom="127.0.0.2/32")
         assert_served(door, "127.0.0.2")
         assert_refused(door, LOCALHOST)
         assert read_all(chan, timeout=10) == b"survived\n"

@@ -18,11 +18,8 @@ PEER = r"from 127\.0\.0\.1 port \d+"
 @pytest.fixture(scope="module")
 def door(make_module_door, keys):
     """Default config: alice has ed25519, bob ecdsa256, root ed25519."""
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ecdsa256"])
-    d.authorize("root", keys["ed25519"])
-    return d
+    return make_module_door(authorize={ALICE: keys["ed25519"], BOB: keys["ecdsa256"],
+                                       "root": keys["ed25519"]})
 
 
 def refused(door, user, key, log_regex, **kw):

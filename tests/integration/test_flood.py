@@ -11,56 +11,29 @@ fate: its "SSH-2.0-" banner means a connection process holds the socket,
 a close without a byte means the listener refused it."""
 import re
 import select
-import socket
 import threading
 import time
 
 import pytest
 
-from fbdtest import ALICE, LOCALHOST, ssh, ssh_ok
+from fbdtest import ALICE, LOCALHOST, IdleConn, ssh, ssh_ok
 
 LOGIN_BUDGET = 2.0          # seconds for a whole login + command
 
 
-class Conn:
-    """One idle flood connection from src."""
+class Conn(IdleConn):
+    """One idle flood connection from src to the door (state "waiting" ->
+    "served" (banner seen) -> "closed"); what a server sends first must be
+    its banner."""
 
     def __init__(self, door, src, blocking=False):
-        self.src = src
-        self.state = "waiting"      # -> "served" (banner seen) -> "closed"
-        self.served_at = None
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            self.sock.bind((src, 0))
-            if blocking:
-                self.sock.settimeout(5)
-                self.sock.connect((LOCALHOST, door.port))
-                self.sock.setblocking(False)
-            else:
-                self.sock.setblocking(False)
-                self.sock.connect_ex((LOCALHOST, door.port))
-        except BaseException:
-            self.sock.close()
-            raise
+        super().__init__(src, door.port, blocking)
 
     def poll(self):
         """Update state from what the server sent; returns the state."""
-        while self.state != "closed":
-            try:
-                data = self.sock.recv(4096, socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as e:
-                if e.errno == 107:          # ENOTCONN: still in SYN_SENT
-                    break
-                data = b""                  # reset, refused
-            if not data:
-                self.close()
-            elif self.state == "waiting":
-                assert data.startswith(b"SSH-2.0-"), data
-                self.state = "served"
-                self.served_at = time.monotonic()
-        return self.state
+        state = super().poll()
+        assert self.banner is None or self.banner.startswith(b"SSH-2.0-"), self.banner
+        return state
 
     def wait(self, timeout=5):
         """Block until the server has decided (banner or close)."""
@@ -71,10 +44,6 @@ class Conn:
                 pytest.fail(f"connection from {self.src}: no banner and no close in {timeout}s")
             select.select([self.sock], [], [], min(left, 0.1))
         return self.state
-
-    def close(self):
-        self.state = "closed"
-        self.sock.close()
 
 
 class Flood:
@@ -174,11 +143,6 @@ def timed_login(door, key, src=None):
         pytest.fail(f"login from {src or LOCALHOST} failed: exit {res.returncode}, stderr "
                     f"{res.stderr.decode()!r}\nlog without the flood:\n" + "\n".join(lines))
     return took
-
-
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
 
 
 def test_flood_200_idle_connections_admin_gets_in(make_door, key):
