@@ -69,6 +69,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fbdbase import descendants
+
 BUSYBOX = "/bin/busybox"
 GARBAGE_MAGIC = b"fbd-fault-garbage\n"      # what every garbage file starts with
 TMPFS_SOURCE = "fbd-fault"                  # device name of our tmpfs mounts
@@ -413,7 +415,7 @@ class NsServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise FaultError(f"{self.argv[0]} exited with {self.proc.returncode}")
-            for pid in [self.proc.pid] + _descendants(self.proc.pid):
+            for pid in [self.proc.pid] + descendants(self.proc.pid):
                 try:
                     if os.readlink(f"/proc/{pid}/exe") == exe and ns_id(pid) != mine:
                         self.pid, self.ns_id = pid, ns_id(pid)
@@ -444,24 +446,6 @@ class NsServer:
             self.proc.kill()
         self.proc.wait(10)
         return killed
-
-
-def _descendants(pid):
-    ppids = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppids[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in ppids.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
 
 
 # ---------------------------------------------------------------- the faults
