@@ -33,7 +33,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,7 @@ sys.path.insert(0, str(REPO / "tests" / "integration"))
 # server-agnostic fault injection.
 import faults  # noqa: E402
 from fbdbase import (COUNT, LOCALHOST, NO_MUX_OPTS, SSH_OPTS, BackgroundClient,  # noqa: E402
-                     IdleConn, become_subreaper, counted, descendants, free_port, keygen_argv,
+                     IdleFlood, become_subreaper, counted, descendants, free_port, keygen_argv,
                      kill_pids, pids_of_uid, ppid_table, proc_state, ssh_command, wait_state)
 
 USER = "fbdbench"
@@ -615,33 +614,18 @@ def fault_driver(case, res):
 
 # ---------------------------------------------------------------- fault 10
 
-class Flood:
+class Flood(IdleFlood):
     """FLOOD_PER_SOURCE idle connections from each of FLOOD_SOURCES, every
     one the server closes re-opened at once (by a thread, every 0.1 s), at
     most FLOOD_MAX_ATTEMPTS times."""
 
     def __init__(self, port):
-        self.port = port
-        self.slots = []
-        self.attempts = 0
         self.closed = 0
         self.abandoned = 0
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.thread = None
-        try:
-            for _ in range(FLOOD_PER_SOURCE):
-                for src in FLOOD_SOURCES:
-                    self.slots.append(self._open(src))
-        except BaseException:
-            self.close()
-            raise
+        super().__init__(port, FLOOD_SOURCES, FLOOD_PER_SOURCE)
 
-    def _open(self, src):
-        self.attempts += 1
-        return IdleConn(src, self.port)
-
-    def scan(self):
+    def tick(self):
+        """Re-open what the server closed, or left unanswered (FLOOD_RETRY)."""
         now = time.monotonic()
         with self.lock:
             for i, c in enumerate(self.slots):
@@ -653,7 +637,7 @@ class Flood:
                 else:
                     continue
                 if self.attempts < FLOOD_MAX_ATTEMPTS:
-                    self.slots[i] = self._open(c.src)
+                    self.slots[i] = self.open(c.src)
 
     def wait_steady(self, least=3.0, still=2.0, most=15.0):
         """Wait until the number of connections the server holds (that got
@@ -670,26 +654,6 @@ class Flood:
                 return served
             time.sleep(0.1)
 
-    def counts(self):
-        with self.lock:
-            states = [c.state for c in self.slots]
-        return {s: states.count(s) for s in ("waiting", "served", "closed")}
-
-    def _run(self):
-        while not self.stopping.wait(0.1):
-            self.scan()
-
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(10)
-        with self.lock:
-            for c in self.slots:
-                c.close()
 
 
 def flood_driver(case, res):

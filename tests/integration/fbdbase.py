@@ -15,6 +15,7 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -242,6 +243,69 @@ class IdleConn:
     def close(self):
         self.state = "closed"
         self.sock.close()
+
+
+class IdleFlood:
+    """per_source idle connections (IdleConn, or what connect() makes) from
+    each address in sources to port, all opened at once.  start() runs
+    tick() every interval seconds in a thread until stop(): a subclass says
+    there what it counts and which connections it re-opens (open())."""
+
+    def __init__(self, port, sources, per_source):
+        self.port = port
+        self.sources = list(sources)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread = None
+        self.slots = []
+        self.attempts = 0
+        try:
+            for _ in range(per_source):
+                for src in self.sources:
+                    self.slots.append(self.open(src))
+        except BaseException:
+            self.close()
+            raise
+
+    def connect(self, src):
+        return IdleConn(src, self.port)
+
+    def open(self, src):
+        self.attempts += 1
+        return self.connect(src)
+
+    def counts(self):
+        """{state: how many connections are in it}."""
+        with self.lock:
+            states = [c.state for c in self.slots]
+        return {s: states.count(s) for s in ("waiting", "served", "closed")}
+
+    def tick(self):
+        raise NotImplementedError
+
+    def _run(self, interval):
+        while not self.stopping.wait(interval):
+            self.tick()
+
+    def start(self, interval=0.1):
+        self.thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        """End the thread; False if it did not end within 10 s."""
+        if self.thread is None:
+            return True
+        self.stopping.set()
+        self.thread.join(10)
+        ended = not self.thread.is_alive()
+        self.thread = None
+        return ended
+
+    def close(self):
+        self.stop()
+        with self.lock:
+            for c in self.slots:
+                c.close()
 
 
 class BackgroundClient:

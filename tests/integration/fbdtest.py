@@ -26,9 +26,9 @@ import pytest
 import fbdbase
 import paramiko_aead
 # Re-exported for the tests: fbdtest is the one module they import helpers from.
-from fbdbase import (COUNT, LOCALHOST, SSH_OPTS, IdleConn, become_subreaper,  # noqa: F401
-                     counted, descendants, free_port, kill_pids, pids_of_uid, ppid_of,
-                     proc_state)
+from fbdbase import (COUNT, LOCALHOST, SSH_OPTS, IdleConn, IdleFlood,  # noqa: F401
+                     become_subreaper, counted, descendants, free_port, kill_pids,
+                     pids_of_uid, ppid_of, proc_state)
 
 paramiko_aead.install()
 

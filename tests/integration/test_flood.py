@@ -11,12 +11,11 @@ fate: its "SSH-2.0-" banner means a connection process holds the socket,
 a close without a byte means the listener refused it."""
 import re
 import select
-import threading
 import time
 
 import pytest
 
-from fbdtest import ALICE, LOCALHOST, IdleConn, ssh, ssh_ok
+from fbdtest import ALICE, LOCALHOST, IdleConn, IdleFlood, ssh, ssh_ok
 
 LOGIN_BUDGET = 2.0          # seconds for a whole login + command
 
@@ -46,32 +45,19 @@ class Conn(IdleConn):
         return self.state
 
 
-class Flood:
+class Flood(IdleFlood):
     """per_source idle connections from each address in sources, held open.
     With start(), a thread re-opens every connection the server closed, so
     the door keeps seeing len(sources) * per_source connections."""
 
     def __init__(self, door, sources, per_source):
         self.door = door
-        self.sources = list(sources)
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.thread = None
-        self.slots = []
-        self.attempts = 0
         self.refused = 0            # closed without a byte
         self.dropped = 0            # closed after the banner
-        self.max_held = {src: 0 for src in self.sources}
-        try:
-            for _ in range(per_source):
-                for src in self.sources:
-                    self.slots.append(self._open(src))
-        except BaseException:
-            self.close()
-            raise
+        self.max_held = {src: 0 for src in sources}
+        super().__init__(door.port, sources, per_source)
 
-    def _open(self, src):
-        self.attempts += 1
+    def connect(self, src):
         return Conn(self.door, src)
 
     def held(self):
@@ -92,7 +78,7 @@ class Flood:
                     else:
                         self.refused += 1
                 if c.state == "closed" and reopen:
-                    self.slots[i] = self._open(c.src)
+                    self.slots[i] = self.open(c.src)
             for src, n in self.held().items():
                 self.max_held[src] = max(self.max_held[src], n)
 
@@ -108,25 +94,11 @@ class Flood:
                             f"connections undecided after {timeout}s")
             time.sleep(0.05)
 
-    def _run(self, interval):
-        while not self.stopping.wait(interval):
-            self.scan(reopen=True)
-
-    def start(self, interval=0.1):
-        self.thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-        self.thread.start()
+    def tick(self):
+        self.scan(reopen=True)
 
     def stop(self):
-        if self.thread is not None:
-            self.stopping.set()
-            self.thread.join(10)
-            assert not self.thread.is_alive(), "flood thread hung"
-            self.thread = None
-
-    def close(self):
-        self.stop()
-        for c in self.slots:
-            c.close()
+        assert super().stop(), "flood thread hung"
 
 
 def timed_login(door, key, src=None):
