@@ -259,7 +259,12 @@ class Server:
         return self.config_text(case) + "PermitRo"
 
     def argv(self, case, mode):
-        raise NotImplementedError
+        """sshd's command line, which fallbackd shares: in the foreground
+        (-D), logging to stderr (-e) unless to syslog, config -f."""
+        argv = [self.exe, "-D", "-e", "-f", case.config]
+        if mode == "syslog":
+            argv.remove("-e")
+        return argv
 
     def version(self):
         return ""
@@ -288,12 +293,6 @@ class Fallbackd(Server):
         return (f"Port {case.port}\nListenAddress {LOCALHOST}\nHostKey {self.hostkey}\n"
                 f"AuthorizedKeysFile {self.dir}/keys/%u\nAllowUsers {USER}\n")
 
-    def argv(self, case, mode):
-        argv = [self.exe, "-D", "-e", "-f", case.config]
-        if mode == "syslog":
-            argv.remove("-e")
-        return argv
-
     def version(self):
         return run([self.bench.fallbackd, "-V"], check=False).stdout.decode().strip()
 
@@ -319,12 +318,6 @@ class OpenSSH(Server):
             "AuthorizedKeysFile %h/.ssh/authorized_keys",
             "UsePAM yes", "PrintMotd no",
             "Subsystem sftp /usr/lib/openssh/sftp-server", ""])
-
-    def argv(self, case, mode):
-        argv = [self.exe, "-D", "-e", "-f", case.config]
-        if mode == "syslog":
-            argv.remove("-e")
-        return argv
 
     def version(self):
         return run([self.exe, "-V"], check=False).stderr.decode().strip()
