@@ -550,6 +550,13 @@ def assert_pty_refused_command_runs(door, user, key):
     assert pty_command(door, user, key) == (b"not a tty\nran\n", 0)
 
 
+# What fallbackd means to offer (SECURITY.md): curve25519 key
+# exchange with the strict-kex marker, AEAD ciphers, etm MACs.
+KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
+STRICT_KEX = "kex-strict-s-v00@openssh.com"
+CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
+MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
+
 KEXINIT_FIELDS = ("kex", "hostkey", "ciphers_c2s", "ciphers_s2c", "macs_c2s", "macs_s2c",
                   "compression_c2s", "compression_s2c", "languages_c2s", "languages_s2c")
 

@@ -22,17 +22,13 @@ from collections import namedtuple
 
 import pytest
 
-from fbdtest import LOCALHOST, run
+from fbdtest import CIPHERS, KEX, LOCALHOST, MACS, STRICT_KEX, run
 
 SSH_AUDIT = shutil.which("ssh-audit")
 pytestmark = pytest.mark.skipif(SSH_AUDIT is None, reason="ssh-audit not installed "
                                 "(make test-deps)")
 
 KINDS = ("kex", "key", "enc", "mac")
-KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
-STRICT_KEX = "kex-strict-s-v00@openssh.com"
-CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
-MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
 # The only verdict tolerated: 2.5.0 does not know the strict-kex marker.
 EXEMPT = ("kex", STRICT_KEX, "warn", "unknown algorithm")
 
