@@ -49,8 +49,7 @@ def test_outsider_closed_before_banner_insider_logs_in(make_door, key):
     """AllowFrom 127.0.0.1/32: 127.0.0.2 gets a bare close (recv -> b"",
     no "SSH-2.0-"), logged as "refused connection from 127.0.0.2 port P:
     not in AllowFrom"; OpenSSH from 127.0.0.2 fails; 127.0.0.1 logs in."""
-    door = make_door(AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(AllowFrom="127.0.0.1/32", authorize={ALICE: key})
     assert_refused(door, "127.0.0.2")
     res = ssh(door, ALICE, key, "echo in", opts=["-b", "127.0.0.2"], timeout=15)
     assert res.returncode == 255 and res.stdout == b"", res
@@ -72,8 +71,8 @@ def test_ipv6_loopback(make_door, key):
     """Listening on 127.0.0.1 and ::1 with AllowFrom 127.0.0.1/32: ::1 is
     refused.  After a reload adding ::1 it logs in over IPv6; with AllowFrom
     ::1 alone, 127.0.0.1 is the one refused."""
-    door = make_door(ListenAddress=[LOCALHOST, LOCAL6], AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(ListenAddress=[LOCALHOST, LOCAL6], AllowFrom="127.0.0.1/32",
+                     authorize={ALICE: key})
     door.wait_for_log(rf"Server listening on ::1 port {door.port}\b")
     assert_refused(door, LOCAL6, LOCAL6)
     assert_served(door, LOCALHOST)
@@ -91,8 +90,7 @@ def test_reload_changes_allow_from_for_new_connections(make_door, key):
     """SIGHUP with a new AllowFrom: 127.0.0.2, refused before, is served
     after; 127.0.0.1, served before, is refused after, while its session
     opened before the reload runs on to its end."""
-    door = make_door(AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(AllowFrom="127.0.0.1/32", authorize={ALICE: key})
     assert_refused(door, "127.0.0.2")
     client = paramiko_client(door, ALICE, key)
     try:

@@ -30,8 +30,7 @@ def test_door_lifetime_closes_door_open_session_completes(make_door, key):
     5; echo done`, completes; then the process exits 0 by itself, logging
     that the door closed."""
     t0 = time.monotonic()
-    door = make_door(DoorLifetime="3s")
-    door.authorize(ALICE, key)
+    door = make_door(DoorLifetime="3s", authorize={ALICE: key})
     door.wait_for_log(r"door lifetime: 3s; no new connections after that")
     assert ssh_ok(door, ALICE, key, "echo before") == "before\n"
     client = paramiko_client(door, ALICE, key)
@@ -61,8 +60,7 @@ def test_for_wins_over_door_lifetime(make_door, key):
     """--for 2s with DoorLifetime 1h in the config: the door closes after
     2 s; with no connection open the process exits right away."""
     t0 = time.monotonic()
-    door = make_door(DoorLifetime="1h", wrapper=with_for("2s"))
-    door.authorize(ALICE, key)
+    door = make_door(DoorLifetime="1h", wrapper=with_for("2s"), authorize={ALICE: key})
     door.wait_for_log(r"door lifetime: 2s; no new connections after that")
     assert ssh_ok(door, ALICE, key, "echo before") == "before\n"
     assert wait_exit(door, 5) == 0

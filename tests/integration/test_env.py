@@ -78,8 +78,7 @@ def test_send_env_lang(door, key):
 def test_client_env_cannot_override_protected_variables(make_door, keys, users):
     """Even with AcceptEnv *, the server's own variables win over the
     client's (as in sshd, SSH_* and the user identity are set last)."""
-    d = make_door(AcceptEnv="*")
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(AcceptEnv="*", authorize={ALICE: keys["ed25519"]})
     env = environ_of_shell(d, ALICE, keys["ed25519"], opts=[
         "-o", "SetEnv=USER=root HOME=/root SSH_CONNECTION=forged FBD_OK=yes"])
     assert env["FBD_OK"] == "yes"
@@ -89,8 +88,7 @@ def test_client_env_cannot_override_protected_variables(make_door, keys, users):
 
 
 def test_env_request_without_accept_env_is_ignored(make_door, keys):
-    d = make_door()
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(authorize={ALICE: keys["ed25519"]})
     env = environ_of_shell(d, ALICE, keys["ed25519"], opts=["-o", "SetEnv=FBD_X=1"])
     assert "FBD_X" not in env
 

@@ -122,8 +122,7 @@ def test_flood_200_idle_connections_admin_gets_in(make_door, key):
     connections from 127.0.0.2-127.0.0.9 (25 each), re-opened as soon as the
     server closes them: no source ever holds more than 10, and 10
     successive logins from 127.0.0.1 each finish a command within 2 s."""
-    door = make_door()
-    door.authorize(ALICE, key)
+    door = make_door(authorize={ALICE: key})
     sources = [f"127.0.0.{i}" for i in range(2, 10)]
     flood = Flood(door, sources, 25)
     try:
@@ -173,8 +172,7 @@ def test_full_evicts_oldest_of_busiest_source(make_door, key, max_startups):
     eviction's log line, naming the victim's address, is checked too.
     With 10:30:40 random early drop refuses most flood connections on the
     way to full (those lines use up the budget)."""
-    door = make_door(MaxStartups=max_startups, PerSourceMaxStartups=5)
-    door.authorize(ALICE, key)
+    door = make_door(MaxStartups=max_startups, PerSourceMaxStartups=5, authorize={ALICE: key})
     early_drop = not max_startups.startswith("40:")
     sources = [f"127.0.1.{i}" for i in range(1, 13)]
     conns = []              # every flood connection, in the order opened
@@ -257,8 +255,7 @@ def test_refusal_log_is_rate_limited(make_door, key):
     """500 connections refused by AllowFrom: all closed without a byte, but
     at most 10 "refused connection" lines per 10 s window; the next refusal
     after the window logs how many were not logged."""
-    door = make_door(AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(AllowFrom="127.0.0.1/32", authorize={ALICE: key})
     start = time.monotonic()
     for i in range(500):
         conn = Conn(door, f"127.0.0.{2 + i % 8}", blocking=True)

@@ -329,8 +329,7 @@ def test_network_process_is_confined(door, keys):
 
 def test_sandbox_ids_follow_config(make_door, keys):
     """SandboxUid/SandboxGid choose the network process's ids."""
-    door = make_door(SandboxUid=65000, SandboxGid=65001)
-    door.authorize(ALICE, keys["ed25519"])
+    door = make_door(SandboxUid=65000, SandboxGid=65001, authorize={ALICE: keys["ed25519"]})
     client = paramiko_connect(door, keys["ed25519"])
     try:
         chan = start_command(client, "echo ready; sleep 2")
@@ -347,8 +346,7 @@ def test_sandbox_ids_follow_config(make_door, keys):
 def test_sandbox_no_leaves_network_process_unconfined(make_door, keys):
     """With `Sandbox no` the same checks see root, no filter and the real
     root: so the test above would notice a sandbox silently skipped."""
-    door = make_door(Sandbox="no")
-    door.authorize(ALICE, keys["ed25519"])
+    door = make_door(Sandbox="no", authorize={ALICE: keys["ed25519"]})
     client = paramiko_connect(door, keys["ed25519"])
     try:
         chan = start_command(client, "echo ready; sleep 2")

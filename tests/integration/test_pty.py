@@ -99,6 +99,5 @@ def test_pty_request_without_reply_is_honoured(door, key):
 
 def test_permit_tty_no_refuses_pty(make_door, keys):
     """PermitTTY no: no pty, but the command runs."""
-    d = make_door(PermitTTY="no")
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(PermitTTY="no", authorize={ALICE: keys["ed25519"]})
     assert_pty_refused_command_runs(d, ALICE, keys["ed25519"])
