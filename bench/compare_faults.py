@@ -430,18 +430,9 @@ class Case:
             self.port = free_port()
             self.config.write_text(self.server.config_text(self))
             os.chmod(self.config, 0o644)
-            prep = None
-            out_path = self.host_log
-            if self.mode == "logfs":
-                prep = faults.log_tmpfs_prep(self.ctx)
-                out_path = self.dir / "stdout-before-prep.log"
-            elif self.mode == "syslog":
-                sock = self.ctx.unique("devlog.sock")
-                if self.ctx.syslog is not None:
-                    self.ctx.syslog.close()
-                self.ctx.syslog = faults.SyslogReceiver(sock, self.host_log)
-                prep = faults.devlog_prep(self.ctx, sock)
-                out_path = self.dir / "stderr.log"
+            prep = faults.log_mode_prep(self.ctx, self.mode, self.host_log)
+            out_path = {"logfs": self.dir / "stdout-before-prep.log",
+                        "syslog": self.dir / "stderr.log"}.get(self.mode, self.host_log)
             argv = self.server.argv(self, self.mode)
             with open(out_path, "ab") as out:
                 self.ns = faults.NsServer(argv, prep=prep, stdout=out, stderr=out)

@@ -47,6 +47,9 @@ namespace just before the server is executed):
   tmpfs holding every original entry plus ``log``, a bind of a datagram
   socket that a :class:`SyslogReceiver` in the test process reads.
 
+:func:`log_mode_prep` picks the prep for a log mode ("stderr", "logfs",
+"syslog").
+
 Usage::
 
     ctx = Ctx(scratch=tmpdir, binary=bin_copy, config=conf)
@@ -382,6 +385,22 @@ class SyslogReceiver:
             self.path.unlink()
         except FileNotFoundError:
             pass
+
+
+def log_mode_prep(ctx, mode, syslog_sink):
+    """The prep script for a server that logs in mode: "stderr" (None: no
+    prep), "logfs" (log_tmpfs_prep) or "syslog" (devlog_prep, with a new
+    SyslogReceiver in ctx.syslog appending to syslog_sink; one left from an
+    earlier start is closed)."""
+    if mode == "logfs":
+        return log_tmpfs_prep(ctx)
+    if mode != "syslog":
+        return None
+    if ctx.syslog is not None:
+        ctx.syslog.close()
+    sock = ctx.unique("devlog.sock")
+    ctx.syslog = SyslogReceiver(sock, syslog_sink)
+    return devlog_prep(ctx, sock)
 
 
 class NsServer:

@@ -69,14 +69,10 @@ class NsDoor(Door):
         calls this, and never with a wrapper."""
         self.logfile = self.host_logfile
         argv = [self.binary, "-D", "-e", "-f", self.config]
-        prep, out_path = None, self.logfile
         if self.mode == "syslog":
             argv.remove("-e")
-            sock = self.ctx.unique("devlog.sock")
-            self.ctx.syslog = faults.SyslogReceiver(sock, self.logfile)
-            prep, out_path = faults.devlog_prep(self.ctx, sock), self.stderr_file
-        elif self.mode == "logfs":
-            prep, out_path = faults.log_tmpfs_prep(self.ctx), self.stderr_file
+        prep = faults.log_mode_prep(self.ctx, self.mode, self.logfile)
+        out_path = self.logfile if self.mode == "stderr" else self.stderr_file
         if self.extra_prep:
             prep = self.extra_prep + ("\n" + prep if prep else "")
         self.logfile.touch()
