@@ -23,11 +23,9 @@ also after an error or ^C; the host's own files are never changed (every
 fault is a mount in the server's namespace).
 """
 import argparse
-import ctypes
 import os
 import pwd
 import re
-import select
 import shlex
 import shutil
 import signal
@@ -35,16 +33,19 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-import faults  # noqa: E402  (server-agnostic, stdlib only)
+# The tests' helpers that need only the standard library, and the
+# server-agnostic fault injection.
+import faults  # noqa: E402
+from fbdbase import (COUNT, LOCALHOST, NO_MUX_OPTS, SSH_OPTS, BackgroundClient,  # noqa: E402
+                     IdleFlood, become_subreaper, counted, descendants, free_port, keygen_argv,
+                     kill_pids, pids_of_uid, ppid_table, proc_state, ssh_command, wait_state)
 
-LOCALHOST = "127.0.0.1"
 USER = "fbdbench"
 USER_COMMENT = "fallbackd bench/compare_faults.py"
 COMMAND = "echo ok-$((6*7))"
@@ -62,12 +63,8 @@ FLOOD_MAX_ATTEMPTS = 40000      # re-opened flood connections, at most
 # believing established; without a retry such a flood would hold fewer
 # connections than it seems to, by chance.
 FLOOD_RETRY = 2.0
-COUNT = "for i in $(seq 1 {n}); do echo $i; sleep 0.2; done"
 
-SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
-            "-o", "ControlMaster=no", "-o", "ControlPath=none"]
+SSH_BENCH_OPTS = SSH_OPTS + NO_MUX_OPTS
 
 # The 11 faults of the issue, each with the variants of faults.FAULTS (or
 # of the drivers here) that make it up.  A fault passes when every variant
@@ -113,54 +110,6 @@ def run(argv, timeout=30, check=True, **kw):
     return res
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((LOCALHOST, 0))
-        return s.getsockname()[1]
-
-
-def kill_pids(pids, sig=signal.SIGKILL):
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-
-
-def become_subreaper():
-    """PR_SET_CHILD_SUBREAPER: what the servers leave behind (sessions of
-    a listener that died, double-forked children) is re-parented to us, so
-    that every process the bench caused stays in its own process tree and
-    is ended by tree, never by a namespace id (ids are reused, and other
-    programs on the machine make namespaces too)."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(36, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
-def ppid_table():
-    out = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-                out[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                pass
-    return out
-
-
-def descendants(pid):
-    table = ppid_table()
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in table.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
-
-
 def end_my_tree(owned=(), timeout=5):
     """SIGKILL every live descendant of this process and reap them; Popen
     objects in owned are waited for through Popen.  Returns how many had
@@ -189,34 +138,6 @@ def end_my_tree(owned=(), timeout=5):
         if not live or time.monotonic() > deadline:
             return len(killed)
         time.sleep(0.02)
-
-
-def pids_of_uid(uid):
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    out.append(int(entry))
-            except OSError:
-                pass
-    return out
-
-
-def proc_state(pid):
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "gone"
-
-
-def wait_state(pid, want, timeout=5):
-    deadline = time.monotonic() + timeout
-    while proc_state(pid) not in want:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def short(text, n=160):
@@ -286,75 +207,18 @@ class Login:
         return f"exit {self.rc}: {short(what, 110)}"
 
 
-def ssh_argv(bench, port, command=COMMAND, src=None):
-    argv = ["ssh", *SSH_OPTS, "-i", str(bench.client_key), "-p", str(port)]
-    if src:
-        argv += ["-b", src]
-    return argv + [f"{USER}@{LOCALHOST}", command]
+def background_ssh(bench, port, command=COMMAND, src=None):
+    """An OpenSSH client in the background (a login, a session, or a login
+    that waits on a stopped listener) as the bench's user; always ended."""
+    return BackgroundClient(ssh_command(port, USER, [bench.client_key], command,
+                                        opts=["-b", src] if src else [], base=SSH_BENCH_OPTS))
 
 
 def login(bench, port, timeout=LOGIN_TIMEOUT, command=COMMAND, src=None):
-    res = Login(ssh_argv(bench, port, command, src))
     start = time.monotonic()
-    proc = subprocess.Popen(res.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    try:
-        res.stdout, res.stderr = proc.communicate(timeout=timeout)
-        res.rc = proc.returncode
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        res.stdout, res.stderr = proc.communicate()
-        res.timed_out = True
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    res.seconds = time.monotonic() - start
-    return res
-
-
-class BackgroundSsh:
-    """An OpenSSH client in the background (a session, or a login that
-    waits on a stopped listener); always ended."""
-
-    def __init__(self, bench, port, command):
-        self.argv = ssh_argv(bench, port, command)
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.out = b""
-
-    def read_until(self, marker, timeout):
-        """Read stdout until marker (bytes) is in it; True if it is."""
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
-        while marker not in self.out:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            ready, _, _ = select.select([fd], [], [], min(left, 0.2))
-            if ready:
-                data = os.read(fd, 4096)
-                if not data:
-                    return marker in self.out
-                self.out += data
-        return True
-
-    def finish(self, timeout):
-        """(rc, stdout, stderr, timed_out)."""
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-            return self.proc.returncode, self.out + out, err, False
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return None, self.out, b"", True
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        try:
-            self.proc.communicate(timeout=10)
-        except (subprocess.TimeoutExpired, ValueError):
-            pass
+    client = background_ssh(bench, port, command, src)
+    rc, out, err, timed_out = client.finish(timeout)
+    return Login(client.argv, rc, out, err, time.monotonic() - start, timed_out)
 
 
 # ---------------------------------------------------------------- the servers
@@ -395,7 +259,12 @@ class Server:
         return self.config_text(case) + "PermitRo"
 
     def argv(self, case, mode):
-        raise NotImplementedError
+        """sshd's command line, which fallbackd shares: in the foreground
+        (-D), logging to stderr (-e) unless to syslog, config -f."""
+        argv = [self.exe, "-D", "-e", "-f", case.config]
+        if mode == "syslog":
+            argv.remove("-e")
+        return argv
 
     def version(self):
         return ""
@@ -411,7 +280,7 @@ class Fallbackd(Server):
         shutil.copy2(self.bench.fallbackd, self.exe)
         os.chmod(self.exe, 0o755)
         self.hostkey = self.dir / "ssh_host_ed25519_key"
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", self.hostkey])
+        run(keygen_argv(self.hostkey, "ed25519", "bench"))
         keys = self.dir / "keys"
         keys.mkdir(mode=0o755)
         (keys / USER).write_text(self.bench.client_pub)
@@ -423,12 +292,6 @@ class Fallbackd(Server):
     def config_text(self, case):
         return (f"Port {case.port}\nListenAddress {LOCALHOST}\nHostKey {self.hostkey}\n"
                 f"AuthorizedKeysFile {self.dir}/keys/%u\nAllowUsers {USER}\n")
-
-    def argv(self, case, mode):
-        argv = [self.exe, "-D", "-e", "-f", case.config]
-        if mode == "syslog":
-            argv.remove("-e")
-        return argv
 
     def version(self):
         return run([self.bench.fallbackd, "-V"], check=False).stdout.decode().strip()
@@ -443,7 +306,7 @@ class OpenSSH(Server):
 
     def prepare(self):
         self.hostkey = self.dir / "ssh_host_ed25519_key"
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", self.hostkey])
+        run(keygen_argv(self.hostkey, "ed25519", "bench"))
         self.bench.need_run_sshd()
 
     def config_text(self, case):
@@ -455,12 +318,6 @@ class OpenSSH(Server):
             "AuthorizedKeysFile %h/.ssh/authorized_keys",
             "UsePAM yes", "PrintMotd no",
             "Subsystem sftp /usr/lib/openssh/sftp-server", ""])
-
-    def argv(self, case, mode):
-        argv = [self.exe, "-D", "-e", "-f", case.config]
-        if mode == "syslog":
-            argv.remove("-e")
-        return argv
 
     def version(self):
         return run([self.exe, "-V"], check=False).stderr.decode().strip()
@@ -573,18 +430,9 @@ class Case:
             self.port = free_port()
             self.config.write_text(self.server.config_text(self))
             os.chmod(self.config, 0o644)
-            prep = None
-            out_path = self.host_log
-            if self.mode == "logfs":
-                prep = faults.log_tmpfs_prep(self.ctx)
-                out_path = self.dir / "stdout-before-prep.log"
-            elif self.mode == "syslog":
-                sock = self.ctx.unique("devlog.sock")
-                if self.ctx.syslog is not None:
-                    self.ctx.syslog.close()
-                self.ctx.syslog = faults.SyslogReceiver(sock, self.host_log)
-                prep = faults.devlog_prep(self.ctx, sock)
-                out_path = self.dir / "stderr.log"
+            prep = faults.log_mode_prep(self.ctx, self.mode, self.host_log)
+            out_path = {"logfs": self.dir / "stdout-before-prep.log",
+                        "syslog": self.dir / "stderr.log"}.get(self.mode, self.host_log)
             argv = self.server.argv(self, self.mode)
             with open(out_path, "ab") as out:
                 self.ns = faults.NsServer(argv, prep=prep, stdout=out, stderr=out)
@@ -750,70 +598,18 @@ def fault_driver(case, res):
 
 # ---------------------------------------------------------------- fault 10
 
-class FloodConn:
-    """One idle connection from src that never sends a byte."""
-
-    def __init__(self, src, port):
-        self.src = src
-        self.state = "waiting"      # -> "served" (the server sent something) -> "closed"
-        self.opened = time.monotonic()
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            self.sock.setblocking(False)
-            self.sock.bind((src, 0))
-            self.sock.connect_ex((LOCALHOST, port))
-        except BaseException:
-            self.sock.close()
-            raise
-
-    def poll(self):
-        while self.state != "closed":
-            try:
-                data = self.sock.recv(4096, socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as e:
-                if e.errno == 107:          # ENOTCONN: still connecting
-                    break
-                data = b""
-            if not data:
-                self.close()
-            else:
-                self.state = "served"
-        return self.state
-
-    def close(self):
-        self.state = "closed"
-        self.sock.close()
-
-
-class Flood:
+class Flood(IdleFlood):
     """FLOOD_PER_SOURCE idle connections from each of FLOOD_SOURCES, every
     one the server closes re-opened at once (by a thread, every 0.1 s), at
     most FLOOD_MAX_ATTEMPTS times."""
 
     def __init__(self, port):
-        self.port = port
-        self.slots = []
-        self.attempts = 0
         self.closed = 0
         self.abandoned = 0
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.thread = None
-        try:
-            for _ in range(FLOOD_PER_SOURCE):
-                for src in FLOOD_SOURCES:
-                    self.slots.append(self._open(src))
-        except BaseException:
-            self.close()
-            raise
+        super().__init__(port, FLOOD_SOURCES, FLOOD_PER_SOURCE)
 
-    def _open(self, src):
-        self.attempts += 1
-        return FloodConn(src, self.port)
-
-    def scan(self):
+    def tick(self):
+        """Re-open what the server closed, or left unanswered (FLOOD_RETRY)."""
         now = time.monotonic()
         with self.lock:
             for i, c in enumerate(self.slots):
@@ -825,7 +621,7 @@ class Flood:
                 else:
                     continue
                 if self.attempts < FLOOD_MAX_ATTEMPTS:
-                    self.slots[i] = self._open(c.src)
+                    self.slots[i] = self.open(c.src)
 
     def wait_steady(self, least=3.0, still=2.0, most=15.0):
         """Wait until the number of connections the server holds (that got
@@ -842,26 +638,6 @@ class Flood:
                 return served
             time.sleep(0.1)
 
-    def counts(self):
-        with self.lock:
-            states = [c.state for c in self.slots]
-        return {s: states.count(s) for s in ("waiting", "served", "closed")}
-
-    def _run(self):
-        while not self.stopping.wait(0.1):
-            self.scan()
-
-    def start(self):
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(10)
-        with self.lock:
-            for c in self.slots:
-                c.close()
 
 
 def flood_driver(case, res):
@@ -901,17 +677,13 @@ def flood_driver(case, res):
 def start_session(case, n=15):
     """A session that streams n lines, 0.2 s apart; returns it once the
     first line has arrived."""
-    sess = BackgroundSsh(case.bench, case.port, COUNT.format(n=n))
+    sess = background_ssh(case.bench, case.port, COUNT.format(n=n))
     case.clients.append(sess)
     if not sess.read_until(b"1\n", 10):
         rc, out, err, _ = sess.finish(1)
         raise SetupFailed(f"the streaming session did not start: exit {rc}, "
                           f"{short(err.decode(errors='replace'), 200)}")
     return sess
-
-
-def counted(n):
-    return "".join(f"{i}\n" for i in range(1, n + 1)).encode()
 
 
 def check_session(sess, n, problems):
@@ -963,7 +735,7 @@ def stop_cont_driver(case, res):
     try:
         if not wait_state(case.pid, "T"):
             raise SetupFailed(f"listener not stopped (state {proc_state(case.pid)})")
-        waiting = BackgroundSsh(case.bench, case.port, COMMAND)
+        waiting = background_ssh(case.bench, case.port)
         case.clients.append(waiting)
         time.sleep(1.5)
         early = waiting.proc.poll()
@@ -1003,8 +775,7 @@ class Bench:
         keydir = self.root / "client"
         keydir.mkdir(mode=0o700)
         self.client_key = keydir / "id_ed25519"
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fbdbench", "-f",
-             self.client_key])
+        run(keygen_argv(self.client_key, "ed25519", "fbdbench"))
         self.client_pub = Path(f"{self.client_key}.pub").read_text()
         self.add_user()
 

@@ -21,8 +21,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,40 +29,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LOCALHOST = "127.0.0.1"
-SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10",
-            "-o", "ControlMaster=no", "-o", "ControlPath=none"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((LOCALHOST, 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+# The integration tests' helpers that need only the standard library.
+from fbdbase import (LOCALHOST, NO_MUX_OPTS, SSH_OPTS, descendants, end_tree,  # noqa: E402
+                     free_port, keygen_argv, listening_pattern, ppid_of, ssh_command,
+                     wait_for_match)
 
 
 def run(argv, timeout=30):
     return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=timeout, check=True)
-
-
-def descendants(pid):
-    ppids = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                ppids[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError):
-                pass
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in ppids.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
 
 
 class Door:
@@ -87,34 +61,19 @@ class Door:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([str(self.binary), "-D", "-e", "-f", str(self.config)],
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        want = re.compile(rf"Server listening on {re.escape(LOCALHOST)} port {self.port}\b")
-        deadline = time.monotonic() + timeout
-        while not want.search(self.log.read_text(errors="replace")):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"{self.name}: fallbackd did not start:\n"
-                                 f"{self.log.read_text(errors='replace')}")
-            time.sleep(0.02)
+        if not wait_for_match(lambda: self.log.read_text(errors="replace"),
+                              listening_pattern(self.port), timeout, self.proc):
+            raise SystemExit(f"{self.name}: fallbackd did not start:\n"
+                             f"{self.log.read_text(errors='replace')}")
 
     def stop(self):
         if self.proc is None:
             return
-        tree = descendants(self.proc.pid)
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        for pid in tree + descendants(self.proc.pid) + [self.proc.pid]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait(timeout=10)
+        end_tree(self.proc)
         self.proc = None
 
     def ssh_argv(self, key, user, command):
-        return ["ssh", *SSH_OPTS, "-i", str(key), "-p", str(self.port),
-                f"{user}@{LOCALHOST}", command]
+        return ssh_command(self.port, user, [key], command, base=SSH_OPTS + NO_MUX_OPTS)
 
     def login(self, key, user, command, timeout):
         """One login; returns its wall time in seconds."""
@@ -153,7 +112,7 @@ class Door:
     def _depth(self, pid):
         depth = 0
         while pid != self.proc.pid and pid > 1 and depth < 5:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            pid = ppid_of(pid)
             depth += 1
         return depth
 
@@ -188,8 +147,8 @@ def main():
     try:
         hostkey = workdir / "ssh_host_ed25519_key"
         clientkey = workdir / "client_ed25519"
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(hostkey)])
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(clientkey)])
+        run(keygen_argv(hostkey, "ed25519"))
+        run(keygen_argv(clientkey, "ed25519"))
         authdir = workdir / "authorized"
         authdir.mkdir(mode=0o755)
         os.chmod(authdir, 0o755)

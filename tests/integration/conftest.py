@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import fbdtest
-from fbdtest import ALICE, BOB, CAROL, GROUP, LOCKED, ClientKey, Door, run
+from fbdtest import ALICE, BOB, CAROL, GROUP, LOCKED, ClientKey, DoorFactory, run
 
 USERS = (ALICE, BOB, CAROL, LOCKED)
 KEY_KINDS = ("ed25519", "ecdsa256", "ecdsa384", "ecdsa521", "rsa", "rsa1024")
@@ -84,6 +84,12 @@ def keys(workdir):
 
 
 @pytest.fixture(scope="session")
+def key(keys):
+    """The key most tests log in with: ed25519."""
+    return keys["ed25519"]
+
+
+@pytest.fixture(scope="session")
 def bigfile(workdir):
     """100 MiB of random bytes, readable by every user: (path, sha256)."""
     import hashlib
@@ -99,35 +105,12 @@ def bigfile(workdir):
     path.unlink()
 
 
-class DoorFactory:
-    """Starts doors and stops every one of them at teardown."""
-
-    def __init__(self, root):
-        self.root = Path(root)
-        self.doors = []
-
-    def __call__(self, *, start=True, wrapper=(), **overrides):
-        door = Door(self.root / f"door{len(self.doors)}", **overrides)
-        self.doors.append(door)
-        return door.start(wrapper=wrapper) if start else door
-
-    def close(self):
-        for door in self.doors:
-            door.stop()
-        fbdtest.reap_orphans()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _factory(users):
-    root = Path(tempfile.mkdtemp(prefix="fbdt-door-"))
-    os.chmod(root, 0o755)
-    return DoorFactory(root)
-
-
 @pytest.fixture
 def make_door(users):
-    """make_door(**config_overrides) -> a started Door, stopped after the test."""
-    factory = _factory(users)
+    """make_door(**config_overrides) -> a started Door, stopped after the
+    test (see fbdtest.DoorFactory: start=False, wrapper=, binary=,
+    authorize={user: key})."""
+    factory = DoorFactory()
     yield factory
     factory.close()
 
@@ -135,14 +118,12 @@ def make_door(users):
 @pytest.fixture(scope="module")
 def make_module_door(users):
     """As make_door, for doors shared by a module's tests."""
-    factory = _factory(users)
+    factory = DoorFactory()
     yield factory
     factory.close()
 
 
 @pytest.fixture
-def door(make_door, keys):
+def door(make_door, key):
     """A fresh door with default config; fbdt-alice authorized with ed25519."""
-    d = make_door()
-    d.authorize(ALICE, keys["ed25519"])
-    return d
+    return make_door(authorize={ALICE: key})

@@ -47,6 +47,9 @@ namespace just before the server is executed):
   tmpfs holding every original entry plus ``log``, a bind of a datagram
   socket that a :class:`SyslogReceiver` in the test process reads.
 
+:func:`log_mode_prep` picks the prep for a log mode ("stderr", "logfs",
+"syslog").
+
 Usage::
 
     ctx = Ctx(scratch=tmpdir, binary=bin_copy, config=conf)
@@ -68,6 +71,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fbdbase import descendants
 
 BUSYBOX = "/bin/busybox"
 GARBAGE_MAGIC = b"fbd-fault-garbage\n"      # what every garbage file starts with
@@ -382,6 +387,22 @@ class SyslogReceiver:
             pass
 
 
+def log_mode_prep(ctx, mode, syslog_sink):
+    """The prep script for a server that logs in mode: "stderr" (None: no
+    prep), "logfs" (log_tmpfs_prep) or "syslog" (devlog_prep, with a new
+    SyslogReceiver in ctx.syslog appending to syslog_sink; one left from an
+    earlier start is closed)."""
+    if mode == "logfs":
+        return log_tmpfs_prep(ctx)
+    if mode != "syslog":
+        return None
+    if ctx.syslog is not None:
+        ctx.syslog.close()
+    sock = ctx.unique("devlog.sock")
+    ctx.syslog = SyslogReceiver(sock, syslog_sink)
+    return devlog_prep(ctx, sock)
+
+
 class NsServer:
     """A server process in its own private mount namespace.
 
@@ -413,7 +434,7 @@ class NsServer:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise FaultError(f"{self.argv[0]} exited with {self.proc.returncode}")
-            for pid in [self.proc.pid] + _descendants(self.proc.pid):
+            for pid in [self.proc.pid] + descendants(self.proc.pid):
                 try:
                     if os.readlink(f"/proc/{pid}/exe") == exe and ns_id(pid) != mine:
                         self.pid, self.ns_id = pid, ns_id(pid)
@@ -444,24 +465,6 @@ class NsServer:
             self.proc.kill()
         self.proc.wait(10)
         return killed
-
-
-def _descendants(pid):
-    ppids = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                text = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            ppids[int(entry)] = int(text.rsplit(")", 1)[1].split()[1])
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in ppids.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
 
 
 # ---------------------------------------------------------------- the faults

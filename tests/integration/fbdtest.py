@@ -8,14 +8,14 @@ background job of a user's shell, a ControlMaster) because the test process
 is made a child subreaper (see :func:`become_subreaper`), so they become our
 children instead of init's and :func:`reap_orphans` can end them.
 """
-import ctypes
 import os
-import re
 import shlex
+import shutil
 import signal
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +23,12 @@ from pathlib import Path
 import paramiko
 import pytest
 
+import fbdbase
 import paramiko_aead
+# Re-exported for the tests: fbdtest is the one module they import helpers from.
+from fbdbase import (COUNT, LOCALHOST, SSH_OPTS, IdleConn, IdleFlood,  # noqa: F401
+                     become_subreaper, counted, descendants, free_port, kill_pids,
+                     pids_of_uid, ppid_of, proc_state)
 
 paramiko_aead.install()
 
@@ -32,7 +37,6 @@ FALLBACKD = Path(os.environ.get("FALLBACKD_BIN") or REPO / "build" / "fallbackd"
 # The test build with the hooks of fallbackd/net/test_hooks.h (Door(binary=...)).
 FALLBACKD_TESTHOOKS = Path(os.environ.get("FALLBACKD_TESTHOOKS_BIN")
                            or REPO / "build" / "fallbackd-testhooks").resolve()
-LOCALHOST = "127.0.0.1"
 
 # Test users: prefix fbdt-, created for the session by conftest.py.
 ALICE, BOB, CAROL, LOCKED = "fbdt-alice", "fbdt-bob", "fbdt-carol", "fbdt-locked"
@@ -59,57 +63,10 @@ def run(argv, *, timeout=30, input=None, env=None, cwd=None, check=False):
     return res
 
 
-def become_subreaper():
-    """PR_SET_CHILD_SUBREAPER: orphaned descendants are re-parented to us."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(36, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
-
-
-def _ppids():
-    """{pid: ppid} of every process."""
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        out[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    return out
-
-
-def descendants(pid):
-    """Every live descendant of pid (not pid itself)."""
-    ppids = _ppids()
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        kids = [p for p, pp in ppids.items() if pp == parent]
-        found += kids
-        todo += kids
-    return found
-
-
-def pids_of_uid(uid):
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    pids.append(int(entry))
-            except OSError:
-                pass
-    return pids
-
-
-def kill_pids(pids, sig=signal.SIGKILL):
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
+def wait_state(pid, want, timeout=5):
+    """Wait until pid's state (R, S, T, ...) is one of the letters of want."""
+    if not fbdbase.wait_state(pid, want, timeout):
+        pytest.fail(f"pid {pid} is in state {proc_state(pid)}, not {want}")
 
 
 # Processes whose Popen objects we own and wait for ourselves.
@@ -121,7 +78,7 @@ def reap_orphans():
     us (background jobs, daemonized ssh masters, sessions of a stopped
     listener), with their own descendants."""
     me = os.getpid()
-    for pid, ppid in _ppids().items():
+    for pid, ppid in fbdbase.ppid_table().items():
         if ppid == me and pid not in _owned:
             kill_pids(descendants(pid) + [pid])
             try:
@@ -130,18 +87,10 @@ def reap_orphans():
                 pass
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((LOCALHOST, 0))
-        return s.getsockname()[1]
-
-
 # ---------------------------------------------------------------- keys
 
 class ClientKey:
     """A client key pair made with ssh-keygen (OpenSSH format, no passphrase)."""
-
-    PARAMIKO = {"ssh-ed25519": paramiko.Ed25519Key, "ssh-rsa": paramiko.RSAKey}
 
     def __init__(self, path, kind):
         self.path = Path(path)
@@ -154,21 +103,13 @@ class ClientKey:
 
     @classmethod
     def generate(cls, path, kind):
-        ktype, bits = {
-            "ed25519": ("ed25519", None), "ecdsa256": ("ecdsa", 256),
-            "ecdsa384": ("ecdsa", 384), "ecdsa521": ("ecdsa", 521),
-            "rsa": ("rsa", 3072), "rsa1024": ("rsa", 1024),
-        }[kind.split("-")[0]]
-        argv = ["ssh-keygen", "-q", "-t", ktype, "-N", "", "-C", f"fbdt-{kind}", "-f", str(path)]
-        if bits:
-            argv[4:4] = ["-b", str(bits)]
-        run(argv, check=True)
+        """kind: one of fbdbase.KEYGEN_KINDS, optionally with a -suffix."""
+        run(fbdbase.keygen_argv(path, kind.split("-")[0], f"fbdt-{kind}"), check=True)
         return cls(path, kind)
 
     def pkey(self):
         """The private key as a paramiko PKey."""
-        klass = self.PARAMIKO.get(self.keytype, paramiko.ECDSAKey)
-        return klass.from_private_key_file(str(self.path))
+        return load_pkey(self.path)
 
     def ppk(self):
         """The private key converted for PuTTY (made on first use)."""
@@ -181,6 +122,15 @@ class ClientKey:
     def line(self, options=None):
         """An authorized_keys line for this key."""
         return f"{options} {self.pub}" if options else self.pub
+
+
+def load_pkey(path):
+    """An OpenSSH private key file (without passphrase) as a paramiko PKey
+    of its type (read from path.pub)."""
+    keytype = Path(f"{path}.pub").read_text().split()[0]
+    klass = {"ssh-ed25519": paramiko.Ed25519Key, "ssh-rsa": paramiko.RSAKey}.get(
+        keytype, paramiko.ECDSAKey)
+    return klass.from_private_key_file(str(path))
 
 
 # ---------------------------------------------------------------- the door
@@ -203,8 +153,7 @@ class Door:
         self.dir.mkdir(mode=0o755, parents=True, exist_ok=True)
         os.chmod(self.dir, 0o755)
         self.hostkey = self.dir / "ssh_host_ed25519_key"
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "fbdt-host",
-             "-f", str(self.hostkey)], check=True)
+        run(fbdbase.keygen_argv(self.hostkey, "ed25519", "fbdt-host"), check=True)
         self.host_fingerprint = run(
             ["ssh-keygen", "-l", "-E", "sha256", "-f", f"{self.hostkey}.pub"],
             check=True).stdout.decode().split()[1]
@@ -249,6 +198,16 @@ class Door:
             text = self.config_text()
         self.config.write_text(text)
 
+    def add_host_key(self, kind):
+        """Make one more host key (kind as in fbdbase.KEYGEN_KINDS) and list
+        it after the others in HostKey (for the next start or reload);
+        returns its path."""
+        path = self.dir / f"ssh_host_{kind}_key"
+        run(fbdbase.keygen_argv(path, kind, "fbdt-host"), check=True)
+        keys = self.overrides.get("HostKey") or [str(self.hostkey)]
+        self.overrides["HostKey"] = [*([keys] if isinstance(keys, str) else keys), str(path)]
+        return path
+
     def keys_path(self, user):
         return self.authdir / user
 
@@ -271,30 +230,42 @@ class Door:
     # -- process
 
     def start(self, wrapper=(), timeout=10):
-        """Start fallbackd (optionally under a wrapper such as strace) and
-        wait for "Server listening"."""
+        """Start fallbackd (optionally under a wrapper such as strace) on a
+        free port and wait for "Server listening"; another port when the
+        one chosen was taken meanwhile."""
         for _ in range(3):
             self.port = free_port()
             self.write_config()
-            log = open(self.logfile, "ab")
-            self.proc = subprocess.Popen(
-                list(wrapper) + [str(self.binary), "-D", "-e", "-f", str(self.config)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                env=dict(os.environ, **{DAEMON_CANARY: "daemon-env"}))
-            log.close()
-            _owned.add(self.proc.pid)
+            self.launch(wrapper, timeout)
             try:
-                self.wait_for_log(rf"Server listening on {re.escape(LOCALHOST)} port "
-                                  rf"{self.port}\b", timeout=timeout, what="start")
+                self.wait_for_log(fbdbase.listening_pattern(self.port), timeout=timeout,
+                                  what="start")
                 break
             except DoorFailed:
+                text = self.output()
                 self.stop()
-                if "Address already in use" not in self.log():
+                if "Address already in use" not in text:
                     raise
         else:
             raise DoorFailed(f"fallbackd could not bind a port:\n{self.log()}")
-        self.pid = self._find_listener() if wrapper else self.proc.pid
+        if self.pid is None:
+            self.pid = self._find_listener() if wrapper else self.proc.pid
         return self
+
+    def launch(self, wrapper, timeout):
+        """Start the process (self.proc), its output going to the log."""
+        self.pid = None
+        log = open(self.logfile, "ab")
+        self.proc = subprocess.Popen(
+            list(wrapper) + [str(self.binary), "-D", "-e", "-f", str(self.config)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+            env=dict(os.environ, **{DAEMON_CANARY: "daemon-env"}))
+        log.close()
+        _owned.add(self.proc.pid)
+
+    def output(self):
+        """Everything the daemon wrote (to tell why it did not start)."""
+        return self.log()
 
     def _find_listener(self):
         """The fallbackd process under a wrapper (the first one, which listens)."""
@@ -312,21 +283,20 @@ class Door:
     def signal(self, sig):
         os.kill(self.pid, sig)
 
+    def reload(self, **overrides):
+        """SIGHUP (after writing the config with overrides, if any); the
+        reload must succeed."""
+        if overrides:
+            self.write_config(**overrides)
+        mark = self.log_mark()
+        self.signal(signal.SIGHUP)
+        self.wait_for_log(r"configuration reloaded", since=mark)
+
     def stop(self):
         """SIGTERM the listener, then SIGKILL it and everything it started."""
         if self.proc is None:
             return
-        tree = descendants(self.proc.pid)
-        try:
-            os.kill(self.pid or self.proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
-        kill_pids(tree + descendants(self.proc.pid) + [self.proc.pid])
-        self.proc.wait(timeout=10)
+        fbdbase.end_tree(self.proc, self.pid)
         _owned.discard(self.proc.pid)
         self.proc = None
         reap_orphans()
@@ -347,44 +317,80 @@ class Door:
         """Wait until regex matches the log (after since); return the match.
         Fails (DoorFailed for start, else the test) on timeout or if the
         daemon died."""
-        pattern = re.compile(regex, re.M)
-        deadline = time.monotonic() + timeout
-        while True:
-            m = pattern.search(self.log(since))
-            if m:
-                return m
-            dead = self.proc is not None and self.proc.poll() is not None
-            if dead or time.monotonic() > deadline:
-                msg = (f"{'fallbackd exited' if dead else 'timeout'} waiting for log "
-                       f"/{regex}/; log:\n{self.log(since)}")
-                if what == "start":
-                    raise DoorFailed(msg)
-                pytest.fail(msg)
-            time.sleep(0.02)
+        m = fbdbase.wait_for_match(lambda: self.log(since), regex, timeout, self.proc)
+        if m:
+            return m
+        dead = self.proc is not None and self.proc.poll() is not None
+        msg = (f"{'fallbackd exited' if dead else 'timeout'} waiting for log "
+               f"/{regex}/; log:\n{self.log(since)}")
+        if what == "start":
+            raise DoorFailed(msg)
+        pytest.fail(msg)
+
+
+class DoorFactory:
+    """Starts doors (door_class, by default Door) in a temporary directory
+    and stops every one of them at close()."""
+
+    def __init__(self, prefix="fbdt-door-", door_class=Door):
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
+        os.chmod(self.root, 0o755)
+        self.door_class = door_class
+        self.doors = []
+
+    def __call__(self, *, start=True, wrapper=(), authorize=None, **overrides):
+        """A new door; overrides go to door_class (the config's keywords,
+        and binary=...).  Started unless start=False; then authorize
+        ({user: key or [keys]}) is applied."""
+        door = self.door_class(self.root / f"door{len(self.doors)}", **overrides)
+        self.doors.append(door)
+        if start:
+            door.start(wrapper=wrapper)
+        for user, keys in (authorize or {}).items():
+            door.authorize(user, *(keys if isinstance(keys, (list, tuple)) else [keys]))
+        return door
+
+    def stop(self):
+        for door in self.doors:
+            door.stop()
+        reap_orphans()
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 # ---------------------------------------------------------------- clients
 
-SSH_OPTS = ["-F", "/dev/null", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes",
-            "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10"]
-
-
 def ssh_argv(door, user, key, command=None, opts=()):
     keys = key if isinstance(key, (list, tuple)) else [key]
-    argv = ["ssh", *SSH_OPTS]
-    for k in keys:
-        argv += ["-i", str(k.path)]
-    argv += ["-p", str(door.port), *opts, f"{user}@{LOCALHOST}"]
-    if command is not None:
-        argv.append(command)
-    return argv
+    return fbdbase.ssh_command(door.port, user, [k.path for k in keys], command, opts)
 
 
 def ssh(door, user, key, command=None, *, opts=(), input=None, timeout=30, env=None):
     """Run the OpenSSH client; returns CompletedProcess (bytes stdout/stderr
     kept apart).  key may be a list (several -i)."""
     return run(ssh_argv(door, user, key, command, opts), input=input, timeout=timeout, env=env)
+
+
+class BackgroundSsh(fbdbase.BackgroundClient):
+    """An OpenSSH client running in the background; always ended (kill)."""
+
+    def __init__(self, door, user, key, command):
+        super().__init__(ssh_argv(door, user, key, command))
+
+    def result(self, timeout=15):
+        """(exit status, stdout, stderr); fails the test after timeout."""
+        rc, out, err, timed_out = self.finish(timeout)
+        if timed_out:
+            pytest.fail(f"ssh still running after {timeout}s")
+        return rc, out, err
+
+
+def assert_connection_refused(door):
+    """Nothing listens on the door's port any more."""
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((LOCALHOST, door.port), timeout=5).close()
 
 
 def ssh_ok(door, user, key, command, **kw):
@@ -416,22 +422,36 @@ def environ_of_shell(door, user, key, opts=(), env=None):
     return dict(item.split("=", 1) for item in out.split("\0") if item)
 
 
-def plink(door, user, key, command, *, timeout=30, input=None):
+def plink(door, user, key, command, *, timeout=30, input=None, hostkey=None):
+    """PuTTY's plink, the host key pinned (by default to the door's)."""
     argv = ["plink", "-batch", "-ssh", "-P", str(door.port), "-i", str(key.ppk()),
-            "-hostkey", door.host_fingerprint, f"{user}@{LOCALHOST}", command]
+            "-hostkey", hostkey or door.host_fingerprint, f"{user}@{LOCALHOST}", command]
     return run(argv, timeout=timeout, input=input)
 
 
-def paramiko_client(door, user, key, timeout=10):
+HOST_KEY_ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
+                       "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
+
+
+def paramiko_client(door, user, key, timeout=10, hostkey=None):
     """A connected, authenticated paramiko SSHClient.  The server's host key
-    must be the door's (RejectPolicy with the key pre-loaded)."""
+    must be the door's (RejectPolicy with the key pre-loaded); or, given
+    hostkey (a key file), that one, and its algorithm is the only host key
+    algorithm offered."""
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    hk = paramiko.Ed25519Key.from_private_key_file(str(door.hostkey))
+    if hostkey is None:
+        hk = paramiko.Ed25519Key.from_private_key_file(str(door.hostkey))
+        only = {}
+    else:
+        hk = load_pkey(hostkey)
+        wanted = {"ssh-rsa": ["rsa-sha2-256"]}.get(hk.get_name(), [hk.get_name()])
+        only = {"disabled_algorithms": {
+            "keys": [a for a in HOST_KEY_ALGORITHMS if a not in wanted]}}
     client.get_host_keys().add(f"[{LOCALHOST}]:{door.port}", hk.get_name(), hk)
     client.connect(LOCALHOST, door.port, username=user, pkey=key.pkey(),
                    look_for_keys=False, allow_agent=False, timeout=timeout,
-                   banner_timeout=timeout, auth_timeout=timeout)
+                   banner_timeout=timeout, auth_timeout=timeout, **only)
     return client
 
 
@@ -529,6 +549,13 @@ def assert_pty_refused_command_runs(door, user, key):
     assert res.returncode == 255
     assert pty_command(door, user, key) == (b"not a tty\nran\n", 0)
 
+
+# What fallbackd means to offer (SECURITY.md): curve25519 key
+# exchange with the strict-kex marker, AEAD ciphers, etm MACs.
+KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
+STRICT_KEX = "kex-strict-s-v00@openssh.com"
+CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
+MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
 
 KEXINIT_FIELDS = ("kex", "hostkey", "ciphers_c2s", "ciphers_s2c", "macs_c2s", "macs_s2c",
                   "compression_c2s", "compression_s2c", "languages_c2s", "languages_s2c")

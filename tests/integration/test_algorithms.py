@@ -2,29 +2,17 @@
 AEAD ciphers, etm MACs, no compression, and nothing older."""
 import pytest
 
-from fbdtest import ALICE, server_kexinit, ssh, ssh_ok
-
-KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
-STRICT_KEX = "kex-strict-s-v00@openssh.com"
-CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
-MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
+from fbdtest import ALICE, CIPHERS, KEX, MACS, STRICT_KEX, server_kexinit, ssh, ssh_ok
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    return d
+def door(make_module_door, key):
+    return make_module_door(authorize={ALICE: key})
 
 
 @pytest.fixture(scope="module")
 def kexinit(door):
     return server_kexinit(door)[1]
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
 
 
 def test_kex_only_curve25519_with_strict_kex_marker(kexinit):

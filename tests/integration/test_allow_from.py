@@ -3,7 +3,6 @@ listener right after accept(), before a single protocol byte is sent and
 before any connection process is forked; the refusal is logged.  A SIGHUP
 reload that changes AllowFrom applies to the next connection."""
 import re
-import signal
 import socket
 
 import pytest
@@ -46,24 +45,11 @@ def assert_served(door, src, dst=LOCALHOST):
     assert data.startswith(b"SSH-2.0-"), f"connection from {src} got {data!r}"
 
 
-def reload(door, **overrides):
-    door.write_config(**overrides)
-    mark = door.log_mark()
-    door.signal(signal.SIGHUP)
-    door.wait_for_log(r"configuration reloaded", since=mark)
-
-
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
-
-
 def test_outsider_closed_before_banner_insider_logs_in(make_door, key):
     """AllowFrom 127.0.0.1/32: 127.0.0.2 gets a bare close (recv -> b"",
     no "SSH-2.0-"), logged as "refused connection from 127.0.0.2 port P:
     not in AllowFrom"; OpenSSH from 127.0.0.2 fails; 127.0.0.1 logs in."""
-    door = make_door(AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(AllowFrom="127.0.0.1/32", authorize={ALICE: key})
     assert_refused(door, "127.0.0.2")
     res = ssh(door, ALICE, key, "echo in", opts=["-b", "127.0.0.2"], timeout=15)
     assert res.returncode == 255 and res.stdout == b"", res
@@ -85,17 +71,17 @@ def test_ipv6_loopback(make_door, key):
     """Listening on 127.0.0.1 and ::1 with AllowFrom 127.0.0.1/32: ::1 is
     refused.  After a reload adding ::1 it logs in over IPv6; with AllowFrom
     ::1 alone, 127.0.0.1 is the one refused."""
-    door = make_door(ListenAddress=[LOCALHOST, LOCAL6], AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(ListenAddress=[LOCALHOST, LOCAL6], AllowFrom="127.0.0.1/32",
+                     authorize={ALICE: key})
     door.wait_for_log(rf"Server listening on ::1 port {door.port}\b")
     assert_refused(door, LOCAL6, LOCAL6)
     assert_served(door, LOCALHOST)
 
-    reload(door, AllowFrom=["127.0.0.1/32", LOCAL6])
+    door.reload(AllowFrom=["127.0.0.1/32", LOCAL6])
     out = ssh_ok(door, ALICE, key, "echo $SSH_CONNECTION", opts=["-o", "HostName=::1"])
     assert out.split()[0] == "::1" and out.split()[2] == "::1", out
 
-    reload(door, AllowFrom="::1/128")
+    door.reload(AllowFrom="::1/128")
     assert_served(door, LOCAL6, LOCAL6)
     assert_refused(door, LOCALHOST)
 
@@ -104,15 +90,14 @@ def test_reload_changes_allow_from_for_new_connections(make_door, key):
     """SIGHUP with a new AllowFrom: 127.0.0.2, refused before, is served
     after; 127.0.0.1, served before, is refused after, while its session
     opened before the reload runs on to its end."""
-    door = make_door(AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(AllowFrom="127.0.0.1/32", authorize={ALICE: key})
     assert_refused(door, "127.0.0.2")
     client = paramiko_client(door, ALICE, key)
     try:
         chan = client.get_transport().open_session(timeout=10)
         chan.exec_command("sleep 1; echo survived")
         door.wait_for_log(r"Starting session: command for " + ALICE)
-        reload(door, AllowFrom="127.0.0.2/32")
+        door.reload(AllowFrom="127.0.0.2/32")
         assert_served(door, "127.0.0.2")
         assert_refused(door, LOCALHOST)
         assert read_all(chan, timeout=10) == b"survived\n"

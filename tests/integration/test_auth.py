@@ -18,11 +18,8 @@ PEER = r"from 127\.0\.0\.1 port \d+"
 @pytest.fixture(scope="module")
 def door(make_module_door, keys):
     """Default config: alice has ed25519, bob ecdsa256, root ed25519."""
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ecdsa256"])
-    d.authorize("root", keys["ed25519"])
-    return d
+    return make_module_door(authorize={ALICE: keys["ed25519"], BOB: keys["ecdsa256"],
+                                       "root": keys["ed25519"]})
 
 
 def refused(door, user, key, log_regex, **kw):
@@ -59,8 +56,7 @@ def test_unknown_user_refused(door, keys):
 
 def test_locked_password_account_logs_in_with_key(make_door, keys):
     """A locked password (usermod -L) does not matter to key login."""
-    d = make_door()
-    d.authorize(LOCKED, keys["ed25519"])
+    d = make_door(authorize={LOCKED: keys["ed25519"]})
     assert ssh_ok(d, LOCKED, keys["ed25519"], "id -un").strip() == LOCKED
 
 
@@ -128,8 +124,7 @@ class CorruptSignature:
 def test_bad_signature_refused_promptly_and_counted(make_door, keys):
     """A signature that does not verify (with the right key) gets a prompt
     USERAUTH_FAILURE, is logged, and counts against MaxAuthTries."""
-    d = make_door(MaxAuthTries=2)
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(MaxAuthTries=2, authorize={ALICE: keys["ed25519"]})
     t = paramiko_transport(d)
     t.auth_timeout = 8
     try:
@@ -156,14 +151,12 @@ def test_root_refused_without_permit_root_login(door, keys):
 
 
 def test_root_refused_with_permit_root_login_no(make_door, keys):
-    d = make_door(PermitRootLogin="no")
-    d.authorize("root", keys["ed25519"])
+    d = make_door(PermitRootLogin="no", authorize={"root": keys["ed25519"]})
     refused(d, "root", keys["ed25519"], r"ROOT LOGIN REFUSED FROM 127\.0\.0\.1 port \d+")
 
 
 def test_root_allowed_with_permit_root_login_yes(make_door, keys):
-    d = make_door(PermitRootLogin="yes")
-    d.authorize("root", keys["ed25519"])
+    d = make_door(PermitRootLogin="yes", authorize={"root": keys["ed25519"]})
     assert ssh_ok(d, "root", keys["ed25519"], "id -u") == "0\n"
     env = environ_of_shell(d, "root", keys["ed25519"])
     assert env["HOME"] == "/root"
@@ -174,8 +167,7 @@ def test_root_allowed_with_permit_root_login_yes(make_door, keys):
 def test_root_forced_commands_only(make_door, keys):
     """forced-commands-only: root's key without command= is refused, the
     key with command= runs the forced command whatever was asked."""
-    d = make_door(PermitRootLogin="forced-commands-only")
-    d.authorize("root", keys["ed25519"])
+    d = make_door(PermitRootLogin="forced-commands-only", authorize={"root": keys["ed25519"]})
     d.authorize("root", keys["ecdsa256"], options='command="echo forced-root"')
     refused(d, "root", keys["ed25519"], r"Root login refused for key without command=")
     assert ssh_ok(d, "root", keys["ecdsa256"], "id -u") == "forced-root\n"
@@ -186,17 +178,14 @@ def test_root_forced_commands_only(make_door, keys):
 def test_nobody_allowed_without_allow_lists(make_door, keys):
     """fallbackd (unlike sshd) lets no one in unless AllowUsers or
     AllowGroups names who may use the door."""
-    d = make_door(AllowUsers=None)
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(AllowUsers=None, authorize={ALICE: keys["ed25519"]})
     refused(d, ALICE, keys["ed25519"],
             rf"User {ALICE} from 127\.0\.0\.1 not allowed because neither AllowUsers "
             r"nor AllowGroups")
 
 
 def test_allow_users_excludes_others(make_door, keys):
-    d = make_door(AllowUsers=BOB)
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ed25519"])
+    d = make_door(AllowUsers=BOB, authorize={ALICE: keys["ed25519"], BOB: keys["ed25519"]})
     refused(d, ALICE, keys["ed25519"],
             rf"User {ALICE} from 127\.0\.0\.1 not allowed because not listed in AllowUsers")
     assert ssh_ok(d, BOB, keys["ed25519"], "id -un").strip() == BOB
@@ -205,17 +194,15 @@ def test_allow_users_excludes_others(make_door, keys):
 def test_allow_users_with_address(make_door, keys):
     """USER@ADDR entries: alice only from 10/8 (refused here), bob from
     127.0.0.1 (allowed)."""
-    d = make_door(AllowUsers=[f"{ALICE}@10.0.0.0/8", f"{BOB}@127.0.0.1"])
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ed25519"])
+    d = make_door(AllowUsers=[f"{ALICE}@10.0.0.0/8", f"{BOB}@127.0.0.1"],
+                  authorize={ALICE: keys["ed25519"], BOB: keys["ed25519"]})
     refused(d, ALICE, keys["ed25519"], rf"User {ALICE} .*not listed in AllowUsers")
     assert ssh_ok(d, BOB, keys["ed25519"], "id -un").strip() == BOB
 
 
 def test_deny_users_wins_over_allow_users(make_door, keys):
-    d = make_door(AllowUsers="fbdt-*", DenyUsers=ALICE)
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ed25519"])
+    d = make_door(AllowUsers="fbdt-*", DenyUsers=ALICE,
+                  authorize={ALICE: keys["ed25519"], BOB: keys["ed25519"]})
     refused(d, ALICE, keys["ed25519"],
             rf"User {ALICE} from 127\.0\.0\.1 not allowed because listed in DenyUsers")
     assert ssh_ok(d, BOB, keys["ed25519"], "id -un").strip() == BOB
@@ -223,26 +210,22 @@ def test_deny_users_wins_over_allow_users(make_door, keys):
 
 def test_allow_groups(make_door, keys):
     """AllowGroups fbdt-ops: alice (a supplementary member) in, bob out."""
-    d = make_door(AllowUsers=None, AllowGroups=GROUP)
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ed25519"])
+    d = make_door(AllowUsers=None, AllowGroups=GROUP,
+                  authorize={ALICE: keys["ed25519"], BOB: keys["ed25519"]})
     assert ssh_ok(d, ALICE, keys["ed25519"], "id -un").strip() == ALICE
     refused(d, BOB, keys["ed25519"],
             rf"User {BOB} from 127\.0\.0\.1 not allowed because none of user's groups")
 
 
 def test_deny_groups(make_door, keys):
-    d = make_door(DenyGroups=GROUP)
-    d.authorize(ALICE, keys["ed25519"])
-    d.authorize(BOB, keys["ed25519"])
+    d = make_door(DenyGroups=GROUP, authorize={ALICE: keys["ed25519"], BOB: keys["ed25519"]})
     refused(d, ALICE, keys["ed25519"], rf"User {ALICE} .*DenyGroups")
     assert ssh_ok(d, BOB, keys["ed25519"], "id -un").strip() == BOB
 
 
 def test_supplementary_groups_are_set(make_door, keys):
     """The process runs with the user's groups from /etc/group."""
-    d = make_door()
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(authorize={ALICE: keys["ed25519"]})
     groups = ssh_ok(d, ALICE, keys["ed25519"], "id -Gn").split()
     assert groups[0] == ALICE and GROUP in groups
 
@@ -285,8 +268,7 @@ def test_expiry_time_option(make_door, keys, options, allowed):
 @pytest.mark.parametrize("problem", ["group-writable", "world-writable", "owned-by-user"])
 def test_unsafe_keys_file_is_ignored(make_door, keys, users, problem):
     """A keys file root does not control is not trusted (and the log says so)."""
-    d = make_door()
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(authorize={ALICE: keys["ed25519"]})
     path = d.keys_path(ALICE)
     if problem == "group-writable":
         os.chmod(path, 0o664)
@@ -298,8 +280,7 @@ def test_unsafe_keys_file_is_ignored(make_door, keys, users, problem):
 
 
 def test_missing_keys_file_refused(make_door, keys):
-    d = make_door()
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(authorize={ALICE: keys["ed25519"]})
     ssh_refused(d, BOB, keys["ed25519"])
 
 
@@ -308,8 +289,7 @@ def test_missing_keys_file_refused(make_door, keys):
 def test_max_auth_tries_disconnects(make_door, keys):
     """MaxAuthTries 3: after three wrong keys the server disconnects, and
     even the right key is not tried any more."""
-    d = make_door(MaxAuthTries=3)
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(MaxAuthTries=3, authorize={ALICE: keys["ed25519"]})
     t = paramiko_transport(d)
     failures = 0
     try:
@@ -337,8 +317,7 @@ def test_max_auth_tries_disconnects(make_door, keys):
 
 def test_max_auth_tries_with_openssh_many_keys(make_door, keys):
     """OpenSSH offering six wrong keys: "Too many authentication failures"."""
-    d = make_door(MaxAuthTries=3)
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(MaxAuthTries=3, authorize={ALICE: keys["ed25519"]})
     strangers = [keys[f"stranger{i}"] for i in range(6)]
     res = ssh(d, ALICE, strangers + [keys["ed25519"]], "true", opts=["-v"])
     assert res.returncode == 255

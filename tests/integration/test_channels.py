@@ -11,16 +11,9 @@ from fbdtest import (ALICE, LOCALHOST, SSH_OPTS, exit_status, paramiko_client, r
                      reap_orphans, run, ssh_argv)
 
 
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
-
-
 @pytest.fixture
 def door(make_door, key):
-    d = make_door(MaxSessions=4)
-    d.authorize(ALICE, key)
-    return d
+    return make_door(MaxSessions=4, authorize={ALICE: key})
 
 
 @pytest.fixture

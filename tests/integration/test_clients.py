@@ -17,14 +17,8 @@ needs_sftp_server = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def door(make_module_door, keys):
-    d = make_module_door(Subsystem=f"sftp {SFTP_SERVER}")
-    d.authorize(ALICE, keys["ed25519"], keys["rsa"])
-    return d
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
+    return make_module_door(Subsystem=f"sftp {SFTP_SERVER}",
+                            authorize={ALICE: [keys["ed25519"], keys["rsa"]]})
 
 
 @pytest.mark.parametrize("kind", ["ed25519", "rsa"])
@@ -45,9 +39,7 @@ def test_plink_stdin(door, key):
 
 def test_plink_rejects_wrong_host_key(door, key):
     """Control for the pinning above: plink does check the fingerprint."""
-    argv = ["plink", "-batch", "-ssh", "-P", str(door.port), "-i", str(key.ppk()),
-            "-hostkey", "SHA256:" + "A" * 43, f"{ALICE}@{LOCALHOST}", "echo in"]
-    res = run(argv)
+    res = plink(door, ALICE, key, "echo in", hostkey="SHA256:" + "A" * 43)
     assert res.returncode != 0 and res.stdout == b""
 
 

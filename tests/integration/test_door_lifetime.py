@@ -2,25 +2,19 @@
 `fallbackd --for TIME` (which wins over it).  When the time is up the
 listening sockets close (new connections are refused by the kernel),
 sessions already open run to their end, and then the process exits."""
-import socket
 import subprocess
 import time
 
 import pytest
 
-from fbdtest import ALICE, FALLBACKD, LOCALHOST, exit_status, free_port, paramiko_client, \
-    read_all, run, ssh, ssh_ok
+from fbdtest import ALICE, FALLBACKD, assert_connection_refused, exit_status, free_port, \
+    paramiko_client, read_all, run, ssh, ssh_ok
 
 def with_for(time_arg):
     """A Door wrapper that appends --for TIME to `fallbackd -D -e -f CONFIG`.
     `; exit` keeps sh from exec'ing fallbackd in its own place, so the
     listener is sh's child, as Door expects of a wrapper."""
     return ("sh", "-c", f'"$@" --for {time_arg}; exit $?', "sh")
-
-
-def assert_refused(door):
-    with pytest.raises(ConnectionRefusedError):
-        socket.create_connection((LOCALHOST, door.port), timeout=5).close()
 
 
 def wait_exit(door, timeout):
@@ -30,19 +24,13 @@ def wait_exit(door, timeout):
         pytest.fail(f"fallbackd still running {timeout}s after its door closed:\n{door.log()}")
 
 
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
-
-
 def test_door_lifetime_closes_door_open_session_completes(make_door, key):
     """DoorLifetime 3s: logins work before; at 3 s new connections are
     refused (the sockets are closed) while a session opened before, `sleep
     5; echo done`, completes; then the process exits 0 by itself, logging
     that the door closed."""
     t0 = time.monotonic()
-    door = make_door(DoorLifetime="3s")
-    door.authorize(ALICE, key)
+    door = make_door(DoorLifetime="3s", authorize={ALICE: key})
     door.wait_for_log(r"door lifetime: 3s; no new connections after that")
     assert ssh_ok(door, ALICE, key, "echo before") == "before\n"
     client = paramiko_client(door, ALICE, key)
@@ -56,7 +44,7 @@ def test_door_lifetime_closes_door_open_session_completes(make_door, key):
             "the session did not start before the deadline (machine too slow?)"
         closed_at = time.monotonic()
         assert closed_at - t0 >= 3.0, f"door closed after {closed_at - t0:.2f}s"
-        assert_refused(door)
+        assert_connection_refused(door)
         res = ssh(door, ALICE, key, "echo late", timeout=15)
         assert (res.returncode, res.stdout) == (255, b""), res
         assert door.alive(), "exited while a session was open"
@@ -72,8 +60,7 @@ def test_for_wins_over_door_lifetime(make_door, key):
     """--for 2s with DoorLifetime 1h in the config: the door closes after
     2 s; with no connection open the process exits right away."""
     t0 = time.monotonic()
-    door = make_door(DoorLifetime="1h", wrapper=with_for("2s"))
-    door.authorize(ALICE, key)
+    door = make_door(DoorLifetime="1h", wrapper=with_for("2s"), authorize={ALICE: key})
     door.wait_for_log(r"door lifetime: 2s; no new connections after that")
     assert ssh_ok(door, ALICE, key, "echo before") == "before\n"
     assert wait_exit(door, 5) == 0
@@ -81,7 +68,7 @@ def test_for_wins_over_door_lifetime(make_door, key):
     log = door.log()
     assert "door lifetime of 2s is over" in log
     assert "door closed: the last connection ended" in log
-    assert_refused(door)
+    assert_connection_refused(door)
 
 
 @pytest.mark.parametrize("value", ["bogus", "0", "-5", "3x", "", "100000000h"])

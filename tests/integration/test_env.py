@@ -9,27 +9,14 @@ PATH_USER = "/usr/local/bin:/usr/bin:/bin:/usr/games"
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door(AcceptEnv=["LANG", "FBD_*"])
-    d.authorize(ALICE, keys["ed25519"])
-    return d
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
-
-
-def remote_env(door, key, opts=(), env=None, user=ALICE):
-    """The environment fallbackd gave the user's shell, as a dict (read from
-    /proc, so that nothing the shell's startup files change shows)."""
-    return environ_of_shell(door, user, key, opts=opts, env=env)
+def door(make_module_door, key):
+    return make_module_door(AcceptEnv=["LANG", "FBD_*"], authorize={ALICE: key})
 
 
 def test_default_environment_is_sshds(door, key, users):
     """HOME, USER, LOGNAME, SHELL, PATH, MAIL are the user's; SSH_CONNECTION
     and SSH_CLIENT describe this connection; no SSH_TTY without a pty."""
-    env = remote_env(door, key)
+    env = environ_of_shell(door, ALICE, key)
     assert env["HOME"] == str(users[ALICE])
     assert env["USER"] == ALICE
     assert env["LOGNAME"] == ALICE
@@ -49,14 +36,14 @@ def test_default_environment_is_sshds(door, key, users):
 def test_daemon_environment_does_not_leak(door, key):
     """Nothing of the daemon's own environment reaches the user: the door
     was started with a canary variable (and pytest's own)."""
-    env = remote_env(door, key)
+    env = environ_of_shell(door, ALICE, key)
     assert DAEMON_CANARY not in env
     assert not any(name.startswith("PYTEST") for name in env)
 
 
 def test_ssh_connection_port_matches_log(door, key):
     mark = door.log_mark()
-    env = remote_env(door, key)
+    env = environ_of_shell(door, ALICE, key)
     client_port = env["SSH_CONNECTION"].split()[1]
     door.wait_for_log(rf"Accepted publickey for {ALICE} from 127\.0\.0\.1 port {client_port} ",
                       since=mark)
@@ -75,24 +62,24 @@ def test_cwd_is_home(door, key, users):
 def test_accept_env_allowlist(door, key):
     """AcceptEnv LANG FBD_*: matching variables are set, others dropped.
     (ssh takes the first SetEnv option only, so one carries them all.)"""
-    env = remote_env(door, key, opts=["-o", 'SetEnv=FBD_X=1 OTHER=2 "FBD_LONG=a b=c"'])
+    env = environ_of_shell(door, ALICE, key,
+                           opts=["-o", 'SetEnv=FBD_X=1 OTHER=2 "FBD_LONG=a b=c"'])
     assert env.get("FBD_X") == "1"
     assert env.get("FBD_LONG") == "a b=c"
     assert "OTHER" not in env
 
 
 def test_send_env_lang(door, key):
-    env = remote_env(door, key, opts=["-o", "SendEnv=LANG"],
-                     env=dict(os.environ, LANG="C.UTF-8"))
+    env = environ_of_shell(door, ALICE, key, opts=["-o", "SendEnv=LANG"],
+                           env=dict(os.environ, LANG="C.UTF-8"))
     assert env.get("LANG") == "C.UTF-8"
 
 
 def test_client_env_cannot_override_protected_variables(make_door, keys, users):
     """Even with AcceptEnv *, the server's own variables win over the
     client's (as in sshd, SSH_* and the user identity are set last)."""
-    d = make_door(AcceptEnv="*")
-    d.authorize(ALICE, keys["ed25519"])
-    env = remote_env(d, keys["ed25519"], opts=[
+    d = make_door(AcceptEnv="*", authorize={ALICE: keys["ed25519"]})
+    env = environ_of_shell(d, ALICE, keys["ed25519"], opts=[
         "-o", "SetEnv=USER=root HOME=/root SSH_CONNECTION=forged FBD_OK=yes"])
     assert env["FBD_OK"] == "yes"
     assert env["USER"] == ALICE
@@ -101,9 +88,8 @@ def test_client_env_cannot_override_protected_variables(make_door, keys, users):
 
 
 def test_env_request_without_accept_env_is_ignored(make_door, keys):
-    d = make_door()
-    d.authorize(ALICE, keys["ed25519"])
-    env = remote_env(d, keys["ed25519"], opts=["-o", "SetEnv=FBD_X=1"])
+    d = make_door(authorize={ALICE: keys["ed25519"]})
+    env = environ_of_shell(d, ALICE, keys["ed25519"], opts=["-o", "SetEnv=FBD_X=1"])
     assert "FBD_X" not in env
 
 

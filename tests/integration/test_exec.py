@@ -5,15 +5,8 @@ from fbdtest import ALICE, paramiko_client, paramiko_exec, ssh, ssh_ok
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    return d
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
+def door(make_module_door, key):
+    return make_module_door(authorize={ALICE: key})
 
 
 def test_stdout_and_stderr_are_kept_apart(door, key):

@@ -19,7 +19,6 @@ import pwd
 import re
 import shutil
 import signal
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,8 +26,8 @@ import pytest
 
 import faults
 import fbdtest
-from fbdtest import (ALICE, BOB, DAEMON_CANARY, FALLBACKD, GROUP, LOCALHOST, Door, DoorFailed,
-                     free_port, paramiko_client, read_until, ssh, ssh_refused)
+from fbdtest import (ALICE, BOB, DAEMON_CANARY, FALLBACKD, GROUP, Door, DoorFactory, DoorFailed,
+                     paramiko_client, read_until, ssh, ssh_refused)
 
 MiB = 1 << 20
 LINGER = 2
@@ -65,48 +64,36 @@ class NsDoor(Door):
         self.host_logfile = self.logfile
         self.server = None
 
-    def start(self, timeout=10):
-        for _ in range(3):
-            self.port = free_port()
-            self.write_config()
-            self.logfile = self.host_logfile
-            argv = [self.binary, "-D", "-e", "-f", self.config]
-            prep, out_path = None, self.logfile
-            if self.mode == "syslog":
-                argv.remove("-e")
-                sock = self.ctx.unique("devlog.sock")
-                self.ctx.syslog = faults.SyslogReceiver(sock, self.logfile)
-                prep, out_path = faults.devlog_prep(self.ctx, sock), self.stderr_file
-            elif self.mode == "logfs":
-                prep, out_path = faults.log_tmpfs_prep(self.ctx), self.stderr_file
-            if self.extra_prep:
-                prep = self.extra_prep + ("\n" + prep if prep else "")
-            self.logfile.touch()
-            out = open(out_path, "ab")
-            self.server = faults.NsServer(argv, prep=prep, stdout=out, stderr=out,
-                                          env=dict(os.environ, **{DAEMON_CANARY: "daemon-env"}))
-            try:
-                self.server.start(exe=self.binary, timeout=timeout)
-            except faults.FaultError as e:
-                raise DoorFailed(f"{e}\n{self.stderr_text()}{self.log()}") from e
-            finally:
-                out.close()
-                self.proc = self.server.proc
-                if self.proc is not None:
-                    fbdtest._owned.add(self.proc.pid)
-            self.pid = self.server.pid
-            if self.mode == "logfs":
-                self.logfile = faults.ctx_log_path(self.ctx, self.pid)
-            try:
-                self.wait_for_log(rf"Server listening on {re.escape(LOCALHOST)} port "
-                                  rf"{self.port}\b", timeout=timeout, what="start")
-                return self
-            except DoorFailed:
-                text = self.log() + self.stderr_text()
-                self.stop()
-                if "Address already in use" not in text:
-                    raise
-        raise DoorFailed("fallbackd could not bind a port")
+    def launch(self, wrapper, timeout):
+        """fallbackd in a new mount namespace (faults.NsServer); Door.start
+        calls this, and never with a wrapper."""
+        self.logfile = self.host_logfile
+        argv = [self.binary, "-D", "-e", "-f", self.config]
+        if self.mode == "syslog":
+            argv.remove("-e")
+        prep = faults.log_mode_prep(self.ctx, self.mode, self.logfile)
+        out_path = self.logfile if self.mode == "stderr" else self.stderr_file
+        if self.extra_prep:
+            prep = self.extra_prep + ("\n" + prep if prep else "")
+        self.logfile.touch()
+        out = open(out_path, "ab")
+        self.server = faults.NsServer(argv, prep=prep, stdout=out, stderr=out,
+                                      env=dict(os.environ, **{DAEMON_CANARY: "daemon-env"}))
+        try:
+            self.server.start(exe=self.binary, timeout=timeout)
+        except faults.FaultError as e:
+            raise DoorFailed(f"{e}\n{self.stderr_text()}{self.log()}") from e
+        finally:
+            out.close()
+            self.proc = self.server.proc
+            if self.proc is not None:
+                fbdtest._owned.add(self.proc.pid)
+        self.pid = self.server.pid
+        if self.mode == "logfs":
+            self.logfile = faults.ctx_log_path(self.ctx, self.pid)
+
+    def output(self):
+        return self.log() + self.stderr_text()
 
     def leftovers(self):
         """Live processes in the door's namespace or running its binary
@@ -133,13 +120,6 @@ class NsDoor(Door):
     def apply(self, name):
         return faults.apply(name, self.pid, self.ctx)
 
-    def reload(self):
-        """SIGHUP, as an administrator would mid-upgrade; the reload must
-        succeed."""
-        mark = self.log_mark()
-        self.signal(signal.SIGHUP)
-        self.wait_for_log(r"configuration reloaded", since=mark)
-
     def log(self, since=0):
         try:
             return super().log(since)
@@ -162,33 +142,25 @@ class NsDoor(Door):
 
 
 @pytest.fixture
-def ns_door(users, keys):
-    """ns_door(mode="stderr", **config) -> a started NsDoor with fbdt-alice
-    authorized (ed25519).  At teardown: stopped, and no process left in its
-    namespace."""
-    root = Path(tempfile.mkdtemp(prefix="fbdt-fault-"))
-    os.chmod(root, 0o755)
-    made = []
+def ns_door(users, key):
+    """ns_door(mode="stderr", prep=None, **config) -> a started NsDoor with
+    fbdt-alice authorized (ed25519).  At teardown: stopped, and no process
+    left in its namespace."""
+    factory = DoorFactory(prefix="fbdt-fault-", door_class=NsDoor)
 
     def make(mode="stderr", prep=None, **overrides):
-        door = NsDoor(root / f"door{len(made)}", mode=mode, prep=prep, **overrides)
-        made.append(door)
-        door.start()
-        door.authorize(ALICE, keys["ed25519"])
-        return door
+        return factory(mode=mode, prep=prep, authorize={ALICE: key}, **overrides)
 
     yield make
-    for door in made:
-        door.stop()
-    fbdtest.reap_orphans()
+    factory.stop()
     deadline = time.monotonic() + 5
     left = {}
     while time.monotonic() < deadline:
-        left = {str(d.dir): d.leftovers() for d in made}
+        left = {str(d.dir): d.leftovers() for d in factory.doors}
         if not any(left.values()):
             break
         time.sleep(0.05)
-    shutil.rmtree(root, ignore_errors=True)
+    factory.close()
     assert not any(left.values()), f"processes left behind: {left}"
 
 
@@ -200,11 +172,6 @@ def host_mounts_unchanged():
     after = Path("/proc/self/mountinfo").read_text()
     assert faults.TMPFS_SOURCE not in after and "fbdt-fault-" not in after, after
     assert after == before, f"host mounts changed:\nbefore:\n{before}\nafter:\n{after}"
-
-
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
 
 
 # ---------------------------------------------------------------- checks
@@ -449,16 +416,14 @@ PAYLOAD_MIB = 64
 
 
 @pytest.fixture(scope="module")
-def payload():
+def payload(workdir):
     """64 MiB of random bytes, readable by the test users: (path, sha256)."""
-    d = Path(tempfile.mkdtemp(prefix="fbdt-fault-data-"))
-    os.chmod(d, 0o755)
-    path = d / "payload.bin"
+    path = workdir / "fault-payload.bin"
     data = os.urandom(PAYLOAD_MIB * MiB)
     path.write_bytes(data)
     os.chmod(path, 0o644)
     yield path, hashlib.sha256(data).hexdigest()
-    shutil.rmtree(d, ignore_errors=True)
+    path.unlink()
 
 
 def test_transfers_while_faults_3_to_7_in_force(ns_door, key, payload, users):
@@ -559,19 +524,17 @@ TAIL_LINES = MiB // 32
 
 
 @pytest.fixture(scope="module")
-def tailfile():
+def tailfile(workdir):
     """16 MiB of random bytes, then 1 MiB of numbered 32-byte lines:
     (path, content)."""
-    d = Path(tempfile.mkdtemp(prefix="fbdt-fault-tail-"))
-    os.chmod(d, 0o755)
-    path = d / "tail.bin"
+    path = workdir / "fault-tail.bin"
     tail = b"".join(b"fallbackd tail %016d\n" % i for i in range(TAIL_LINES))
     assert len(tail) == MiB
     data = os.urandom(16 * MiB) + tail
     path.write_bytes(data)
     os.chmod(path, 0o644)
     yield path, data
-    shutil.rmtree(d, ignore_errors=True)
+    path.unlink()
 
 
 @pytest.mark.parametrize("shell,tty", [("rescue-shell", "pipe"), ("rescue-shell", "pty"),

@@ -11,56 +11,28 @@ fate: its "SSH-2.0-" banner means a connection process holds the socket,
 a close without a byte means the listener refused it."""
 import re
 import select
-import socket
-import threading
 import time
 
 import pytest
 
-from fbdtest import ALICE, LOCALHOST, ssh, ssh_ok
+from fbdtest import ALICE, LOCALHOST, IdleConn, IdleFlood, ssh, ssh_ok
 
 LOGIN_BUDGET = 2.0          # seconds for a whole login + command
 
 
-class Conn:
-    """One idle flood connection from src."""
+class Conn(IdleConn):
+    """One idle flood connection from src to the door (state "waiting" ->
+    "served" (banner seen) -> "closed"); what a server sends first must be
+    its banner."""
 
     def __init__(self, door, src, blocking=False):
-        self.src = src
-        self.state = "waiting"      # -> "served" (banner seen) -> "closed"
-        self.served_at = None
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            self.sock.bind((src, 0))
-            if blocking:
-                self.sock.settimeout(5)
-                self.sock.connect((LOCALHOST, door.port))
-                self.sock.setblocking(False)
-            else:
-                self.sock.setblocking(False)
-                self.sock.connect_ex((LOCALHOST, door.port))
-        except BaseException:
-            self.sock.close()
-            raise
+        super().__init__(src, door.port, blocking)
 
     def poll(self):
         """Update state from what the server sent; returns the state."""
-        while self.state != "closed":
-            try:
-                data = self.sock.recv(4096, socket.MSG_DONTWAIT)
-            except (BlockingIOError, InterruptedError):
-                break
-            except OSError as e:
-                if e.errno == 107:          # ENOTCONN: still in SYN_SENT
-                    break
-                data = b""                  # reset, refused
-            if not data:
-                self.close()
-            elif self.state == "waiting":
-                assert data.startswith(b"SSH-2.0-"), data
-                self.state = "served"
-                self.served_at = time.monotonic()
-        return self.state
+        state = super().poll()
+        assert self.banner is None or self.banner.startswith(b"SSH-2.0-"), self.banner
+        return state
 
     def wait(self, timeout=5):
         """Block until the server has decided (banner or close)."""
@@ -72,37 +44,20 @@ class Conn:
             select.select([self.sock], [], [], min(left, 0.1))
         return self.state
 
-    def close(self):
-        self.state = "closed"
-        self.sock.close()
 
-
-class Flood:
+class Flood(IdleFlood):
     """per_source idle connections from each address in sources, held open.
     With start(), a thread re-opens every connection the server closed, so
     the door keeps seeing len(sources) * per_source connections."""
 
     def __init__(self, door, sources, per_source):
         self.door = door
-        self.sources = list(sources)
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.thread = None
-        self.slots = []
-        self.attempts = 0
         self.refused = 0            # closed without a byte
         self.dropped = 0            # closed after the banner
-        self.max_held = {src: 0 for src in self.sources}
-        try:
-            for _ in range(per_source):
-                for src in self.sources:
-                    self.slots.append(self._open(src))
-        except BaseException:
-            self.close()
-            raise
+        self.max_held = {src: 0 for src in sources}
+        super().__init__(door.port, sources, per_source)
 
-    def _open(self, src):
-        self.attempts += 1
+    def connect(self, src):
         return Conn(self.door, src)
 
     def held(self):
@@ -123,7 +78,7 @@ class Flood:
                     else:
                         self.refused += 1
                 if c.state == "closed" and reopen:
-                    self.slots[i] = self._open(c.src)
+                    self.slots[i] = self.open(c.src)
             for src, n in self.held().items():
                 self.max_held[src] = max(self.max_held[src], n)
 
@@ -139,25 +94,11 @@ class Flood:
                             f"connections undecided after {timeout}s")
             time.sleep(0.05)
 
-    def _run(self, interval):
-        while not self.stopping.wait(interval):
-            self.scan(reopen=True)
-
-    def start(self, interval=0.1):
-        self.thread = threading.Thread(target=self._run, args=(interval,), daemon=True)
-        self.thread.start()
+    def tick(self):
+        self.scan(reopen=True)
 
     def stop(self):
-        if self.thread is not None:
-            self.stopping.set()
-            self.thread.join(10)
-            assert not self.thread.is_alive(), "flood thread hung"
-            self.thread = None
-
-    def close(self):
-        self.stop()
-        for c in self.slots:
-            c.close()
+        assert super().stop(), "flood thread hung"
 
 
 def timed_login(door, key, src=None):
@@ -176,18 +117,12 @@ def timed_login(door, key, src=None):
     return took
 
 
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
-
-
 def test_flood_200_idle_connections_admin_gets_in(make_door, key):
     """Default MaxStartups 10:30:100, PerSourceMaxStartups 10.  200 idle
     connections from 127.0.0.2-127.0.0.9 (25 each), re-opened as soon as the
     server closes them: no source ever holds more than 10, and 10
     successive logins from 127.0.0.1 each finish a command within 2 s."""
-    door = make_door()
-    door.authorize(ALICE, key)
+    door = make_door(authorize={ALICE: key})
     sources = [f"127.0.0.{i}" for i in range(2, 10)]
     flood = Flood(door, sources, 25)
     try:
@@ -237,8 +172,7 @@ def test_full_evicts_oldest_of_busiest_source(make_door, key, max_startups):
     eviction's log line, naming the victim's address, is checked too.
     With 10:30:40 random early drop refuses most flood connections on the
     way to full (those lines use up the budget)."""
-    door = make_door(MaxStartups=max_startups, PerSourceMaxStartups=5)
-    door.authorize(ALICE, key)
+    door = make_door(MaxStartups=max_startups, PerSourceMaxStartups=5, authorize={ALICE: key})
     early_drop = not max_startups.startswith("40:")
     sources = [f"127.0.1.{i}" for i in range(1, 13)]
     conns = []              # every flood connection, in the order opened
@@ -321,8 +255,7 @@ def test_refusal_log_is_rate_limited(make_door, key):
     """500 connections refused by AllowFrom: all closed without a byte, but
     at most 10 "refused connection" lines per 10 s window; the next refusal
     after the window logs how many were not logged."""
-    door = make_door(AllowFrom="127.0.0.1/32")
-    door.authorize(ALICE, key)
+    door = make_door(AllowFrom="127.0.0.1/32", authorize={ALICE: key})
     start = time.monotonic()
     for i in range(500):
         conn = Conn(door, f"127.0.0.{2 + i % 8}", blocking=True)

@@ -15,9 +15,7 @@ LOG_TYPE = {"ed25519": "ED25519", "ecdsa256": "ECDSA", "ecdsa384": "ECDSA",
 
 @pytest.fixture(scope="module")
 def door(make_module_door, keys):
-    d = make_module_door()
-    d.authorize(ALICE, *(keys[kind] for kind in (*LOG_TYPE, "rsa1024")))
-    return d
+    return make_module_door(authorize={ALICE: [keys[kind] for kind in (*LOG_TYPE, "rsa1024")]})
 
 
 def accepted_line(door, kind, key, since):

@@ -22,12 +22,11 @@ import struct
 import time
 from pathlib import Path
 
-import paramiko
 import pytest
 
 import fbdtest
-from fbdtest import (ALICE, FALLBACKD_TESTHOOKS, LOCALHOST, descendants, read_all, run, ssh,
-                     ssh_ok)
+from fbdtest import (ALICE, FALLBACKD_TESTHOOKS, descendants, paramiko_client, ppid_of, run,
+                     read_all, ssh, ssh_ok)
 
 NOBODY = 65534
 SIGSYS = 31
@@ -58,10 +57,6 @@ def proc_limits(pid):
         if m:
             out[m.group(1)] = (m.group(2), m.group(3))
     return out
-
-
-def ppid_of(pid):
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def children_of(pid):
@@ -243,25 +238,11 @@ def key_file_lines(path):
 
 # ---------------------------------------------------------------- clients
 
-def paramiko_connect(door, key, user=ALICE, hostkey=None, timeout=10):
+def paramiko_connect(door, key, user=ALICE, hostkey=None):
     """An authenticated paramiko SSHClient; hostkey (a key file path, by
     default the door's ed25519 key) is the one the server must show, and
     the only host key algorithm offered."""
-    path = Path(hostkey or door.hostkey)
-    hk = {"ssh-ed25519": paramiko.Ed25519Key, "ssh-rsa": paramiko.RSAKey}.get(
-        Path(f"{path}.pub").read_text().split()[0], paramiko.ECDSAKey
-    ).from_private_key_file(str(path))
-    all_algs = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384",
-                "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"]
-    wanted = {"ssh-rsa": ["rsa-sha2-256"]}.get(hk.get_name(), [hk.get_name()])
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.get_host_keys().add(f"[{LOCALHOST}]:{door.port}", hk.get_name(), hk)
-    client.connect(LOCALHOST, door.port, username=user, pkey=key.pkey(), look_for_keys=False,
-                   allow_agent=False, timeout=timeout, banner_timeout=timeout,
-                   auth_timeout=timeout,
-                   disabled_algorithms={"keys": [a for a in all_algs if a not in wanted]})
-    return client
+    return paramiko_client(door, user, key, hostkey=hostkey or door.hostkey)
 
 
 def start_command(client, command, pty=False, marker=b"ready\n", timeout=10):
@@ -284,12 +265,10 @@ def testhooks_bin():
 
 
 @pytest.fixture
-def hook_door(make_door, keys, testhooks_bin):
+def hook_door(make_door, key, testhooks_bin):
     """A door running the test build; the hook user names are allowed, and
     alice's ed25519 key is authorized for her."""
-    d = make_door(binary=testhooks_bin, AllowUsers=HOOK_USERS)
-    d.authorize(ALICE, keys["ed25519"])
-    return d
+    return make_door(binary=testhooks_bin, AllowUsers=HOOK_USERS, authorize={ALICE: key})
 
 
 # ---------------------------------------------------------------- the sandbox
@@ -350,8 +329,7 @@ def test_network_process_is_confined(door, keys):
 
 def test_sandbox_ids_follow_config(make_door, keys):
     """SandboxUid/SandboxGid choose the network process's ids."""
-    door = make_door(SandboxUid=65000, SandboxGid=65001)
-    door.authorize(ALICE, keys["ed25519"])
+    door = make_door(SandboxUid=65000, SandboxGid=65001, authorize={ALICE: keys["ed25519"]})
     client = paramiko_connect(door, keys["ed25519"])
     try:
         chan = start_command(client, "echo ready; sleep 2")
@@ -368,8 +346,7 @@ def test_sandbox_ids_follow_config(make_door, keys):
 def test_sandbox_no_leaves_network_process_unconfined(make_door, keys):
     """With `Sandbox no` the same checks see root, no filter and the real
     root: so the test above would notice a sandbox silently skipped."""
-    door = make_door(Sandbox="no")
-    door.authorize(ALICE, keys["ed25519"])
+    door = make_door(Sandbox="no", authorize={ALICE: keys["ed25519"]})
     client = paramiko_connect(door, keys["ed25519"])
     try:
         chan = start_command(client, "echo ready; sleep 2")
@@ -465,18 +442,12 @@ def test_bad_signature_test_exists():
 # ---------------------------------------------------------------- host keys
 
 @pytest.fixture
-def three_key_door(make_door, keys):
+def three_key_door(make_door, key):
     """A door with an ed25519, an ECDSA P-256 and an RSA 3072 host key."""
     door = make_door(start=False)
-    paths = [door.hostkey]
-    for kind, argv in (("ecdsa", ["-t", "ecdsa", "-b", "256"]),
-                       ("rsa", ["-t", "rsa", "-b", "3072"])):
-        path = door.dir / f"ssh_host_{kind}_key"
-        run(["ssh-keygen", "-q", *argv, "-N", "", "-C", "fbdt-host", "-f", str(path)], check=True)
-        paths.append(path)
-    door.overrides["HostKey"] = [str(p) for p in paths]
+    paths = [door.hostkey, door.add_host_key("ecdsa256"), door.add_host_key("rsa")]
     door.start()
-    door.authorize(ALICE, keys["ed25519"])
+    door.authorize(ALICE, key)
     return door, paths
 
 

@@ -9,15 +9,8 @@ from fbdtest import (ALICE, assert_pty_refused_command_runs, paramiko_client, pa
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    return d
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
+def door(make_module_door, key):
+    return make_module_door(authorize={ALICE: key})
 
 
 @pytest.fixture
@@ -106,6 +99,5 @@ def test_pty_request_without_reply_is_honoured(door, key):
 
 def test_permit_tty_no_refuses_pty(make_door, keys):
     """PermitTTY no: no pty, but the command runs."""
-    d = make_door(PermitTTY="no")
-    d.authorize(ALICE, keys["ed25519"])
+    d = make_door(PermitTTY="no", authorize={ALICE: keys["ed25519"]})
     assert_pty_refused_command_runs(d, ALICE, keys["ed25519"])

@@ -10,15 +10,8 @@ LINGER = 2
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door(SessionLinger=LINGER)
-    d.authorize(ALICE, keys["ed25519"])
-    return d
-
-
-@pytest.fixture(scope="module")
-def key(keys):
-    return keys["ed25519"]
+def door(make_module_door, key):
+    return make_module_door(SessionLinger=LINGER, authorize={ALICE: key})
 
 
 def timed_ssh(door, key, command):

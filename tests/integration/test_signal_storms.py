@@ -6,67 +6,13 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from fbdtest import ALICE, FALLBACKD, LOCALHOST, exit_status, paramiko_client, read_all, \
-    read_until, ssh_argv, ssh_ok
-
-COUNT = "for i in $(seq 1 {n}); do echo $i; sleep 0.2; done"
-
-
-def counted(n):
-    return "".join(f"{i}\n" for i in range(1, n + 1)).encode()
-
-
-def proc_state(pid):
-    """The one-letter state of pid (R, S, T, ...)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-
-
-def wait_state(pid, want, timeout=5):
-    deadline = time.monotonic() + timeout
-    while proc_state(pid) not in want:
-        if time.monotonic() > deadline:
-            pytest.fail(f"pid {pid} is in state {proc_state(pid)}, not {want}")
-        time.sleep(0.01)
-
-
-class SshProc:
-    """An OpenSSH client running in the background; always ended."""
-
-    def __init__(self, door, key, command):
-        self.proc = subprocess.Popen(ssh_argv(door, ALICE, key, command),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
-
-    def result(self, timeout=15):
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            pytest.fail(f"ssh still running after {timeout}s")
-        return self.proc.returncode, out, err
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.communicate(timeout=10)
-
-
-@pytest.fixture
-def key(keys):
-    return keys["ed25519"]
-
-
-@pytest.fixture
-def door(make_door, key):
-    d = make_door()
-    d.authorize(ALICE, key)
-    return d
+from fbdtest import (ALICE, COUNT, FALLBACKD, LOCALHOST, BackgroundSsh, counted, exit_status,
+                     paramiko_client, proc_state, read_all, read_until, ssh_ok, wait_state)
 
 
 def test_sighup_storm(door, key):
@@ -85,7 +31,8 @@ def test_sighup_storm(door, key):
             chan.exec_command(COUNT.format(n=10))
             chans.append(chan)
         mark = door.log_mark()
-        logins = [SshProc(door, key, f"sleep 0.3; echo login{i}") for i in range(4)]
+        logins = [BackgroundSsh(door, ALICE, key, f"sleep 0.3; echo login{i}")
+                  for i in range(4)]
         for _ in range(200):
             os.kill(pid, signal.SIGHUP)
         # Pending SIGHUPs merge into one; paced ones make reloads that
@@ -145,7 +92,7 @@ def test_stop_cont_listener(door, key):
             with pytest.raises(socket.timeout):
                 data = raw.recv(64)
                 pytest.fail(f"stopped listener served a connection: {data!r}")
-            login = SshProc(door, key, "echo after-cont")
+            login = BackgroundSsh(door, ALICE, key, "echo after-cont")
             for _ in range(20):
                 door.signal(signal.SIGHUP)
             # The session goes on: 4 more lines (0.8 s) while stopped.

@@ -22,17 +22,13 @@ from collections import namedtuple
 
 import pytest
 
-from fbdtest import LOCALHOST, run
+from fbdtest import CIPHERS, KEX, LOCALHOST, MACS, STRICT_KEX, run
 
 SSH_AUDIT = shutil.which("ssh-audit")
 pytestmark = pytest.mark.skipif(SSH_AUDIT is None, reason="ssh-audit not installed "
                                 "(make test-deps)")
 
 KINDS = ("kex", "key", "enc", "mac")
-KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
-STRICT_KEX = "kex-strict-s-v00@openssh.com"
-CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
-MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
 # The only verdict tolerated: 2.5.0 does not know the strict-kex marker.
 EXEMPT = ("kex", STRICT_KEX, "warn", "unknown algorithm")
 
@@ -86,17 +82,12 @@ def ssh_audit(door):
     return algos, out
 
 
-def door_with_host_keys(make_door, *extra):
-    """A door with its ed25519 host key and one more per (type, bits) in
-    extra, made with ssh-keygen."""
+def door_with_host_keys(make_door, *kinds):
+    """A door with its ed25519 host key and one more of each kind
+    (fbdbase.KEYGEN_KINDS)."""
     door = make_door(start=False)
-    paths = [str(door.hostkey)]
-    for ktype, bits in extra:
-        path = door.dir / f"ssh_host_{ktype}{bits}_key"
-        run(["ssh-keygen", "-q", "-t", ktype, "-b", str(bits), "-N", "", "-f", str(path)],
-            check=True)
-        paths.append(str(path))
-    door.overrides["HostKey"] = paths
+    for kind in kinds:
+        door.add_host_key(kind)
     return door.start()
 
 
@@ -138,7 +129,7 @@ def test_host_key_ed25519_only(audit):
 def test_rsa_3072_host_key_passes(make_door):
     """With an RSA 3072 host key as well, rsa-sha2-512/256 are offered at
     3072 bits and pass, and ssh-rsa (SHA-1) is not offered."""
-    algos, out = ssh_audit(door_with_host_keys(make_door, ("rsa", 3072)))
+    algos, out = ssh_audit(door_with_host_keys(make_door, "rsa"))
     keys = [(a.name, a.bits) for a in algos if a.kind == "key"]
     assert keys == [("ssh-ed25519", None), ("rsa-sha2-512", 3072), ("rsa-sha2-256", 3072)], out
     found = problems(algos)
@@ -160,7 +151,7 @@ def test_ecdsa_host_key_passes(make_door, bits):
     optional (the default door has ed25519 only, which passes); README and
     SECURITY.md say so.  Strict xfail: if ssh-audit's verdict changes, or
     the key stops being offered, this test says so."""
-    algos, out = ssh_audit(door_with_host_keys(make_door, ("ecdsa", bits)))
+    algos, out = ssh_audit(door_with_host_keys(make_door, f"ecdsa{bits}"))
     assert f"ecdsa-sha2-nistp{bits}" in names(algos, "key"), out
     found = problems(algos)
     assert found == [], f"{found}\n{out}"
