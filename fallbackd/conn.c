@@ -31,7 +31,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
-#include "algorithms.h"
+#include "algolist.h"
 #include "auth_pubkey.h"
 #include "log.h"
 #include "monitor.h"
@@ -396,7 +396,7 @@ static int run_monitor(struct server *srv, int mon, pid_t net_pid, int startup_f
                        const struct endpoints *e)
 {
     struct monitor m;
-    int min_rsa = FBD_RSA_MIN_BITS;
+    int min_rsa = ALGO_RSA_MIN_BITS;
     int rc;
 
     memset(&m, 0, sizeof(m));

@@ -14,7 +14,7 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
-#include "algorithms.h"
+#include "algolist.h"
 #include "keyfile.h"
 #include "libssh_internal.h"
 
@@ -69,21 +69,29 @@ static int key_slot(enum ssh_keytypes_e type)
     }
 }
 
-/* Set the algorithm lists and switch off every runtime file read. */
-static int bind_set_algorithms(ssh_bind b)
+/* Set the configured algorithm lists (a reload makes a new bind: new
+ * connections get the new lists) and switch off every runtime file read. */
+static int bind_set_algorithms(ssh_bind b, const struct fbd_config *cfg)
 {
+    static const struct { enum algo_kind kind; enum ssh_bind_options_e opt; } set[] = {
+        { ALGO_KEX, SSH_BIND_OPTIONS_KEY_EXCHANGE },
+        { ALGO_CIPHERS, SSH_BIND_OPTIONS_CIPHERS_C_S },
+        { ALGO_CIPHERS, SSH_BIND_OPTIONS_CIPHERS_S_C },
+        { ALGO_MACS, SSH_BIND_OPTIONS_HMAC_C_S },
+        { ALGO_MACS, SSH_BIND_OPTIONS_HMAC_S_C },
+        { ALGO_HOSTKEY, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS },
+        { ALGO_PUBKEY, SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES },
+    };
     bool no = false;
-    int min_rsa = FBD_RSA_MIN_BITS;
+    int min_rsa = ALGO_RSA_MIN_BITS;
     int rc = 0;
+    size_t i;
 
     rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, FBD_KEX);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_C_S, FBD_CIPHERS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_S_C, FBD_CIPHERS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_C_S, FBD_MACS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_S_C, FBD_MACS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, FBD_HOSTKEY_ALGS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES, FBD_PUBKEY_ALGS);
+    for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+        rc |= ssh_bind_options_set(b, set[i].opt,
+                                   algolist_effective(set[i].kind, cfg->algorithms[set[i].kind]));
+    }
     rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_RSA_MIN_SIZE, &min_rsa);
     return rc == 0 ? 0 : -1;
 }
@@ -184,7 +192,7 @@ ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, stru
     ssh_bind b = ssh_bind_new();
 
     memset(keys, 0, sizeof(*keys));
-    if (b == NULL || bind_set_algorithms(b) < 0) {
+    if (b == NULL || bind_set_algorithms(b, cfg) < 0) {
         diag_add(errs, "cannot set up libssh's listener state");
     } else if (cfg->nhost_keys == 0) {
         diag_add(errs, "%s: no HostKey configured", cfg->path ? cfg->path : "config");
@@ -214,21 +222,31 @@ void hostkeys_wipe(struct hostkeys *keys)
     }
 }
 
+const struct hostkey *hostkeys_find(const struct hostkeys *keys, const unsigned char *blob,
+                                    size_t bloblen)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        const struct hostkey *hk = &keys->k[i];
+
+        if (hk->bloblen == bloblen && memcmp(hk->blob, blob, bloblen) == 0) {
+            return hk;
+        }
+    }
+    return NULL;
+}
+
 /* The monitor's private key for public blob BLOB, parsed on first use. */
 static ssh_key private_key(struct hostkeys *keys, const unsigned char *blob, size_t bloblen)
 {
-    for (size_t i = 0; i < keys->n; i++) {
-        struct hostkey *hk = &keys->k[i];
+    struct hostkey *hk = (struct hostkey *)hostkeys_find(keys, blob, bloblen);
 
-        if (hk->bloblen != bloblen || memcmp(hk->blob, blob, bloblen) != 0) {
-            continue;
-        }
-        if (hk->priv == NULL) {
-            ssh_pki_import_privkey_base64(hk->text, NULL, NULL, NULL, &hk->priv);
-        }
-        return hk->priv;
+    if (hk == NULL) {
+        return NULL;
     }
-    return NULL;
+    if (hk->priv == NULL) {
+        ssh_pki_import_privkey_base64(hk->text, NULL, NULL, NULL, &hk->priv);
+    }
+    return hk->priv;
 }
 
 ssh_string hostkeys_sign(struct hostkeys *keys, const unsigned char *blob, size_t bloblen,

@@ -98,6 +98,7 @@ static int req_sign(struct monitor *m, const struct mon_msg *msg)
     if (m->session_id_len == 0) {
         memcpy(m->session_id, data->s, data->len);
         m->session_id_len = data->len;
+        m->session_hostkey = hostkeys_find(&m->srv->keys, msg->f[1].s, msg->f[1].len);
     }
     rc = mon_send(m->sock, NULL, 0, MON_SIGNATURE, ssh_string_data(sig),
                   (size_t)ssh_string_len(sig));

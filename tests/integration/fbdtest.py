@@ -23,10 +23,6 @@ from pathlib import Path
 import paramiko
 import pytest
 
-import paramiko_aead
-
-paramiko_aead.install()
-
 REPO = Path(__file__).resolve().parents[2]
 FALLBACKD = Path(os.environ.get("FALLBACKD_BIN") or REPO / "build" / "fallbackd").resolve()
 # The test build with the hooks of fallbackd/test_hooks.h (Door(binary=...)).
