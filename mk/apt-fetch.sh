@@ -53,10 +53,15 @@ set -- -q -o Dir::Etc::sourcelist="$aptdir/sources.list" -o Dir::Etc::sourcepart
     -o Dir::State::Lists="$aptdir/lists" -o Dir::Cache="$aptdir/cache" \
     -o APT::Sandbox::User=root
 
+case $pkg in
+    lib?*) pool=$(printf %s "$pkg" | cut -c1-4)/$pkg ;;
+    *) pool=$(printf %s "$pkg" | cut -c1)/$pkg ;;
+esac
+
 unreachable() {
     echo "apt-fetch: $1" >&2
     echo "apt-fetch: to build anyway, put ${pkg}_${version}.dsc and its tarballs (from" \
-         "${archive}/pool/main/ or https://snapshot.debian.org/package/$pkg/$version/)" \
+         "${archive}/pool/main/$pool/ or https://snapshot.debian.org/package/$pkg/$version/)" \
          "into $dest and run make again; their sha256 are checked against mk/libssh.sh" >&2
     exit 1
 }

@@ -10,7 +10,7 @@ BUILD_PKGS="gcc make cmake patch dpkg-dev pkg-config file debian-archive-keyring
   libgcrypt20-dev libgpg-error-dev libsodium-dev libseccomp-dev"
 TEST_PKGS="libcriterion-dev openssh-client putty-tools python3-paramiko python3-pytest
   openssh-sftp-server strace busybox-static iproute2 util-linux procps psmisc coreutils
-  clang libclang-rt-14-dev ssh-audit"
+  clang libclang-rt-14-dev ssh-audit debootstrap"
 
 missing=""
 for p in $BUILD_PKGS ${FALLBACKD_TEST_DEPS:+$TEST_PKGS}; do

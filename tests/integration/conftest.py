@@ -146,3 +146,16 @@ def door(make_door, keys):
     d = make_door()
     d.authorize(ALICE, keys["ed25519"])
     return d
+
+
+@pytest.fixture(scope="session")
+def trixie_root():
+    """A Debian 13 root (mk/trixie-root.sh, kept in build/trixie-root) with
+    OpenSSH 10 and ssh-audit 3, whose clients are run with chroot.  Skips
+    only when the root cannot be created (no debootstrap, no archive)."""
+    res = run(["sh", str(fbdtest.REPO / "mk" / "trixie-root.sh"), str(fbdtest.REPO / "build")],
+              timeout=900)
+    if res.returncode != 0:
+        pytest.skip("no Debian 13 root for newer clients: mk/trixie-root.sh failed: "
+                    + res.stderr.decode(errors="replace").strip()[-300:])
+    return fbdtest.REPO / "build" / "trixie-root"

@@ -1,9 +1,12 @@
 """The algorithms offered, in order: post-quantum hybrid key exchange, then
 curve25519 (+ strict-kex marker); AEAD ciphers, then AES-CTR; etm MACs; no
 compression, and nothing older.  Real clients negotiate each one."""
+import signal
+
 import pytest
 
-from fbdtest import ALICE, paramiko_client, paramiko_exec, server_kexinit, ssh, ssh_ok
+from fbdtest import (ALICE, FALLBACKD, paramiko_client, paramiko_exec, run, server_kexinit, ssh,
+                     ssh_ok)
 
 KEX = ["mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
        "curve25519-sha256", "curve25519-sha256@libssh.org"]
@@ -158,3 +161,70 @@ def test_strict_kex_negotiated_with_openssh(door, key):
     res = ssh(door, ALICE, key, "true", opts=["-vvv"])
     assert res.returncode == 0
     assert b"will use strict KEX ordering" in res.stderr
+
+
+# ---- the config keywords ---------------------------------------------------
+
+def check(door, *flags):
+    return run([str(FALLBACKD), *flags, "-f", str(door.config)], timeout=15)
+
+
+def test_keywords_checked_with_file_and_line(make_door):
+    """-t: an unknown algorithm is an error naming file, line and entry."""
+    door = make_door(start=False)
+    door.port = 2222
+    text = door.config_text()
+    door.write_config(text + "Ciphers +aes256-cbc\nKexAlgorithms -curve25519*\n"
+                      "MACs hmac-sha1\n")
+    n = text.count("\n")
+    res = check(door, "-t")
+    assert res.returncode != 0
+    err = res.stderr.decode()
+    assert f"{door.config}:{n + 1}: Ciphers: \"aes256-cbc\" is not an algorithm" in err, err
+    assert f"{door.config}:{n + 3}: MACs: \"hmac-sha1\" is not an algorithm" in err, err
+    assert f":{n + 2}:" not in err, "removing curve25519 leaves the hybrids: valid"
+
+
+def test_keywords_shown_by_dump(make_door):
+    door = make_door(start=False)
+    door.port = 2222
+    door.write_config(KexAlgorithms="^curve25519-sha256", Ciphers="-aes*-ctr",
+                      MACs="+hmac-sha2-512", HostKeyAlgorithms="ssh-ed25519",
+                      PubkeyAcceptedAlgorithms="-rsa-sha2-256")
+    res = check(door, "-T")
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.decode().splitlines()
+    assert "kexalgorithms " + ",".join(["curve25519-sha256"] + [
+        k for k in KEX if k != "curve25519-sha256"]) in lines
+    assert "ciphers " + ",".join(CIPHERS[:3]) in lines
+    assert "macs " + ",".join(MACS + ["hmac-sha2-512"]) in lines
+    assert "hostkeyalgorithms ssh-ed25519" in lines
+    assert any(line.startswith("pubkeyacceptedalgorithms ") and "rsa-sha2-256" not in line
+               and "rsa-sha2-512" in line for line in lines), lines
+
+
+def test_keywords_offered_and_applied_on_reload(make_door, keys):
+    """The configured lists are what the server offers; a reload applies new
+    lists to new connections."""
+    key = keys["ed25519"]
+    door = make_door(start=False)
+    door.write_config(KexAlgorithms="curve25519-sha256", Ciphers="aes128-ctr")
+    door.start()
+    door.authorize(ALICE, key)
+    kexinit = server_kexinit(door)[1]
+    assert [k for k in kexinit["kex"] if not k.startswith(("kex-", "ext-"))] == \
+        ["curve25519-sha256"]
+    assert kexinit["ciphers_s2c"] == ["aes128-ctr"]
+    res = ssh(door, ALICE, key, "echo ok", opts=["-o", "KexAlgorithms=sntrup761x25519-sha512"])
+    assert res.returncode == 255
+
+    door.write_config(KexAlgorithms="-curve25519*", Ciphers="chacha20-poly1305@openssh.com")
+    mark = door.log_mark()
+    door.signal(signal.SIGHUP)
+    door.wait_for_log(r"configuration reloaded", since=mark)
+    kexinit = server_kexinit(door)[1]
+    assert [k for k in kexinit["kex"] if not k.startswith(("kex-", "ext-"))] == KEX[:3]
+    assert kexinit["ciphers_s2c"] == ["chacha20-poly1305@openssh.com"]
+    res = ssh(door, ALICE, key, "echo ok", opts=["-v"])
+    assert (res.returncode, res.stdout) == (0, b"ok\n"), res.stderr
+    assert b"kex: algorithm: sntrup761x25519-sha512" in res.stderr
