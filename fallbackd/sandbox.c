@@ -23,10 +23,11 @@
  *   gettimeofday       |
  *   getrandom          | key exchange randomness
  *   openat -> ENOENT   | libgcrypt reads /etc/gcrypt/random.conf whenever it
- *                      |   gathers "very strong" randomness (the ephemeral
- *                      |   X25519 key of every key exchange); it fails, as it
- *                      |   would in the empty root, and libgcrypt keeps its
- *                      |   defaults.  No file can be opened.
+ *                      |   gathers "very strong" randomness (libssh without
+ *                      |   our patch 0006 does for every X25519 key); it
+ *                      |   fails, as it would in the empty root, and
+ *                      |   libgcrypt keeps its defaults.  No file can be
+ *                      |   opened.
  *   rt_sigreturn,      | signal delivery (SIGALRM is not used; SIGPIPE is
  *   rt_sigprocmask     |   ignored)
  *   exit, exit_group   | leaving
