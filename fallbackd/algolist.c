@@ -93,6 +93,32 @@ const char *algolist_effective(enum algo_kind kind, const char *list)
     return list != NULL ? list : tables[kind].dflt;
 }
 
+/* Is NAME one of the comma-separated entries of LIST? */
+static int list_has(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    const char *s = list;
+
+    for (;;) {
+        size_t n = strcspn(s, ",");
+        if (n == len && strncmp(s, name, n) == 0) {
+            return 1;
+        }
+        if (s[n] == '\0') {
+            return 0;
+        }
+        s += n + 1;
+    }
+}
+
+int algolist_has_hostkey(const char *list, const char *keytype)
+{
+    if (strcmp(keytype, "ssh-rsa") == 0) {
+        return list_has(list, "rsa-sha2-512") || list_has(list, "rsa-sha2-256");
+    }
+    return list_has(list, keytype);
+}
+
 static int picked(const struct picks *p, int idx)
 {
     size_t i;
@@ -177,7 +203,10 @@ static char *join(const struct algo_table *t, const struct picks *p)
     }
     out[0] = '\0';
     for (i = 0; i < p->n; i++) {
-        strcat(i ? strcat(out, ",") : out, t->names[p->v[i]]);
+        if (i > 0) {
+            strcat(out, ",");
+        }
+        strcat(out, t->names[p->v[i]]);
     }
     return out;
 }

@@ -34,6 +34,10 @@ const char *algolist_supported(enum algo_kind kind);
 /* The list in force: LIST, or the default when LIST is NULL. */
 const char *algolist_effective(enum algo_kind kind, const char *list);
 
+/* Does LIST (comma-separated) name an algorithm that signs with a host key
+ * whose blob type is KEYTYPE ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-...")? */
+int algolist_has_hostkey(const char *list, const char *keytype);
+
 /* Apply a configured value SPEC, in sshd's syntax, to the default list of
  * KIND:
  *

@@ -17,6 +17,7 @@
 #include "algolist.h"
 #include "keyfile.h"
 #include "libssh_internal.h"
+#include "sshbuf.h"
 
 #define KEY_FILE_MAX 65536
 
@@ -185,6 +186,32 @@ static int check_privates(const struct hostkeys *keys, struct diag *errs)
     return 0;
 }
 
+/* Does HostKeyAlgorithms name an algorithm for one of the loaded keys?
+ * (A key's blob starts with its type name, RFC 4253 6.6.) */
+static int any_key_offered(const struct hostkeys *keys, const struct fbd_config *cfg)
+{
+    const char *list = algolist_effective(ALGO_HOSTKEY, cfg->algorithms[ALGO_HOSTKEY]);
+
+    for (size_t i = 0; i < keys->n; i++) {
+        struct sshrd r;
+        char type[64];
+        const unsigned char *p;
+        size_t n;
+
+        sshrd_init(&r, keys->k[i].blob, keys->k[i].bloblen);
+        p = sshrd_string(&r, &n);
+        if (p == NULL || n >= sizeof(type)) {
+            continue;
+        }
+        memcpy(type, p, n);
+        type[n] = '\0';
+        if (algolist_has_hostkey(list, type)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, struct diag *errs)
 {
     const char *seen[3] = { NULL, NULL, NULL };
@@ -204,6 +231,10 @@ ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, stru
     }
     if (diag_count(errs) == before) {
         check_privates(keys, errs);
+    }
+    if (diag_count(errs) == before && !any_key_offered(keys, cfg)) {
+        diag_add(errs, "%s: HostKeyAlgorithms names no algorithm of a loaded HostKey",
+                 cfg->path ? cfg->path : "config");
     }
     if (diag_count(errs) > before) {
         ssh_bind_free(b);

@@ -185,6 +185,19 @@ def test_keywords_checked_with_file_and_line(make_door):
     assert f":{n + 2}:" not in err, "removing curve25519 leaves the hybrids: valid"
 
 
+def test_host_key_algorithms_must_cover_a_host_key(make_door):
+    """-t: a HostKeyAlgorithms list that names no algorithm of the loaded
+    (ed25519) host key would leave clients nothing to verify: refused."""
+    door = make_door(start=False)
+    door.port = 2222
+    door.write_config(HostKeyAlgorithms="rsa-sha2-512,rsa-sha2-256")
+    res = check(door, "-t")
+    assert res.returncode != 0
+    assert b"HostKeyAlgorithms names no algorithm of a loaded HostKey" in res.stderr, res.stderr
+    door.write_config(HostKeyAlgorithms="+ssh-ed25519")
+    assert check(door, "-t").returncode == 0
+
+
 def test_keywords_shown_by_dump(make_door):
     door = make_door(start=False)
     door.port = 2222

@@ -140,3 +140,14 @@ Test(algolist, every_supported_name_is_known_to_libssh)
         free(names);
     }
 }
+
+Test(algolist, host_key_types_and_their_algorithms)
+{
+    cr_expect(algolist_has_hostkey("ssh-ed25519,rsa-sha2-256", "ssh-ed25519"));
+    cr_expect(algolist_has_hostkey("ssh-ed25519,rsa-sha2-256", "ssh-rsa"));
+    cr_expect(algolist_has_hostkey("rsa-sha2-512", "ssh-rsa"));
+    cr_expect(!algolist_has_hostkey("ssh-ed25519", "ssh-rsa"));
+    cr_expect(!algolist_has_hostkey("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384"));
+    cr_expect(algolist_has_hostkey("ssh-ed25519,ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384"));
+    cr_expect(!algolist_has_hostkey("ssh-ed25519x", "ssh-ed25519"), "whole entries only");
+}
