@@ -75,15 +75,16 @@ class Door:
     def ssh_argv(self, key, user, command):
         return ssh_command(self.port, user, [key], command, base=SSH_OPTS + NO_MUX_OPTS)
 
-    def login(self, key, user, command, timeout):
-        """One login; returns its wall time in seconds."""
+    def login(self, key, user, command, timeout, argv=None, check=None):
+        """One login (with argv: that client command line); returns its wall
+        time in seconds.  It must exit 0, and check(stderr) must be true."""
         start = time.perf_counter()
-        res = subprocess.run(self.ssh_argv(key, user, command), stdin=subprocess.DEVNULL,
+        res = subprocess.run(argv or self.ssh_argv(key, user, command), stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
         elapsed = time.perf_counter() - start
-        if res.returncode != 0:
+        if res.returncode != 0 or (check is not None and not check(res.stderr)):
             raise SystemExit(f"{self.name}: login failed (exit {res.returncode}): "
-                             f"{res.stderr.decode(errors='replace')}\n"
+                             f"{res.stderr.decode(errors='replace')[-2000:]}\n"
                              f"{self.log.read_text(errors='replace')[-2000:]}")
         return elapsed
 

@@ -793,6 +793,26 @@ static int h_path(struct pctx *p, const struct keyword *k)
     return set_str(p, field(p->c, k), p->argv[0]);
 }
 
+/* KexAlgorithms, Ciphers, MACs, HostKeyAlgorithms, PubkeyAcceptedAlgorithms
+ * (k->lo is the enum algo_kind): sshd's list syntax, see algolist.h. */
+static int h_algos(struct pctx *p, const struct keyword *k)
+{
+    char **slot = &p->c->algorithms[k->lo];
+    char why[768];
+    char *list = algolist_resolve((enum algo_kind)k->lo, p->argv[0], why, sizeof(why));
+
+    if (list == NULL) {
+        return bad(p, k, NULL, why);
+    }
+    if (p->first) {
+        free(*slot);
+        *slot = list;
+    } else {
+        free(list);
+    }
+    return 0;
+}
+
 /* sshd keywords for things fallbackd never does: only k->safe is accepted. */
 static int h_safe(struct pctx *p, const struct keyword *k)
 {
@@ -888,6 +908,11 @@ static void d_list(const struct fbd_config *c, const struct keyword *k, FILE *ou
         put_word(out, l->v[i], strlen(l->v[i]));
     }
     fputc('\n', out);
+}
+
+static void d_algos(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_line(out, k, algolist_effective((enum algo_kind)k->lo, c->algorithms[k->lo]));
 }
 
 static void d_safe(const struct fbd_config *c, const struct keyword *k, FILE *out)
@@ -1025,6 +1050,8 @@ static void d_facility(const struct fbd_config *c, const struct keyword *k, FILE
       .dump = d_list }
 #define K_SAFE(n, s, w) \
     { .name = n, .fn = h_safe, .min = 1, .max = 1, .safe = s, .why = w, .dump = d_safe }
+#define K_ALGOS(n, kind) \
+    { .name = n, .fn = h_algos, .min = 1, .max = 1, .lo = kind, .dump = d_algos }
 #define K_NEVER(n) \
     { .name = n, .fn = h_unsupported, .min = 0, .max = -1 }
 
@@ -1065,6 +1092,11 @@ static const struct keyword keywords[] = {
     K_INT("SandboxGid", sandbox_gid, 1, 2147483646),
     K_FIELD("PasswdFile", h_path, passwd_file, d_str),
     K_FIELD("GroupFile", h_path, group_file, d_str),
+    K_ALGOS("KexAlgorithms", ALGO_KEX),
+    K_ALGOS("Ciphers", ALGO_CIPHERS),
+    K_ALGOS("MACs", ALGO_MACS),
+    K_ALGOS("HostKeyAlgorithms", ALGO_HOSTKEY),
+    K_ALGOS("PubkeyAcceptedAlgorithms", ALGO_PUBKEY),
     K_SAFE("PubkeyAuthentication", "yes", "fallbackd accepts public keys only"),
     K_SAFE("PasswordAuthentication", "no", "fallbackd accepts public keys only"),
     K_SAFE("KbdInteractiveAuthentication", "no", "fallbackd accepts public keys only"),
@@ -1405,6 +1437,9 @@ void config_free(struct fbd_config *c)
     strlist_free(&c->deny_groups);
     strlist_free(&c->accept_env);
     strlist_free(&c->allow_from);
+    for (i = 0; i < ALGO_KINDS; i++) {
+        free(c->algorithms[i]);
+    }
     free(c->rescue_shell);
     free(c->subsystems);
     free(c->path);

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "algolist.h"
 #include "diag.h"
 
 #define CFG_MAX_PORTS 16
@@ -106,6 +107,12 @@ struct fbd_config {
     int sandbox_gid;                    /* SandboxGid, numeric, default 65534 */
     char *passwd_file;                  /* PasswdFile, default /etc/passwd */
     char *group_file;                   /* GroupFile, default /etc/group */
+
+    char *algorithms[ALGO_KINDS];       /* KexAlgorithms, Ciphers, MACs,
+                                           HostKeyAlgorithms,
+                                           PubkeyAcceptedAlgorithms: the
+                                           resolved list; NULL = the default
+                                           (algolist.h) */
 };
 
 /* Fill c with the defaults above (allocates).  c is overwritten, not freed:

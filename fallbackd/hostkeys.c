@@ -14,9 +14,10 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
-#include "algorithms.h"
+#include "algolist.h"
 #include "keyfile.h"
 #include "libssh_internal.h"
+#include "sshbuf.h"
 
 #define KEY_FILE_MAX 65536
 
@@ -69,21 +70,29 @@ static int key_slot(enum ssh_keytypes_e type)
     }
 }
 
-/* Set the algorithm lists and switch off every runtime file read. */
-static int bind_set_algorithms(ssh_bind b)
+/* Set the configured algorithm lists (a reload makes a new bind: new
+ * connections get the new lists) and switch off every runtime file read. */
+static int bind_set_algorithms(ssh_bind b, const struct fbd_config *cfg)
 {
+    static const struct { enum algo_kind kind; enum ssh_bind_options_e opt; } set[] = {
+        { ALGO_KEX, SSH_BIND_OPTIONS_KEY_EXCHANGE },
+        { ALGO_CIPHERS, SSH_BIND_OPTIONS_CIPHERS_C_S },
+        { ALGO_CIPHERS, SSH_BIND_OPTIONS_CIPHERS_S_C },
+        { ALGO_MACS, SSH_BIND_OPTIONS_HMAC_C_S },
+        { ALGO_MACS, SSH_BIND_OPTIONS_HMAC_S_C },
+        { ALGO_HOSTKEY, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS },
+        { ALGO_PUBKEY, SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES },
+    };
     bool no = false;
-    int min_rsa = FBD_RSA_MIN_BITS;
+    int min_rsa = ALGO_RSA_MIN_BITS;
     int rc = 0;
+    size_t i;
 
     rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_KEY_EXCHANGE, FBD_KEX);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_C_S, FBD_CIPHERS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_CIPHERS_S_C, FBD_CIPHERS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_C_S, FBD_MACS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_HMAC_S_C, FBD_MACS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS, FBD_HOSTKEY_ALGS);
-    rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_PUBKEY_ACCEPTED_KEY_TYPES, FBD_PUBKEY_ALGS);
+    for (i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
+        rc |= ssh_bind_options_set(b, set[i].opt,
+                                   algolist_effective(set[i].kind, cfg->algorithms[set[i].kind]));
+    }
     rc |= ssh_bind_options_set(b, SSH_BIND_OPTIONS_RSA_MIN_SIZE, &min_rsa);
     return rc == 0 ? 0 : -1;
 }
@@ -177,6 +186,32 @@ static int check_privates(const struct hostkeys *keys, struct diag *errs)
     return 0;
 }
 
+/* Does HostKeyAlgorithms name an algorithm for one of the loaded keys?
+ * (A key's blob starts with its type name, RFC 4253 6.6.) */
+static int any_key_offered(const struct hostkeys *keys, const struct fbd_config *cfg)
+{
+    const char *list = algolist_effective(ALGO_HOSTKEY, cfg->algorithms[ALGO_HOSTKEY]);
+
+    for (size_t i = 0; i < keys->n; i++) {
+        struct sshrd r;
+        char type[64];
+        const unsigned char *p;
+        size_t n;
+
+        sshrd_init(&r, keys->k[i].blob, keys->k[i].bloblen);
+        p = sshrd_string(&r, &n);
+        if (p == NULL || n >= sizeof(type)) {
+            continue;
+        }
+        memcpy(type, p, n);
+        type[n] = '\0';
+        if (algolist_has_hostkey(list, type)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, struct diag *errs)
 {
     const char *seen[3] = { NULL, NULL, NULL };
@@ -184,7 +219,7 @@ ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, stru
     ssh_bind b = ssh_bind_new();
 
     memset(keys, 0, sizeof(*keys));
-    if (b == NULL || bind_set_algorithms(b) < 0) {
+    if (b == NULL || bind_set_algorithms(b, cfg) < 0) {
         diag_add(errs, "cannot set up libssh's listener state");
     } else if (cfg->nhost_keys == 0) {
         diag_add(errs, "%s: no HostKey configured", cfg->path ? cfg->path : "config");
@@ -196,6 +231,10 @@ ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, stru
     }
     if (diag_count(errs) == before) {
         check_privates(keys, errs);
+    }
+    if (diag_count(errs) == before && !any_key_offered(keys, cfg)) {
+        diag_add(errs, "%s: HostKeyAlgorithms names no algorithm of a loaded HostKey",
+                 cfg->path ? cfg->path : "config");
     }
     if (diag_count(errs) > before) {
         ssh_bind_free(b);
@@ -214,21 +253,31 @@ void hostkeys_wipe(struct hostkeys *keys)
     }
 }
 
+const struct hostkey *hostkeys_find(const struct hostkeys *keys, const unsigned char *blob,
+                                    size_t bloblen)
+{
+    for (size_t i = 0; i < keys->n; i++) {
+        const struct hostkey *hk = &keys->k[i];
+
+        if (hk->bloblen == bloblen && memcmp(hk->blob, blob, bloblen) == 0) {
+            return hk;
+        }
+    }
+    return NULL;
+}
+
 /* The monitor's private key for public blob BLOB, parsed on first use. */
 static ssh_key private_key(struct hostkeys *keys, const unsigned char *blob, size_t bloblen)
 {
-    for (size_t i = 0; i < keys->n; i++) {
-        struct hostkey *hk = &keys->k[i];
+    struct hostkey *hk = (struct hostkey *)hostkeys_find(keys, blob, bloblen);
 
-        if (hk->bloblen != bloblen || memcmp(hk->blob, blob, bloblen) != 0) {
-            continue;
-        }
-        if (hk->priv == NULL) {
-            ssh_pki_import_privkey_base64(hk->text, NULL, NULL, NULL, &hk->priv);
-        }
-        return hk->priv;
+    if (hk == NULL) {
+        return NULL;
     }
-    return NULL;
+    if (hk->priv == NULL) {
+        ssh_pki_import_privkey_base64(hk->text, NULL, NULL, NULL, &hk->priv);
+    }
+    return hk->priv;
 }
 
 ssh_string hostkeys_sign(struct hostkeys *keys, const unsigned char *blob, size_t bloblen,

@@ -49,6 +49,10 @@ void hostkeys_wipe(struct hostkeys *keys);
 ssh_string hostkeys_sign(struct hostkeys *keys, const unsigned char *blob, size_t bloblen,
                          int digest, const unsigned char *data, size_t len);
 
+/* The host key whose public blob is BLOB, or NULL. */
+const struct hostkey *hostkeys_find(const struct hostkeys *keys, const unsigned char *blob,
+                                    size_t bloblen);
+
 void hostkeys_free(struct hostkeys *keys);
 
 #endif

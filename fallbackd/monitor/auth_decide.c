@@ -14,10 +14,13 @@
  *     byte      SSH_MSG_USERAUTH_REQUEST (50)
  *     string    user name
  *     string    service name ("ssh-connection")
- *     string    "publickey"
+ *     string    "publickey" or "publickey-hostbound-v00@openssh.com"
  *     boolean   TRUE
  *     string    public key algorithm name
  *     string    public key blob
+ *     string    server host key blob (hostbound only: OpenSSH's
+ *               PROTOCOL, "publickey-hostbound-v00@openssh.com"; it must be
+ *               the host key that signed the session identifier)
  *
  * Log lines are sshd's, so that administrators and fail2ban know them:
  *
@@ -33,13 +36,14 @@
 #include <unistd.h>
 
 #include "addrmatch.h"
-#include "algorithms.h"
+#include "algolist.h"
 #include "libssh_internal.h"
 #include "log.h"
 #include "pubkey.h"
 #include "sshbuf.h"
 
 #define SSH_MSG_USERAUTH_REQUEST 50
+#define HOSTBOUND "publickey-hostbound-v00@openssh.com"
 
 /* "ED25519 SHA256:..." for log lines. */
 static void key_describe(const unsigned char *blob, size_t len, char *out, size_t outlen)
@@ -95,9 +99,9 @@ static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, si
     if (pubkey_from_blob(blob, len, &pk) < 0) {
         return 0;
     }
-    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < FBD_RSA_MIN_BITS) {
+    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < ALGO_RSA_MIN_BITS) {
         snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
-                 pk.bits, FBD_RSA_MIN_BITS);
+                 pk.bits, ALGO_RSA_MIN_BITS);
         small = 1;
     }
     pubkey_free(&pk);
@@ -175,6 +179,27 @@ int monauth_query(struct monitor *m, const struct mon_msg *msg)
     return refuse(m, v, reason, desc);
 }
 
+/* Are the N bytes at P (NULL: none) the C string S? */
+static int bytes_are(const unsigned char *p, size_t n, const char *s)
+{
+    return p != NULL && n == strlen(s) && memcmp(p, s, n) == 0;
+}
+
+/* Hostbound requests end with the server host key: it must be the one of
+ * this session's first key exchange.  1 if so, or if not hostbound. */
+static int hostkey_ok(const struct monitor *m, struct sshrd *r, int hostbound)
+{
+    const struct hostkey *hk = m->session_hostkey;
+    const unsigned char *p;
+    size_t n;
+
+    if (!hostbound) {
+        return 1;
+    }
+    p = sshrd_string(r, &n);
+    return p != NULL && hk != NULL && n == hk->bloblen && memcmp(p, hk->blob, n) == 0;
+}
+
 /* Does the signed data say what a userauth request for this user, key and
  * session must say (see the top of this file)?  *alg gets the algorithm. */
 static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, char *alg,
@@ -185,6 +210,7 @@ static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, ch
     const unsigned char *p;
     struct sshrd r;
     size_t n;
+    int hostbound;
 
     sshrd_init(&r, msg->f[2].s, msg->f[2].len);
     p = sshrd_string(&r, &n);
@@ -197,7 +223,11 @@ static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, ch
         return 0;
     }
     sshrd_expect(&r, "ssh-connection");
-    sshrd_expect(&r, "publickey");
+    p = sshrd_string(&r, &n);
+    hostbound = bytes_are(p, n, HOSTBOUND);
+    if (!hostbound && !bytes_are(p, n, "publickey")) {
+        return 0;
+    }
     if (sshrd_u8(&r) != 1) {
         return 0;
     }
@@ -208,8 +238,12 @@ static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, ch
     memcpy(alg, p, n);
     alg[n] = '\0';
     p = sshrd_string(&r, &n);
-    return sshrd_ok(&r) && sshrd_left(&r) == 0 && p != NULL && n == key->len &&
-           memcmp(p, key->s, n) == 0 && pattern_list_match(alg, FBD_PUBKEY_ALGS) == 1;
+    if (p == NULL || n != key->len || memcmp(p, key->s, n) != 0 || !hostkey_ok(m, &r, hostbound)) {
+        return 0;
+    }
+    return sshrd_ok(&r) && sshrd_left(&r) == 0 &&
+           pattern_list_match(alg, algolist_effective(ALGO_PUBKEY,
+                                                      m->srv->cfg.algorithms[ALGO_PUBKEY])) == 1;
 }
 
 /* Verify the user's signature over the signed data with libssh's own

@@ -51,6 +51,7 @@ struct monitor {
     gid_t tty_gid;
     unsigned char session_id[64];   /* the first exchange hash signed */
     size_t session_id_len;
+    const struct hostkey *session_hostkey;  /* the host key it was signed with */
     unsigned signs;                 /* exchange hashes signed so far */
     ssh_session verifier;           /* only for libssh's signature checks */
 

@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "algorithms.h"
+#include "algolist.h"
 #include "clock.h"
 #include "hostkeys.h"
 #include "log.h"
@@ -99,6 +99,7 @@ static int req_sign(struct monitor *m, const struct mon_msg *msg)
     if (m->session_id_len == 0) {
         memcpy(m->session_id, data->s, data->len);
         m->session_id_len = data->len;
+        m->session_hostkey = hostkeys_find(&m->srv->keys, msg->f[1].s, msg->f[1].len);
     }
     rc = mon_send(m->sock, NULL, 0, MON_SIGNATURE, ssh_string_data(sig),
                   (size_t)ssh_string_len(sig));
@@ -277,7 +278,7 @@ int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,
                   const struct endpoints *e)
 {
     struct monitor m;
-    int min_rsa = FBD_RSA_MIN_BITS;
+    int min_rsa = ALGO_RSA_MIN_BITS;
     int rc;
 
     memset(&m, 0, sizeof(m));

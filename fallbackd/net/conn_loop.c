@@ -29,7 +29,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
-#include "algorithms.h"
+#include "algolist.h"
 #include "auth_relay.h"
 #include "clock.h"
 #include "log.h"

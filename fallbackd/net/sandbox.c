@@ -22,6 +22,12 @@
  *   clock_gettime,     |
  *   gettimeofday       |
  *   getrandom          | key exchange randomness
+ *   openat -> ENOENT   | libgcrypt reads /etc/gcrypt/random.conf whenever it
+ *                      |   gathers "very strong" randomness (libssh without
+ *                      |   our patch 0006 does for every X25519 key); it
+ *                      |   fails, as it would in the empty root, and
+ *                      |   libgcrypt keeps its defaults.  No file can be
+ *                      |   opened.
  *   rt_sigreturn,      | signal delivery (SIGALRM is not used; SIGPIPE is
  *   rt_sigprocmask     |   ignored)
  *   exit, exit_group   | leaving
@@ -175,6 +181,9 @@ static int seccomp_load_filter(char *why, size_t whylen)
     if (rc == 0) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
                               SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+    }
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOENT), SCMP_SYS(openat), 0);
     }
     if (rc == 0) {
         rc = seccomp_load(ctx);

@@ -127,3 +127,16 @@ def make_module_door(users):
 def door(make_door, key):
     """A fresh door with default config; fbdt-alice authorized with ed25519."""
     return make_door(authorize={ALICE: key})
+
+
+@pytest.fixture(scope="session")
+def trixie_root():
+    """A Debian 13 root (mk/trixie-root.sh, kept in build/trixie-root) with
+    OpenSSH 10 and ssh-audit 3, whose clients are run with chroot.  Skips
+    only when the root cannot be created (no debootstrap, no archive)."""
+    res = run(["sh", str(fbdtest.REPO / "mk" / "trixie-root.sh"), str(fbdtest.REPO / "build")],
+              timeout=900)
+    if res.returncode != 0:
+        pytest.skip("no Debian 13 root for newer clients: mk/trixie-root.sh failed: "
+                    + res.stderr.decode(errors="replace").strip()[-300:])
+    return fbdtest.REPO / "build" / "trixie-root"

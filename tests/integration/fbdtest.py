@@ -24,13 +24,10 @@ import paramiko
 import pytest
 
 import fbdbase
-import paramiko_aead
 # Re-exported for the tests: fbdtest is the one module they import helpers from.
 from fbdbase import (COUNT, LOCALHOST, SSH_OPTS, IdleConn, IdleFlood,  # noqa: F401
                      become_subreaper, counted, descendants, free_port, kill_pids,
                      pids_of_uid, ppid_of, proc_state)
-
-paramiko_aead.install()
 
 REPO = Path(__file__).resolve().parents[2]
 FALLBACKD = Path(os.environ.get("FALLBACKD_BIN") or REPO / "build" / "fallbackd").resolve()
@@ -552,10 +549,14 @@ def assert_pty_refused_command_runs(door, user, key):
 
 # What fallbackd means to offer (SECURITY.md): curve25519 key
 # exchange with the strict-kex marker, AEAD ciphers, etm MACs.
-KEX = {"curve25519-sha256", "curve25519-sha256@libssh.org"}
+KEX = ["mlkem768x25519-sha256", "sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com",
+       "curve25519-sha256", "curve25519-sha256@libssh.org"]
 STRICT_KEX = "kex-strict-s-v00@openssh.com"
-CIPHERS = {"chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"}
-MACS = {"hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"}
+CIPHERS = ["chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com",
+           "aes256-ctr", "aes192-ctr", "aes128-ctr"]
+MACS = ["hmac-sha2-256-etm@openssh.com", "hmac-sha2-512-etm@openssh.com"]
+# What Debian 12's OpenSSH 9.2 client can negotiate (it has no ML-KEM).
+OPENSSH92_KEX = [k for k in KEX if not k.startswith("mlkem")]
 
 KEXINIT_FIELDS = ("kex", "hostkey", "ciphers_c2s", "ciphers_s2c", "macs_c2s", "macs_s2c",
                   "compression_c2s", "compression_s2c", "languages_c2s", "languages_s2c")

@@ -109,6 +109,16 @@ static const char default_dump[] =
     "sandboxgid 65534\n"
     "passwdfile /etc/passwd\n"
     "groupfile /etc/group\n"
+    "kexalgorithms mlkem768x25519-sha256,sntrup761x25519-sha512,"
+    "sntrup761x25519-sha512@openssh.com,curve25519-sha256,curve25519-sha256@libssh.org\n"
+    "ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,"
+    "aes256-ctr,aes192-ctr,aes128-ctr\n"
+    "macs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com\n"
+    "hostkeyalgorithms ssh-ed25519,rsa-sha2-512,rsa-sha2-256,ecdsa-sha2-nistp256,"
+    "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521\n"
+    "pubkeyacceptedalgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,"
+    "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,"
+    "rsa-sha2-512,rsa-sha2-256\n"
     "pubkeyauthentication yes\n"
     "passwordauthentication no\n"
     "kbdinteractiveauthentication no\n"
@@ -230,8 +240,8 @@ Test(config, unknown_keyword)
 {
     cr_expect_str_eq(one_error("Port 22\n\n\n\n\n\nFoo bar\n"),
                      F ":7: unknown keyword \"Foo\"");
-    cr_expect_str_eq(one_error("Ciphers aes128-ctr\n"),
-                     F ":1: unknown keyword \"Ciphers\"");
+    cr_expect_str_eq(one_error("Ciphers2 aes128-ctr\n"),
+                     F ":1: unknown keyword \"Ciphers2\"");
     cr_expect_str_eq(one_error("\"Port\" 22\n"),
                      F ":1: unknown keyword \"\\\"Port\\\"\"", "a keyword is never quoted");
 }
@@ -841,6 +851,34 @@ Test(config, dump_lines)
     cr_expect(dump_has("hostkey \"/k/with space\""));
     cr_expect(dump_has("port 1022"));
     cr_expect(!dump_has("allowusers"), "empty lists are not printed");
+}
+
+Test(config, algorithm_keywords)
+{
+    ok("KexAlgorithms -sntrup761*\nCiphers ^aes128-ctr\nMACs +hmac-sha2-512\n"
+       "HostKeyAlgorithms ssh-ed25519\nPubkeyAcceptedAlgorithms ssh-ed25519,rsa-sha2-512\n"
+       "KexAlgorithms curve25519-sha256\n");
+    cr_expect(dump_has("kexalgorithms mlkem768x25519-sha256,curve25519-sha256,"
+                       "curve25519-sha256@libssh.org"), "first value wins");
+    cr_expect(dump_has("ciphers aes128-ctr,chacha20-poly1305@openssh.com,"
+                       "aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr"));
+    cr_expect(dump_has("macs hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,"
+                       "hmac-sha2-512"));
+    cr_expect(dump_has("hostkeyalgorithms ssh-ed25519"));
+    cr_expect(dump_has("pubkeyacceptedalgorithms ssh-ed25519,rsa-sha2-512"));
+    cr_expect_str_eq(cfg.algorithms[ALGO_HOSTKEY], "ssh-ed25519");
+}
+
+Test(config, algorithm_keyword_errors)
+{
+    cr_expect_str_eq(one_error("Port 22\nCiphers aes128-ctr,3des-cbc\n"),
+                     F ":2: Ciphers: \"3des-cbc\" is not an algorithm fallbackd supports "
+                     "(chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,"
+                     "aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr)");
+    cr_expect_str_eq(one_error("MACs -hmac-sha2-*-etm@openssh.com\n"),
+                     F ":1: MACs: \"-hmac-sha2-*-etm@openssh.com\" leaves no algorithm");
+    cr_expect_str_eq(one_error("KexAlgorithms a b\n"),
+                     F ":1: KexAlgorithms: extra argument \"b\"");
 }
 
 /* ---- config_load ------------------------------------------------------- */
