@@ -35,15 +35,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addrmatch.h"
 #include "algolist.h"
 #include "libssh_internal.h"
 #include "log.h"
 #include "pubkey.h"
-#include "sshbuf.h"
-
-#define SSH_MSG_USERAUTH_REQUEST 50
-#define HOSTBOUND "publickey-hostbound-v00@openssh.com"
+#include "signed_data.h"
 
 /* "ED25519 SHA256:..." for log lines. */
 static void key_describe(const unsigned char *blob, size_t len, char *out, size_t outlen)
@@ -179,75 +175,28 @@ int monauth_query(struct monitor *m, const struct mon_msg *msg)
     return refuse(m, v, reason, desc);
 }
 
-/* Are the N bytes at P (NULL: none) the C string S? */
-static int bytes_are(const unsigned char *p, size_t n, const char *s)
-{
-    return p != NULL && n == strlen(s) && memcmp(p, s, n) == 0;
-}
-
-/* Hostbound requests end with the server host key: it must be the one of
- * this session's first key exchange.  1 if so, or if not hostbound. */
-static int hostkey_ok(const struct monitor *m, struct sshrd *r, int hostbound)
-{
-    const struct hostkey *hk = m->session_hostkey;
-    const unsigned char *p;
-    size_t n;
-
-    if (!hostbound) {
-        return 1;
-    }
-    p = sshrd_string(r, &n);
-    return p != NULL && hk != NULL && n == hk->bloblen && memcmp(p, hk->blob, n) == 0;
-}
-
 /* Does the signed data say what a userauth request for this user, key and
- * session must say (see the top of this file)?  *alg gets the algorithm. */
+ * session must say (signed_data.h)?  *alg gets the algorithm. */
 static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, char *alg,
                           size_t alglen)
 {
-    const struct mon_field *user = &msg->f[0];
-    const struct mon_field *key = &msg->f[1];
-    const unsigned char *p;
-    struct sshrd r;
-    size_t n;
-    int hostbound;
+    const struct hostkey *hk = m->session_hostkey;
+    const struct signed_req q = {
+        .session_id = m->session_id, .session_id_len = m->session_id_len,
+        .user = (const char *)msg->f[0].s, .user_len = msg->f[0].len,
+        .key = msg->f[1].s, .key_len = msg->f[1].len,
+        .data = msg->f[2].s, .data_len = msg->f[2].len,
+        .sig = msg->f[3].s, .sig_len = msg->f[3].len,
+        .hostkey = hk != NULL ? hk->blob : NULL, .hostkey_len = hk != NULL ? hk->bloblen : 0,
+        .accepted = algolist_effective(ALGO_PUBKEY, m->srv->cfg.algorithms[ALGO_PUBKEY]),
+    };
 
-    sshrd_init(&r, msg->f[2].s, msg->f[2].len);
-    p = sshrd_string(&r, &n);
-    if (m->session_id_len == 0 || n != m->session_id_len || p == NULL ||
-        memcmp(p, m->session_id, n) != 0 || sshrd_u8(&r) != SSH_MSG_USERAUTH_REQUEST) {
-        return 0;
-    }
-    p = sshrd_string(&r, &n);
-    if (p == NULL || n != user->len || memcmp(p, user->s, n) != 0) {
-        return 0;
-    }
-    sshrd_expect(&r, "ssh-connection");
-    p = sshrd_string(&r, &n);
-    hostbound = bytes_are(p, n, HOSTBOUND);
-    if (!hostbound && !bytes_are(p, n, "publickey")) {
-        return 0;
-    }
-    if (sshrd_u8(&r) != 1) {
-        return 0;
-    }
-    p = sshrd_string(&r, &n);
-    if (p == NULL || n == 0 || n >= alglen) {
-        return 0;
-    }
-    memcpy(alg, p, n);
-    alg[n] = '\0';
-    p = sshrd_string(&r, &n);
-    if (p == NULL || n != key->len || memcmp(p, key->s, n) != 0 || !hostkey_ok(m, &r, hostbound)) {
-        return 0;
-    }
-    return sshrd_ok(&r) && sshrd_left(&r) == 0 &&
-           pattern_list_match(alg, algolist_effective(ALGO_PUBKEY,
-                                                      m->srv->cfg.algorithms[ALGO_PUBKEY])) == 1;
+    return signed_data_check(&q, alg, alglen) == SIGNED_OK;
 }
 
 /* Verify the user's signature over the signed data with libssh's own
- * primitives; the signature's algorithm must be the one signed for. */
+ * primitives (signed_data_check made sure the signature's algorithm is the
+ * one signed for). */
 static int signature_ok(struct monitor *m, const struct mon_msg *msg, const char *alg)
 {
     const struct mon_field *sig = &msg->f[3];
@@ -255,12 +204,9 @@ static int signature_ok(struct monitor *m, const struct mon_msg *msg, const char
     ssh_string sig_s = ssh_string_new(sig->len);
     ssh_signature s = NULL;
     ssh_key key = NULL;
-    struct sshrd r;
     int ok = 0;
 
-    sshrd_init(&r, sig->s, sig->len);
-    sshrd_expect(&r, alg);
-    if (key_s != NULL && sig_s != NULL && sshrd_ok(&r) &&
+    if (key_s != NULL && sig_s != NULL &&
         ssh_string_fill(key_s, msg->f[1].s, msg->f[1].len) == 0 &&
         ssh_string_fill(sig_s, sig->s, sig->len) == 0 &&
         ssh_pki_import_pubkey_blob(key_s, &key) == SSH_OK &&

@@ -25,6 +25,7 @@
  *   client sent CLOSE (any time)                | close our fds (a pty hangs up),
  *                                               |   CLOSE back if not yet sent; done
  *
+ * The decisions are drain.h's (unit-tested there with pipes and ptys).
  * `ssh host 'sleep 30 & echo hello'` therefore prints hello and returns
  * after SessionLinger, and `ssh host cat bigfile` delivers the last byte.
  */
@@ -38,6 +39,7 @@
 
 #include <libssh/server.h>
 
+#include "drain.h"
 #include "log.h"
 
 #define IN_CAP (1 << 20)        /* client data buffered for the process */
@@ -125,29 +127,26 @@ static void flush_pending(struct sess *s, struct stream *st)
     bytebuf_free(&held);
 }
 
-/* Read one chunk, at most the client's window.  Returns 1 to go on
- * reading, 0 to stop for this round. */
+/* Read one chunk, at most the client's window (drain.h).  Returns 1 to go
+ * on reading, 0 to stop for this round. */
 static int read_chunk(struct sess *s, struct stream *st)
 {
     unsigned char buf[READ_CHUNK];
     uint32_t win = ssh_channel_window_size(s->ch);
-    ssize_t n;
+    size_t n = 0;
 
     if (win == 0) {
         return 0;
     }
-    n = read(st->fd, buf, win < sizeof(buf) ? win : sizeof(buf));
-    if (n > 0) {
-        return chan_write(s, st, buf, (size_t)n) == 0 && st->pending.len == 0;
-    }
-    if (n < 0 && errno == EINTR) {
-        return 1;
-    }
-    if (n < 0 && errno == EAGAIN && !s->draining) {
+    switch (drain_read(st->fd, buf, win < sizeof(buf) ? win : sizeof(buf), s->draining, &n)) {
+    case DRAIN_MORE:
+        return n == 0 || (chan_write(s, st, buf, n) == 0 && st->pending.len == 0);
+    case DRAIN_WAIT:
+        return 0;
+    default:
+        stream_eof(s, st);
         return 0;
     }
-    stream_eof(s, st);      /* EOF, EIO (pty closed), or drained after linger */
-    return 0;
 }
 
 /* Output: pending bytes first, then fresh reads while the window allows. */
@@ -291,14 +290,16 @@ void sessio_pump(struct sess *s, long long now)
         pull_backlog(s);
         pump_in(s);
     } while (s->in_backlog && s->in.len == 0 && s->in_fd >= 0 && !s->conn->fatal);
-    if (s->exited && !s->draining && output_open(s) && now >= s->linger_until) {
+    if (drain_phase(s->exited, s->draining, output_open(s), now,
+                    s->linger_until) == DRAIN_START) {
         s->draining = 1;
         log_debug("session %d: process exited %d ms ago, output still open: draining",
                   s->id, s->conn->srv->cfg.session_linger * 1000);
     }
     pump_out(s, &s->out);
     pump_out(s, &s->err);
-    if (s->exited && !output_open(s) && !s->conn->fatal) {
+    if (drain_phase(s->exited, s->draining, output_open(s), now,
+                    s->linger_until) == DRAIN_FINISH && !s->conn->fatal) {
         finish(s);
     }
 }
