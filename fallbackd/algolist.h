@@ -24,6 +24,10 @@ enum algo_kind {
 
 /* Smallest RSA key accepted, for host and user keys. */
 #define ALGO_RSA_MIN_BITS 2048
+/* Largest RSA modulus and public exponent the monitor will verify a user's
+ * signature with: beyond them one check costs seconds of CPU (issue 9.1). */
+#define ALGO_RSA_MAX_BITS 16384
+#define ALGO_RSA_MAX_E_BITS 32
 
 /* The default list of KIND, comma-separated, in order of preference. */
 const char *algolist_default(enum algo_kind kind);

@@ -220,6 +220,20 @@ static enum pubkey_fault fault_of(const struct ktype *kt,
     return f;
 }
 
+/* Bits of an RSA key's public exponent (the first field of its blob,
+ * already checked by read_fields). */
+static unsigned rsa_e_bits(const unsigned char *blob, size_t len)
+{
+    struct sshrd r;
+    const unsigned char *e;
+    size_t n;
+
+    sshrd_init(&r, blob, len);
+    sshrd_string(&r, &n);
+    e = sshrd_mpint(&r, &n);
+    return e != NULL ? mag_bits(e, n) : 0;
+}
+
 /* Check a public key blob and make its canonical form (see pubkey.h). */
 enum pubkey_fault pubkey_check(const unsigned char *blob, size_t len,
                                struct pubkey *out)
@@ -250,6 +264,7 @@ enum pubkey_fault pubkey_check(const unsigned char *blob, size_t len,
     out->name = kt->name;
     out->label = kt->label;
     out->bits = bits;
+    out->ebits = strcmp(kt->name, "ssh-rsa") == 0 ? rsa_e_bits(canon.data, canon.len) : 0;
     return PUBKEY_OK;
 }
 

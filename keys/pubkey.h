@@ -20,6 +20,7 @@ struct pubkey {
     const char *name;       /* "ssh-ed25519", ... (static) */
     const char *label;      /* "ED25519", "ECDSA-SK", ... as ssh-keygen -l */
     unsigned bits;          /* as ssh-keygen -l: RSA bits of n, DSA of p */
+    unsigned ebits;         /* RSA: bits of the public exponent e; else 0 */
 };
 
 /* What is wrong with a blob pubkey_check refuses. */

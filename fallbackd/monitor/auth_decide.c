@@ -4,9 +4,12 @@
  * query), and hands over every signed request whole.  For a signed request
  * the monitor checks, itself, that the signed data is a userauth request
  * for this user and this key over this connection's session identifier
- * (the first exchange hash the monitor signed), and verifies the user's
- * signature; only then does it ask authz.  A compromised network process
- * therefore cannot log anyone in without the user's private key.
+ * (the first exchange hash the monitor signed), asks authz, and only for a
+ * key authz allows verifies the user's signature - once: libssh in the
+ * network process verifies none (mk/libssh-patches/0007).  A compromised
+ * network process therefore cannot log anyone in without the user's
+ * private key, and an unauthenticated client cannot make the door spend a
+ * signature check on a key nobody listed (nor on a huge RSA key at all).
  *
  * Signed data (RFC 4252 section 7):
  *
@@ -104,6 +107,30 @@ static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, si
     return small;
 }
 
+/* Is this a key the monitor will not spend a signature check on?  Any key
+ * fallbackd cannot parse (no keys file can list it), an RSA modulus over
+ * ALGO_RSA_MAX_BITS or an exponent over ALGO_RSA_MAX_E_BITS bits: refused
+ * at the query already, before the keys file is read. */
+static int key_too_costly(const unsigned char *blob, size_t len, char *reason, size_t rlen)
+{
+    struct pubkey pk;
+    int costly = 0;
+
+    if (pubkey_from_blob(blob, len, &pk) < 0) {
+        snprintf(reason, rlen, "unusable public key refused");
+        return 1;
+    }
+    if (strcmp(pk.name, "ssh-rsa") == 0 &&
+        (pk.bits > ALGO_RSA_MAX_BITS || pk.ebits > ALGO_RSA_MAX_E_BITS)) {
+        snprintf(reason, rlen, "RSA key of %u bits with a %u-bit exponent refused: fallbackd "
+                 "accepts at most %d and %d", pk.bits, pk.ebits, ALGO_RSA_MAX_BITS,
+                 ALGO_RSA_MAX_E_BITS);
+        costly = 1;
+    }
+    pubkey_free(&pk);
+    return costly;
+}
+
 /* The policy verdict for USER with this key (authz.h). */
 static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
                                  char *reason, size_t rlen)
@@ -168,6 +195,9 @@ int monauth_query(struct monitor *m, const struct mon_msg *msg)
         return reply(m, MON_DENIED);
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
+    if (key_too_costly(msg->f[1].s, msg->f[1].len, reason, sizeof(reason))) {
+        return refuse(m, AUTHZ_KEY_REFUSED, reason, desc);
+    }
     v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
     if (v == AUTHZ_OK) {
         return reply(m, MON_KEY_OK);
@@ -205,6 +235,8 @@ static int signature_ok(struct monitor *m, const struct mon_msg *msg, const char
     ssh_signature s = NULL;
     ssh_key key = NULL;
     int ok = 0;
+
+    log_debug("verifying the %s signature of %s", alg, m->user);
 
     if (key_s != NULL && sig_s != NULL &&
         ssh_string_fill(key_s, msg->f[1].s, msg->f[1].len) == 0 &&
@@ -251,8 +283,18 @@ int monauth_signed(struct monitor *m, const struct mon_msg *msg)
         return reply(m, MON_DENIED);
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    if (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg)) {
+    /* Cheap checks first, the one signature check last: a key that is not
+     * allowed never costs a verification (libssh in the network process
+     * verifies none, mk/libssh-patches/0007). */
+    if (key_too_costly(msg->f[1].s, msg->f[1].len, reason, sizeof(reason))) {
+        return refuse(m, AUTHZ_KEY_REFUSED, reason, desc);
+    }
+    if (signed_data_ok(m, msg, alg, sizeof(alg))) {
         v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
+    }
+    if (v == AUTHZ_OK && !signature_ok(m, msg, alg)) {
+        reason[0] = '\0';
+        v = AUTHZ_KEY_REFUSED;
     }
     if (v == AUTHZ_OK) {
         return accept_login(m, desc);
