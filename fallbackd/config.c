@@ -499,7 +499,8 @@ static int chk_user(struct pctx *p, const struct keyword *k, const char *e)
     return why == NULL ? 0 : bad(p, k, e, why);
 }
 
-/* AllowGroups/DenyGroups entry: a group name pattern. */
+/* AllowGroups/DenyGroups entry: a group name pattern (RescueShellUsers and
+ * RescueShellGroups use it too: an empty word is the only bad one). */
 static int chk_group(struct pctx *p, const struct keyword *k, const char *e)
 {
     return e[0] != '\0' ? 0 : bad(p, k, e, "is not a group name");
@@ -1086,6 +1087,8 @@ static const struct keyword keywords[] = {
     K_OWN("PerSourceNetBlockSize", h_netblock, 1, 1, d_netblock),
     { .name = "RescueShell", .fn = h_rescue, .min = 1, .max = -1,
       .off = OFF(rescue_shell), .dump = d_str },
+    K_LIST("RescueShellUsers", rescue_users, chk_group),
+    K_LIST("RescueShellGroups", rescue_groups, chk_group),
     K_TIME("DoorLifetime", door_lifetime, INT_MAX),
     K_FIELD("Sandbox", h_flag, sandbox, d_flag),
     K_INT("SandboxUid", sandbox_uid, 1, 2147483646),
@@ -1437,6 +1440,8 @@ void config_free(struct fbd_config *c)
     strlist_free(&c->deny_groups);
     strlist_free(&c->accept_env);
     strlist_free(&c->allow_from);
+    strlist_free(&c->rescue_users);
+    strlist_free(&c->rescue_groups);
     for (i = 0; i < ALGO_KINDS; i++) {
         free(c->algorithms[i]);
     }

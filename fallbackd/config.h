@@ -99,6 +99,10 @@ struct fbd_config {
     char *rescue_shell;                 /* RescueShell: static shell used when the
                                            user's cannot start; NULL = none; default
                                            "/bin/busybox sh" */
+    struct strlist rescue_users;        /* RescueShellUsers, RescueShellGroups: who */
+    struct strlist rescue_groups;       /*   may have it (user/group name patterns);
+                                           both empty: every user whose own shell
+                                           is a real login shell (rescue_policy.h) */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which
                                            the door stops accepting; 0 = never */
     int sandbox;                        /* Sandbox: confine the network process

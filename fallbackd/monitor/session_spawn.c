@@ -11,7 +11,10 @@
  * A key's command= replaces whatever the client asked to run; the
  * client's request is passed on in SSH_ORIGINAL_COMMAND, as sshd does.
  * The subsystem "rescue" (unless configured otherwise) is the rescue
- * shell: ssh -t -s HOST rescue.
+ * shell: ssh -t -s HOST rescue.  Only users rescue_policy.h allows get it,
+ * by request or as the fallback, and every start of it is logged.  While
+ * /etc/nologin exists, sessions of users other than root show its text
+ * and end (sshd's rule).
  */
 #include "monitor.h"
 
@@ -22,11 +25,13 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rescue_policy.h"
 #include "spawn.h"
 #include "userenv.h"
 
 #define MAX_ENV_REQUESTS 64
 #define RESCUE_SUBSYSTEM "rescue"
+#define NOLOGIN_FILE "/etc/nologin"
 
 /* What one MON_SPAWN asks for, after the policy was applied. */
 struct spawn_ask {
@@ -34,6 +39,8 @@ struct spawn_ask {
     const char *orig;       /* SSH_ORIGINAL_COMMAND, or NULL */
     const char *what;       /* for the log: "shell", "command", ... */
     int rescue;             /* the rescue shell, whatever the user's shell */
+    int rescue_ok;          /* this user may have it (rescue_policy.h) */
+    char rescue_why[256];   /* if not, why */
     int pty;
     char term[64];
     struct winsize ws;
@@ -140,6 +147,10 @@ static const char *resolve(const struct monitor *m, uint32_t kind, const char *c
                      cmd, m->authz.pw.name);
             return "subsystem not found";
         }
+        if (a->rescue && forced == NULL && !a->rescue_ok) {
+            log_info("rescue shell refused for %s: %s", m->authz.pw.name, a->rescue_why);
+            return "rescue shell not permitted";
+        }
         a->what = a->rescue ? "rescue shell" : "subsystem";
         a->command = sub;
         a->orig = sub;
@@ -171,8 +182,12 @@ static void fill_request(const struct monitor *m, const struct spawn_ask *a,
     req->home = z->pw.dir;
     req->shell = z->pw.shell;
     req->command = a->command;
-    req->rescue = m->srv->cfg.rescue_shell;
+    req->rescue = a->rescue_ok ? m->srv->cfg.rescue_shell : NULL;
     req->rescue_only = a->rescue;
+    if (z->pw.uid != 0 && access(NOLOGIN_FILE, F_OK) == 0) {
+        log_info("User %s not allowed because %s exists", z->pw.name, NOLOGIN_FILE);
+        req->nologin = NOLOGIN_FILE;
+    }
     req->pty = a->pty;
     req->ws = a->ws;
     req->env = e->v;
@@ -195,9 +210,13 @@ static int hand_over(struct monitor *m, const struct spawn_ask *a, const struct 
     s->id = ++m->next_id;
     s->pid = res->pid;
     s->forced = m->authz.key.opts.command != NULL;
-    log_info("Starting session: %s%s%s for %s from %s port %d id %u", a->what,
-             res->tty[0] ? " on " : "", res->tty[0] ? res->tty + 5 : "", m->authz.pw.name,
-             m->peer, m->peer_port, s->id);
+    log_info("Starting session: %s%s%s for %s from %s port %d id %u",
+             res->rescued ? "rescue shell" : a->what, res->tty[0] ? " on " : "",
+             res->tty[0] ? res->tty + 5 : "", m->authz.pw.name, m->peer, m->peer_port, s->id);
+    if (res->rescued) {
+        log_info("rescue shell %s started for %s: %s", m->srv->cfg.rescue_shell,
+                 m->authz.pw.name, res->rescue_why);
+    }
     rc = mon_send(m->sock, fds, nfds, MON_SPAWNED, s->id, res->tty, strlen(res->tty));
     for (size_t i = 0; i < nfds; i++) {
         close(fds[i]);
@@ -229,6 +248,8 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
         return -1;
     }
     a.pty = msg->f[2].u != 0;
+    a.rescue_ok = rescue_allowed(m->srv, &m->authz.pw, RESCUE_SHELLS_FILE, a.rescue_why,
+                                 sizeof(a.rescue_why));
     a.ws = (struct winsize){ .ws_col = tty_dim(msg->f[4].u), .ws_row = tty_dim(msg->f[5].u),
                              .ws_xpixel = tty_dim(msg->f[6].u), .ws_ypixel = tty_dim(msg->f[7].u) };
     refused = resolve(m, msg->f[0].u, cmd, &a);

@@ -3,13 +3,18 @@
  * In the child, in this order: new session (setsid), controlling tty when
  * there is a pty, stdio on the pty or pipes, every other fd closed,
  * signals back to defaults, setgroups/setgid/setuid (and a check that root
- * cannot be regained), chdir home, execve.  Any failure before execve is
- * reported on the child's stderr, which the client sees.
+ * cannot be regained), chdir home, /etc/nologin, execve.  Any failure
+ * before execve is reported on the child's stderr, which the client sees.
+ * Fd 3 of the child is a close-on-exec pipe to the monitor: before it
+ * starts the rescue shell the child writes why there, and the monitor
+ * reads until the pipe closes (execve succeeded or the child died), so
+ * that every rescue start is logged.
  */
 #include "spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -180,9 +185,25 @@ static void exec_rescue_shell(const struct spawn_req *req, char **env)
     execve(path, argv, env);
 }
 
+/* Child: logins are disabled (as sshd: the file's text, then exit 254). */
+static void child_nologin(const char *path)
+{
+    char buf[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    ssize_t n;
+
+    while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0) {
+        if (write(STDERR_FILENO, buf, (size_t)n) < 0) {
+            break;
+        }
+    }
+    _exit(254);
+}
+
 /* Child: start the user's shell; if it cannot start (exec fails, or its
  * loader or libraries are broken, as mid-upgrade), or the user asked for
- * it, start the static rescue shell instead and say why on stderr. */
+ * it, start the static rescue shell instead (when this user may have it,
+ * rescue_policy.h), say why on stderr and tell the monitor (fd 3). */
 static void child_exec(const struct spawn_req *req, const char *tty)
 {
     char **env = child_env(req, tty);
@@ -191,24 +212,29 @@ static void child_exec(const struct spawn_req *req, const char *tty)
 
     child_chdir(req);
     umask(022);
+    if (req->nologin != NULL) {
+        child_nologin(req->nologin);
+    }
     snprintf(why, sizeof(why), "the rescue shell was requested");
     if (!req->rescue_only && shell_check(shell, why, sizeof(why))) {
         exec_user_shell(shell, req, env);
         snprintf(why, sizeof(why), "%s: %s", shell, strerror(errno));
     }
     if (req->rescue == NULL) {
-        dprintf(STDERR_FILENO, "fallbackd: your shell cannot start (%s) and no "
-                "RescueShell is configured\r\n", why);
+        dprintf(STDERR_FILENO, "fallbackd: your shell cannot start (%s) and the rescue "
+                "shell is not available to you\r\n", why);
         _exit(255);
     }
     dprintf(STDERR_FILENO, "fallbackd: %s; starting the rescue shell %s\r\n", why, req->rescue);
+    dprintf(3, "%s", why);
     exec_rescue_shell(req, env);
     child_fail(req->rescue, errno);
 }
 
-/* Child side of the fork, pty or pipes already open. */
+/* Child side of the fork, pty or pipes already open; report is the
+ * write end of the report pipe (becomes fd 3, close-on-exec). */
 static void child_main(const struct spawn_req *req, const char *tty, int pts, int in[2],
-                       int out[2], int err[2])
+                       int out[2], int err[2], int report)
 {
     setsid();
     if (req->pty) {
@@ -216,7 +242,10 @@ static void child_main(const struct spawn_req *req, const char *tty, int pts, in
     } else {
         child_stdio_pipes(in, out, err);
     }
-    closefrom(3);
+    if (dup2(report, 3) < 0 || fcntl(3, F_SETFD, FD_CLOEXEC) < 0) {
+        _exit(255);
+    }
+    closefrom(4);
     child_signals();
     child_identity(req);
     child_exec(req, tty);
@@ -254,9 +283,29 @@ static void parent_ends(const struct spawn_req *req, struct spawn_res *res, int 
     fcntl(res->err, F_SETFL, O_NONBLOCK);
 }
 
+/* Parent: read the child's report until the pipe closes (it called
+ * execve, or died) or SPAWN_REPORT_MS pass; a report means the rescue
+ * shell. */
+static void read_report(int fd, struct spawn_res *res)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    size_t have = 0;
+    ssize_t n = 1;
+
+    while (n > 0 && poll(&p, 1, SPAWN_REPORT_MS) > 0) {
+        n = read(fd, res->rescue_why + have, sizeof(res->rescue_why) - 1 - have);
+        have += n > 0 ? (size_t)n : 0;
+        n = have < sizeof(res->rescue_why) - 1 ? n : 0;
+    }
+    res->rescue_why[have] = '\0';
+    res->rescued = have > 0;
+    close(fd);
+}
+
 int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen)
 {
     int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+    int report[2] = { -1, -1 };
     int pts = -1;
 
     memset(res, 0, sizeof(*res));
@@ -271,19 +320,24 @@ int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, s
         close_pipes(p);
         return -1;
     }
-    res->pid = fork();
-    if (res->pid == 0) {
-        child_main(req, res->tty, pts, p[0], p[1], p[2]);
-    }
-    if (res->pid < 0) {
-        snprintf(why, whylen, "fork: %s", strerror(errno));
+    if (pipe2(report, O_CLOEXEC) < 0 || (res->pid = fork()) < 0) {
+        snprintf(why, whylen, "%s: %s", report[0] < 0 ? "pipe" : "fork", strerror(errno));
         close_pipes(p);
+        if (report[0] >= 0) {
+            close(report[0]);
+            close(report[1]);
+        }
         if (req->pty) {
             close(pts);
             close(res->ptm);
         }
         return -1;
     }
+    if (res->pid == 0) {
+        child_main(req, res->tty, pts, p[0], p[1], p[2], report[1]);
+    }
+    close(report[1]);
     parent_ends(req, res, pts, p);
+    read_report(report[0], res);
     return 0;
 }

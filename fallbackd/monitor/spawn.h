@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #define SPAWN_MAX_GROUPS 256
+#define SPAWN_REPORT_MS 5000
 
 struct spawn_req {
     uid_t uid;
@@ -22,8 +23,11 @@ struct spawn_req {
     const char *home;                   /* chdir here, else "/" */
     const char *shell;                  /* the user's shell ("" = /bin/sh) */
     const char *command;                /* NULL: interactive login shell */
-    const char *rescue;                 /* RescueShell command line, or NULL */
+    const char *rescue;                 /* RescueShell command line, or NULL when
+                                           this user may not have it */
     int rescue_only;                    /* the user asked for the rescue shell */
+    const char *nologin;                /* show this file (/etc/nologin) and exit
+                                           254 instead of running anything */
     int pty;                            /* allocate a pseudo-terminal */
     struct winsize ws;                  /* its initial size */
     char *const *env;                   /* NULL-terminated NAME=VALUE list */
@@ -36,10 +40,15 @@ struct spawn_res {
     int out;                /* child's stdout (read end), or -1 with a pty */
     int err;                /* child's stderr (read end), or -1 with a pty */
     char tty[64];           /* slave name, "" without a pty */
+    int rescued;            /* the rescue shell was started ... */
+    char rescue_why[256];   /* ... because of this */
 };
 
 /* Start the process.  Every fd returned is non-blocking and close-on-exec.
- * 0 ok; -1 with a reason in why (nothing left open). */
+ * Returns once the child has called execve (at most SPAWN_REPORT_MS), so
+ * that res->rescued says whether it is the rescue shell (the child reports
+ * it over a close-on-exec pipe).  0 ok; -1 with a reason in why (nothing
+ * left open). */
 int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen);
 
 #endif
