@@ -79,3 +79,21 @@ void userenv_free(struct userenv *e)
     e->v = NULL;
     e->n = 0;
 }
+
+int userenv_refused(const char *name, size_t name_len)
+{
+    static const char *const exact[] = { "BASH_ENV", "ENV", "IFS", "PATH" };
+    static const char *const prefix[] = { "LD_", "BASH_FUNC_" };
+
+    for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++) {
+        if (name_len == strlen(exact[i]) && memcmp(name, exact[i], name_len) == 0) {
+            return 1;
+        }
+    }
+    for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++) {
+        if (name_len >= strlen(prefix[i]) && memcmp(name, prefix[i], strlen(prefix[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -73,16 +73,28 @@ static int env_ok(const struct monitor *m, const char *kv)
     }
     memcpy(name, kv, (size_t)(eq - kv));
     name[eq - kv] = '\0';
+    if (userenv_refused(name, strlen(name))) {
+        log_info("refusing env request %.64s from %s: fallbackd never passes it", name,
+                 m->authz.pw.name);
+        return 0;
+    }
     return config_accepts_env(&m->srv->cfg, name);
 }
 
-/* The accepted env requests from the NUL-separated list. */
+/* The accepted env requests from the NUL-separated list; none for a
+ * forced command (the key's command= must run as its author wrote it). */
 static int take_env(const struct monitor *m, const struct mon_field *f, struct userenv *e)
 {
     size_t n = 0;
 
     if (f->len > 0 && f->s[f->len - 1] != '\0') {
         return -1;
+    }
+    if (m->authz.key.opts.command != NULL) {
+        if (f->len > 0) {
+            log_info("ignoring env requests of %s: forced command", m->authz.pw.name);
+        }
+        return 0;
     }
     for (size_t off = 0; off < f->len && n < MAX_ENV_REQUESTS; n++) {
         const char *kv = (const char *)f->s + off;
@@ -116,7 +128,14 @@ static int build_env(const struct monitor *m, const struct spawn_ask *a, struct 
         rc |= userenv_set(e, "TERM", a->term);
     }
     for (size_t i = 0; i < m->authz.key.opts.nenv; i++) {
-        rc |= userenv_put(e, m->authz.key.opts.env[i]);
+        const char *kv = m->authz.key.opts.env[i];
+
+        if (userenv_refused(kv, strcspn(kv, "="))) {
+            log_info("ignoring environment=\"%.64s...\" of %s's key: fallbackd never passes "
+                     "it", kv, pw->name);
+            continue;
+        }
+        rc |= userenv_put(e, kv);
     }
     snprintf(buf, sizeof(buf), "%s %d %d", m->peer, m->peer_port, m->local_port);
     rc |= userenv_set(e, "SSH_CLIENT", buf);
