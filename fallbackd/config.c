@@ -1359,7 +1359,8 @@ static int grow_text(char **text, size_t *cap)
  * *LEN.  0, or an errno value. */
 static int read_file(const char *path, char **text, size_t *len)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO in the config's place must not hang a reload. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     int err = fd < 0 ? errno : 0;
     int eof = 0;
     size_t cap = 0;
@@ -1384,6 +1385,17 @@ static int read_file(const char *path, char **text, size_t *len)
     return err == 0 && *len > CFG_MAX_FILE ? EFBIG : err;
 }
 
+/* The number of the last line of the LEN bytes at TEXT. */
+static size_t count_lines(const char *text, size_t len)
+{
+    size_t n = 1;
+
+    for (size_t i = 0; i + 1 < len; i++) {
+        n += text[i] == '\n';
+    }
+    return n;
+}
+
 int config_load(const char *path, struct fbd_config *c, struct diag *errs)
 {
     char *text = NULL;
@@ -1391,7 +1403,14 @@ int config_load(const char *path, struct fbd_config *c, struct diag *errs)
     int err = read_file(path, &text, &len);
     int rc = -1;
 
-    if (err == 0) {
+    if (err == 0 && len > 0 && text[len - 1] != '\n') {
+        /* A file being written is never half-loaded: the last line of a
+         * config always ends in a newline. */
+        config_defaults(c);
+        c->path = strdup(path);
+        diag_add(errs, "%s:%zu: no newline at end of file (half-written?); not loaded", path,
+                 count_lines(text, len));
+    } else if (err == 0) {
         rc = config_parse(path, text, len, c, errs);
     } else {
         config_defaults(c);

@@ -21,11 +21,12 @@
 
 #define KEY_FILE_MAX 65536
 
-/* Read a private key file that only its owner may read; NULL with a
- * reason in errs. */
+/* Read a private key file: root's, and only root may read it (0600 or
+ * tighter); opened O_NONBLOCK so that a FIFO in its place cannot hang the
+ * door.  NULL with a reason in errs. */
 static char *read_key_file(const char *path, size_t *len, struct diag *errs)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     char *text = NULL;
     ssize_t n = -1;
@@ -34,6 +35,9 @@ static char *read_key_file(const char *path, size_t *len, struct diag *errs)
         diag_add(errs, "%s: cannot read host key: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
         diag_add(errs, "%s: host key is not a regular file of at most %d bytes", path, KEY_FILE_MAX);
+    } else if (st.st_uid != 0) {
+        diag_add(errs, "%s: host key is owned by uid %u (want root, mode 0600)", path,
+                 (unsigned)st.st_uid);
     } else if ((st.st_mode & 077) != 0) {
         diag_add(errs, "%s: host key permissions %04o are too open (want 0600)",
                  path, (unsigned)(st.st_mode & 07777));

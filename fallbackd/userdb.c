@@ -4,11 +4,22 @@
  * Each file is a "source": the stamp of the version last read, whether
  * that read was complete, and a table of entries sorted by name (binary
  * search).  A refresh re-reads a source only when its stamp (open error,
- * device, inode, size, mtime and ctime to the nanosecond) changed.  A read
- * with no problem at all replaces the table; any other read merges its
- * well-formed lines into it, a line's entry replacing the one of the same
- * name.  Every problem is logged once per file version, as "FILE:LINE:
- * reason" or "FILE: reason".
+ * device, inode, size, mtime and ctime to the nanosecond) changed.  What a
+ * read does to the table:
+ *
+ *   the file read                                  | the table
+ *   -----------------------------------------------+---------------------------
+ *   complete, every line well-formed               | replaced
+ *   complete, some lines malformed                 | replaced by its good lines
+ *                                                  |   (a user deleted from the
+ *                                                  |   file must not stay known)
+ *   incomplete: unreadable, not a regular file,    | kept; its well-formed lines
+ *     empty, last line without a newline, or (for  |   merged in, a line's entry
+ *     passwd) no uid 0 entry - a file mid-write    |   replacing the one of the
+ *                                                  |   same name
+ *
+ * Every problem is logged once per file version, as "FILE:LINE: reason"
+ * or "FILE: reason".
  *
  * Entries live inside the table array, so a pointer handed out stays valid
  * until the next userdb_refresh() or userdb_free().
@@ -87,6 +98,7 @@ struct userdb {
 struct readout {
     struct table tab;
     size_t problems;
+    int incomplete;     /* a problem of the file as a whole (see the top) */
 };
 
 /* kind callbacks for passwd(5). */
@@ -249,6 +261,7 @@ static void report(struct readout *ro, const struct source *src, size_t line,
                    const char *why)
 {
     ro->problems++;
+    ro->incomplete |= line == 0;
     if (ro->problems > REPORT_MAX) {
         return;
     }
@@ -317,6 +330,7 @@ static int parse_lines(const struct source *src, char *buf, size_t len,
         lineno++;
         if (nl == NULL) {
             report(ro, src, lineno, "no newline at end of file (truncated?), line ignored");
+            ro->incomplete = 1;
             break;
         }
         *nl = '\0';
@@ -463,7 +477,9 @@ static void readout_finish(const struct source *src, struct readout *ro)
     }
     if (ro->problems == 0 && ro->tab.n == 0) {
         report(ro, src, 0, "no entries (empty file?)");
-    } else if (!anchored && ro->tab.n > 0) {
+    } else if (ro->tab.n == 0) {
+        report(ro, src, 0, "no well-formed entry at all (garbage?)");
+    } else if (!anchored) {
         report(ro, src, 0, k->no_anchor);
     }
     if (ro->problems > REPORT_MAX) {
@@ -472,19 +488,24 @@ static void readout_finish(const struct source *src, struct readout *ro)
     }
 }
 
-/* Install RO into SRC: replace the table if RO had no problem, else merge
- * RO's entries into what SRC knew.  0 replaced, 1 merged, -1 out of memory
- * (SRC unchanged, RO freed). */
+/* Install RO into SRC: replace the table if the file was complete (its
+ * malformed lines, if any, are left out), else merge RO's entries into
+ * what SRC knew.  0 replaced without a problem, 1 replaced with malformed
+ * lines left out or merged, -1 out of memory (SRC unchanged, RO freed). */
 static int source_apply(struct source *src, struct readout *ro)
 {
     size_t known = src->tab.n, added = ro->tab.n;
 
-    if (ro->problems == 0) {
+    if (!ro->incomplete) {
         table_free(&src->tab, src->kind);
         src->tab = ro->tab;
-        src->complete = 1;
+        src->complete = ro->problems == 0;
+        if (ro->problems > 0) {
+            log_info("%s: %zu malformed lines left out; its %zu well-formed %ss replace "
+                     "the cache", src->path, ro->problems, src->tab.n, src->kind->noun);
+        }
         log_debug("%s: %zu %ss", src->path, src->tab.n, src->kind->noun);
-        return 0;
+        return src->complete ? 0 : 1;
     }
     if (table_merge(&src->tab, &ro->tab, src->kind) < 0) {
         table_free(&ro->tab, src->kind);

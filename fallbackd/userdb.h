@@ -2,8 +2,9 @@
  *
  * fallbackd reads /etc/passwd and /etc/group itself (never getpwnam(3)), and
  * keeps the last good copy in memory: a file that is briefly missing,
- * unreadable, truncated or malformed (as during a package upgrade) never
- * locks out a user it already knew.
+ * unreadable, empty or truncated (as during a package upgrade) never locks
+ * out a user it already knew.  A complete file with some malformed lines is
+ * taken for its good lines: a user deleted from it is gone.
  */
 #ifndef FBD_USERDB_H
 #define FBD_USERDB_H
@@ -46,12 +47,13 @@ struct userdb *userdb_new(const char *passwd_path, const char *group_path);
 void userdb_free(struct userdb *db);
 
 /* Re-read a file only if it changed (inode, size, mtime, ctime).
- * A complete, well-formed file (every line parses, ends in a newline, has
- * a uid 0 entry for passwd) replaces the cache.  Anything else keeps every
- * user/group already known and adds or updates only the well-formed lines;
- * each problem is logged with file and line.  Returns 0 if both files were
- * accepted as they are, 1 if the cache was kept (in part), -1 only on
- * out-of-memory. */
+ * A complete file (non-empty, ends in a newline, has a well-formed entry,
+ * and a uid 0 entry for passwd) replaces the cache with its well-formed
+ * lines; a malformed line is logged with file and line and left out.  An
+ * incomplete one keeps every user/group already known and adds or updates
+ * only its well-formed lines.  Returns 0 if both files were accepted as
+ * they are, 1 if a line was left out or the cache was kept (in part), -1
+ * only on out-of-memory. */
 int userdb_refresh(struct userdb *db);
 
 /* Look a user up by name; NULL if unknown.  The pointer is valid until the

@@ -23,7 +23,7 @@ set -eu
 # target is one line here (plus those files).
 TARGETS='
 config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/algolist.c
-authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c
+authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/safeopen.c
 pubkey      keys/pubkey.c keys/sshbuf.c
 keyfile     keys/keyfile.c keys/sshbuf.c
 passwd      fallbackd/userdb_parse.c

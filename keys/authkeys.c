@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "addrmatch.h"
 #include "pubkey.h"
+#include "safeopen.h"
 
 #define AK_LINE_MAX (16 * 1024)     /* longest line, newline excluded */
 #define AK_FILE_MAX (1024 * 1024)   /* largest file authkeys_find reads */
@@ -690,15 +692,19 @@ static void file_warning(const struct search *s, const char *bad, int err)
  * after *lenp bytes).  NULL, with a warning, on any problem. */
 static char *read_keys_file(const struct search *s, size_t *lenp)
 {
-    /* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it. */
-    int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    /* Every directory on the way root's, no symbolic link, the file
+     * opened O_NONBLOCK (a FIFO must not hang): safeopen.h. */
+    char walk[PATH_MAX + 64];
+    int fd = safeopen_root_file(s->path, walk, sizeof(walk));
     int err = errno;
-    const char *bad = NULL;
+    const char *bad = walk[0] != '\0' ? walk : NULL;
     char *buf = NULL;
     ssize_t len = -1;
     struct stat st;
 
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd < 0) {
+        /* err and bad are safeopen's */
+    } else if (fstat(fd, &st) != 0) {
         err = errno;
     } else if (!safe_file(&st)) {
         bad = "bad ownership or modes";

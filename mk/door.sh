@@ -25,11 +25,15 @@ if [ ! -f "$etc/ssh_host_ed25519_key" ]; then
 fi
 
 if [ ! -f "$conf" ]; then
+    # Written beside, ended with a newline (fallbackd refuses a config whose
+    # last line has none: it may be half-written), then renamed into place.
     sed -e "s/^Port 1022$/Port $port/" \
-        -e "s/^#AllowUsers admin$/AllowUsers $users/" packaging/fallbackd.conf > "$conf"
+        -e "s/^#AllowUsers admin$/AllowUsers $users/" packaging/fallbackd.conf > "$conf.new"
     case " $users " in
-        *" root "*) sed -i 's/^#PermitRootLogin prohibit-password$/PermitRootLogin prohibit-password/' "$conf" ;;
+        *" root "*) sed -i 's/^#PermitRootLogin prohibit-password$/PermitRootLogin prohibit-password/' "$conf.new" ;;
     esac
+    [ -z "$(tail -c 1 "$conf.new")" ] || echo >> "$conf.new"
+    mv -f "$conf.new" "$conf"
     echo "door: wrote $conf (AllowUsers $users, Port $port)"
 fi
 

@@ -119,7 +119,12 @@ enum authz_verdict authz_user(const struct server *srv, const char *user,
     }
     a->ngroups = userdb_groups(srv->users, pw, a->groups, SPAWN_MAX_GROUPS);
     if (a->ngroups > SPAWN_MAX_GROUPS) {
-        a->ngroups = SPAWN_MAX_GROUPS;
+        /* Cutting the list could drop a group that restricts the user (a
+         * negative ACL entry): refuse instead. */
+        snprintf(reason, rlen, "User %s from %s not allowed because a member of %zu groups "
+                 "(fallbackd supports %d)", pw->name, addr, a->ngroups, SPAWN_MAX_GROUPS);
+        authz_clear(a);
+        return AUTHZ_USER_REFUSED;
     }
     return AUTHZ_OK;
 }

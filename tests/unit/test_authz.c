@@ -66,6 +66,15 @@ static void authorize(const char *user, const char *options, const char *keyline
     write_file(name, text);
 }
 
+/* A fresh key K, listed alone (with OPTIONS) in USER's keys file. */
+static void give_key(const char *user, const char *options, struct sshbuf *k)
+{
+    char line[256];
+
+    new_key(k, line, sizeof(line));
+    authorize(user, options, line);
+}
+
 /* Load a config of the given policy lines over the test's files. */
 static void load(const char *policy)
 {
@@ -81,6 +90,16 @@ static void load(const char *policy)
     srv.users = userdb_new(srv.cfg.passwd_file, srv.cfg.group_file);
     cr_assert_not_null(srv.users);
     cr_assert_eq(userdb_refresh(srv.users), 0);
+}
+
+/* Drop the loaded config and user cache, and load POLICY instead. */
+static void reload(const char *policy)
+{
+    authz_clear(&az);
+    userdb_free(srv.users);
+    srv.users = NULL;
+    config_free(&srv.cfg);
+    load(policy);
 }
 
 static enum authz_verdict ask(const char *user, const struct sshbuf *key, const char *addr)
@@ -123,12 +142,9 @@ TestSuite(authz, .init = setup, .fini = teardown);
 Test(authz, allow_users_lets_in_only_those_listed)
 {
     struct sshbuf ka = SSHBUF_INIT, kb = SSHBUF_INIT;
-    char la[256], lb[256];
 
-    new_key(&ka, la, sizeof(la));
-    new_key(&kb, lb, sizeof(lb));
-    authorize("alice", "", la);
-    authorize("bob", "", lb);
+    give_key("alice", "", &ka);
+    give_key("bob", "", &kb);
     load("AllowUsers alice\n");
     cr_expect_eq(ask("alice", &ka, "192.0.2.1"), AUTHZ_OK);
     cr_expect_eq(ask("bob", &kb, "192.0.2.1"), AUTHZ_USER_REFUSED);
@@ -142,10 +158,8 @@ Test(authz, allow_users_lets_in_only_those_listed)
 Test(authz, nobody_without_allow_lists)
 {
     struct sshbuf ka = SSHBUF_INIT;
-    char la[256];
 
-    new_key(&ka, la, sizeof(la));
-    authorize("alice", "", la);
+    give_key("alice", "", &ka);
     load("");
     cr_expect_eq(ask("alice", &ka, "192.0.2.1"), AUTHZ_USER_REFUSED);
     sshbuf_free(&ka);
@@ -154,10 +168,8 @@ Test(authz, nobody_without_allow_lists)
 Test(authz, deny_users_wins_and_user_at_address)
 {
     struct sshbuf ka = SSHBUF_INIT;
-    char la[256];
 
-    new_key(&ka, la, sizeof(la));
-    authorize("alice", "", la);
+    give_key("alice", "", &ka);
     load("AllowUsers *\nDenyUsers alice@10.0.0.0/8\n");
     cr_expect_eq(ask("alice", &ka, "192.0.2.1"), AUTHZ_OK);
     cr_expect_eq(ask("alice", &ka, "10.1.2.3"), AUTHZ_USER_REFUSED);
@@ -168,21 +180,14 @@ Test(authz, deny_users_wins_and_user_at_address)
 Test(authz, allow_and_deny_groups)
 {
     struct sshbuf ka = SSHBUF_INIT, kb = SSHBUF_INIT;
-    char la[256], lb[256];
 
-    new_key(&ka, la, sizeof(la));
-    new_key(&kb, lb, sizeof(lb));
-    authorize("alice", "", la);
-    authorize("bob", "", lb);
+    give_key("alice", "", &ka);
+    give_key("bob", "", &kb);
     load("AllowGroups ops\n");
     cr_expect_eq(ask("alice", &ka, "192.0.2.1"), AUTHZ_OK, "alice is a member of ops");
     cr_expect_eq(ask("bob", &kb, "192.0.2.1"), AUTHZ_USER_REFUSED);
     cr_expect(strstr(reason, "AllowGroups") != NULL, "%s", reason);
-    authz_clear(&az);
-    userdb_free(srv.users);
-    srv.users = NULL;
-    config_free(&srv.cfg);
-    load("AllowUsers *\nDenyGroups ops\n");
+    reload("AllowUsers *\nDenyGroups ops\n");
     cr_expect_eq(ask("alice", &ka, "192.0.2.1"), AUTHZ_USER_REFUSED);
     cr_expect(strstr(reason, "DenyGroups") != NULL, "%s", reason);
     cr_expect_eq(ask("bob", &kb, "192.0.2.1"), AUTHZ_OK);
@@ -193,18 +198,12 @@ Test(authz, allow_and_deny_groups)
 Test(authz, root_is_recognised_by_uid_not_name)
 {
     struct sshbuf k = SSHBUF_INIT;
-    char l[256];
 
-    new_key(&k, l, sizeof(l));
-    authorize("toor", "", l);
+    give_key("toor", "", &k);
     load("AllowUsers *\n");
     cr_expect_neq(ask("toor", &k, "192.0.2.1"), AUTHZ_OK, "uid 0 under PermitRootLogin no");
     cr_expect(strstr(reason, "ROOT LOGIN REFUSED") != NULL, "%s", reason);
-    authz_clear(&az);
-    userdb_free(srv.users);
-    srv.users = NULL;
-    config_free(&srv.cfg);
-    load("AllowUsers *\nPermitRootLogin yes\n");
+    reload("AllowUsers *\nPermitRootLogin yes\n");
     cr_expect_eq(ask("toor", &k, "192.0.2.1"), AUTHZ_OK);
     sshbuf_free(&k);
 }
@@ -212,10 +211,8 @@ Test(authz, root_is_recognised_by_uid_not_name)
 Test(authz, from_option_limits_the_source)
 {
     struct sshbuf k = SSHBUF_INIT;
-    char l[256];
 
-    new_key(&k, l, sizeof(l));
-    authorize("alice", "from=\"10.0.0.0/8,!10.9.0.0/16\"", l);
+    give_key("alice", "from=\"10.0.0.0/8,!10.9.0.0/16\"", &k);
     load("AllowUsers alice\n");
     cr_expect_eq(ask("alice", &k, "10.1.2.3"), AUTHZ_OK);
     cr_expect_eq(ask("alice", &k, "192.0.2.1"), AUTHZ_KEY_REFUSED);
@@ -258,4 +255,25 @@ Test(authz, forced_command_for_root)
     cr_expect(strstr(reason, "forced-commands-only") != NULL, "%s", reason);
     sshbuf_free(&k);
     sshbuf_free(&k2);
+}
+
+Test(authz, too_many_groups_refused_not_cut)
+{
+    struct sshbuf k = SSHBUF_INIT;
+    char *groups = malloc(80 * (SPAWN_MAX_GROUPS + 2));
+    size_t off = 0;
+
+    cr_assert_not_null(groups);
+    off += (size_t)sprintf(groups, "%s", GROUP);
+    for (int i = 0; i < SPAWN_MAX_GROUPS; i++) {
+        off += (size_t)sprintf(groups + off, "g%d:x:%d:bob\n", i, 3000 + i);
+    }
+    write_file("group", groups);
+    free(groups);
+    give_key("bob", "", &k);
+    load("AllowUsers bob\n");
+    cr_expect_eq(ask("bob", &k, "192.0.2.1"), AUTHZ_USER_REFUSED,
+                 "the primary group and %d more are too many", SPAWN_MAX_GROUPS);
+    cr_expect(strstr(reason, "groups") != NULL, "%s", reason);
+    sshbuf_free(&k);
 }

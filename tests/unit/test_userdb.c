@@ -436,7 +436,7 @@ Test(userdb, truncated_mid_line_overlays_good_lines)
     userdb_free(db);
 }
 
-Test(userdb, malformed_line_overlays_and_keeps)
+Test(userdb, malformed_line_replaces_with_good_lines)
 {
     struct userdb *db;
 
@@ -444,10 +444,42 @@ Test(userdb, malformed_line_overlays_and_keeps)
     put(gr_path, GROUPS);
     db = open_db(0);
     put(pw_path, ROOT_LINE "alice:x:oops:1000::/:/bin/sh\n" BOB_LINE);
-    cr_expect_eq(userdb_refresh(db), 1);
+    cr_expect_eq(userdb_refresh(db), 1, "not clean: a line was left out");
     cr_expect_not_null(userdb_user(db, "bob"));
-    cr_assert_not_null(userdb_user(db, "alice"));
-    cr_expect_eq(userdb_user(db, "alice")->uid, 1000);
+    cr_expect_not_null(userdb_user(db, "root"));
+    cr_expect_null(userdb_user(db, "alice"), "a complete file decides: its bad line is no user");
+    userdb_free(db);
+}
+
+Test(userdb, deleted_user_goes_despite_a_malformed_line)
+{
+    struct userdb *db;
+
+    put(pw_path, ROOT_LINE ALICE_LINE BOB_LINE);
+    put(gr_path, GROUPS "ops:x:2000:alice,bob\n");
+    db = open_db(0);
+    cr_assert_eq(userdb_in_group(db, userdb_user(db, "bob"), "ops"), 1);
+    /* bob deleted; some unrelated line is malformed */
+    put(pw_path, ROOT_LINE ALICE_LINE "junk line\n");
+    put(gr_path, GROUPS "ops:x:2000:alice\nbroken\n");
+    cr_expect_eq(userdb_refresh(db), 1);
+    cr_expect_null(userdb_user(db, "bob"), "a deleted user must not stay able to log in");
+    cr_expect_not_null(userdb_user(db, "alice"));
+    cr_expect_eq(userdb_in_group(db, userdb_user(db, "alice"), "ops"), 1);
+    cr_expect_not_null(userdb_group(db, "ops"));
+    userdb_free(db);
+}
+
+Test(userdb, empty_file_keeps_users)
+{
+    struct userdb *db;
+
+    put(pw_path, ROOT_LINE ALICE_LINE);
+    put(gr_path, GROUPS);
+    db = open_db(0);
+    put(pw_path, "");
+    cr_expect_eq(userdb_refresh(db), 1);
+    cr_expect_not_null(userdb_user(db, "alice"), "zero bytes: a file mid-write");
     userdb_free(db);
 }
 
