@@ -540,6 +540,36 @@ static int h_root(struct pctx *p, const struct keyword *k)
     return bad_choice(p, k, p->argv[0], "yes, prohibit-password, forced-commands-only, no");
 }
 
+static const struct {
+    const char *name;
+    int bit;
+} pk_options[] = {
+    { "none", 0 },
+    { "touch-required", CFG_PK_TOUCH_REQUIRED },
+    { "verify-required", CFG_PK_VERIFY_REQUIRED },
+};
+
+/* PubkeyAuthOptions none | touch-required [verify-required] ... */
+static int h_pkopts(struct pctx *p, const struct keyword *k)
+{
+    int bits = 0;
+
+    for (size_t w = 0; w < p->argc; w++) {
+        size_t i = 0;
+
+        while (i < sizeof(pk_options) / sizeof(pk_options[0]) &&
+               strcmp(p->argv[w], pk_options[i].name) != 0) {
+            i++;
+        }
+        if (i == sizeof(pk_options) / sizeof(pk_options[0])) {
+            return bad_choice(p, k, p->argv[w], "none, touch-required, verify-required");
+        }
+        bits |= pk_options[i].bit;
+    }
+    set_int(p, k, bits);
+    return 0;
+}
+
 /* yes|no keywords. */
 static int h_flag(struct pctx *p, const struct keyword *k)
 {
@@ -979,6 +1009,17 @@ static void d_root(const struct fbd_config *c, const struct keyword *k, FILE *ou
     put_line(out, k, name);
 }
 
+static void d_pkopts(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    int bits = c->pubkey_auth_options;
+
+    put_kw(out, k);
+    fputs(bits == 0 ? " none" : "", out);
+    fputs(bits & CFG_PK_TOUCH_REQUIRED ? " touch-required" : "", out);
+    fputs(bits & CFG_PK_VERIFY_REQUIRED ? " verify-required" : "", out);
+    fputc('\n', out);
+}
+
 /* "subsystem NAME COMMAND", each word of the command quoted if needed. */
 static void d_subsystem(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
@@ -1069,6 +1110,8 @@ static const struct keyword keywords[] = {
     K_FIELD("PermitRootLogin", h_root, permit_root_login, d_root),
     K_FIELD("PermitUserEnvironment", h_flag, permit_user_environment, d_flag),
     K_FIELD("PermitTTY", h_flag, permit_tty, d_flag),
+    { .name = "PubkeyAuthOptions", .fn = h_pkopts, .min = 1, .max = -1,
+      .off = OFF(pubkey_auth_options), .dump = d_pkopts },
     K_LIST("AcceptEnv", accept_env, chk_env),
     K_OWN("Subsystem", h_subsystem, 2, -1, d_subsystem),
     K_TIME("LoginGraceTime", login_grace_time, INT_MAX),

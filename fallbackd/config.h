@@ -42,6 +42,12 @@ struct cfg_subsystem {
     char *command;
 };
 
+/* PubkeyAuthOptions (security keys): touch-required makes user presence
+ * required even for a key line with no-touch-required; verify-required
+ * requires user verification (a PIN) for every security key. */
+#define CFG_PK_TOUCH_REQUIRED 1
+#define CFG_PK_VERIFY_REQUIRED 2
+
 enum permit_root {
     ROOT_NO = 0,                /* "no" (fallbackd's default) */
     ROOT_FORCED_COMMANDS_ONLY,  /* "forced-commands-only" */
@@ -67,6 +73,8 @@ struct fbd_config {
     int permit_root_login;              /* PermitRootLogin, enum permit_root, default no */
     int permit_user_environment;        /* PermitUserEnvironment: honour environment= */
     int permit_tty;                     /* PermitTTY, default yes */
+    int pubkey_auth_options;            /* PubkeyAuthOptions: CFG_PK_* bits, default
+                                           none */
     struct strlist accept_env;          /* AcceptEnv patterns */
     struct cfg_subsystem *subsystems;   /* Subsystem */
     size_t nsubsystems;

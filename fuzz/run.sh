@@ -31,6 +31,7 @@ group       fallbackd/userdb_parse.c
 addrmatch   fallbackd/addrmatch.c
 shellcheck  fallbackd/monitor/shellcheck.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
+signed      fallbackd/monitor/signed_data.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/algolist.c
 '
 # -----------------------------------------------------------------------------
 

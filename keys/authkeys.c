@@ -400,6 +400,20 @@ static int opt_pty(struct parse *ps, const char *v)
     return 0;
 }
 
+/* no-touch-required: a security key may sign without a touch. */
+static int opt_no_touch(struct parse *ps, const char *v)
+{
+    ps->k->opts.no_touch_required = 1;
+    return 0;
+}
+
+/* verify-required: a security key must attest user verification. */
+static int opt_verify(struct parse *ps, const char *v)
+{
+    ps->k->opts.verify_required = 1;
+    return 0;
+}
+
 /* Restrictions on features fallbackd does not have. */
 static int opt_noop(struct parse *ps, const char *v)
 {
@@ -414,6 +428,8 @@ static const struct ak_option options[] = {
     { "no-pty", 0, opt_no_pty },
     { "restrict", 0, opt_no_pty },
     { "pty", 0, opt_pty },
+    { "no-touch-required", 0, opt_no_touch },
+    { "verify-required", 0, opt_verify },
     { "no-port-forwarding", 0, opt_noop },
     { "no-agent-forwarding", 0, opt_noop },
     { "no-X11-forwarding", 0, opt_noop },

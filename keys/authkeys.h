@@ -7,7 +7,8 @@
  *
  * Options understood: from="PATTERNS", command="CMD", no-pty, pty, restrict,
  * environment="NAME=VALUE" (only with PermitUserEnvironment yes),
- * expiry-time="YYYYMMDD[HHMM[SS]][Z]", and the no-op restrictions
+ * expiry-time="YYYYMMDD[HHMM[SS]][Z]", no-touch-required and
+ * verify-required (security keys), and the no-op restrictions
  * no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc
  * (fallbackd never forwards).  A line with any other option, or a bad key,
  * is skipped with a warning naming file and line; the other lines work.
@@ -27,6 +28,10 @@ struct ak_opts {
     char **env;             /* environment="NAME=VALUE" entries */
     size_t nenv;
     time_t expiry;          /* expiry-time, 0 if none */
+    int no_touch_required;  /* no-touch-required: a security key's signature
+                               may lack user presence */
+    int verify_required;    /* verify-required: a security key's signature
+                               must attest user verification (PIN) */
 };
 
 struct ak_key {

@@ -252,6 +252,35 @@ static int signature_ok(struct monitor *m, const struct mon_msg *msg, const char
     return ok;
 }
 
+/* For a security key: do the signature's flags attest the user presence
+ * (touch) and verification (PIN) this key line and PubkeyAuthOptions
+ * require, as sshd?  Presence is required unless the line says
+ * no-touch-required (and PubkeyAuthOptions touch-required overrides that);
+ * verification when the line says verify-required or PubkeyAuthOptions
+ * verify-required.  Reason in sshd's words when not. */
+static int sk_flags_ok(const struct monitor *m, const struct mon_msg *msg, const char *alg,
+                       const char *desc, char *reason, size_t rlen)
+{
+    const struct ak_opts *o = &m->authz.key.opts;
+    int cfg = m->srv->cfg.pubkey_auth_options;
+    int presence = !o->no_touch_required || (cfg & CFG_PK_TOUCH_REQUIRED) != 0;
+    int verified = o->verify_required || (cfg & CFG_PK_VERIFY_REQUIRED) != 0;
+    enum signed_fault f;
+
+    if (!signed_is_sk(alg)) {
+        return 1;
+    }
+    f = signed_sk_check(msg->f[3].s, msg->f[3].len, presence, verified);
+    if (f != SIGNED_OK) {
+        snprintf(reason, rlen, "public key %s signature for %s from %s port %d rejected: %s",
+                 desc, m->user, m->peer, m->peer_port,
+                 f == SIGNED_NO_PRESENCE ? "user presence (authenticator touch) requirement "
+                 "not met" : f == SIGNED_NOT_VERIFIED ? "user verification requirement not "
+                 "met" : "malformed security key signature");
+    }
+    return f == SIGNED_OK;
+}
+
 /* The user is in: remember, log, and tell the listener. */
 static int accept_login(struct monitor *m, const char *desc)
 {
@@ -293,6 +322,11 @@ int monauth_signed(struct monitor *m, const struct mon_msg *msg)
         v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
     }
     if (v == AUTHZ_OK && !signature_ok(m, msg, alg)) {
+        reason[0] = '\0';
+        v = AUTHZ_KEY_REFUSED;
+    }
+    if (v == AUTHZ_OK && !sk_flags_ok(m, msg, alg, desc, reason, sizeof(reason))) {
+        log_info("%s", reason);
         reason[0] = '\0';
         v = AUTHZ_KEY_REFUSED;
     }

@@ -129,3 +129,33 @@ enum signed_fault signed_data_check(const struct signed_req *q, char *alg, size_
     }
     return check_algorithm(q, alg);
 }
+
+int signed_is_sk(const char *alg)
+{
+    return strncmp(alg, "sk-", 3) == 0 && signed_alg_key_type(alg) != NULL;
+}
+
+enum signed_fault signed_sk_check(const unsigned char *sig, size_t len, int need_presence,
+                                  int need_verified)
+{
+    struct sshrd r;
+    size_t n;
+    const unsigned char *alg;
+    uint8_t flags;
+
+    sshrd_init(&r, sig, len);
+    alg = sshrd_string(&r, &n);
+    sshrd_string(&r, &n);
+    flags = sshrd_u8(&r);
+    sshrd_u32(&r);
+    if (alg == NULL || !sshrd_ok(&r) || sshrd_left(&r) != 0) {
+        return SIGNED_FORMAT;
+    }
+    if (need_presence && (flags & SK_USER_PRESENT) == 0) {
+        return SIGNED_NO_PRESENCE;
+    }
+    if (need_verified && (flags & SK_USER_VERIFIED) == 0) {
+        return SIGNED_NOT_VERIFIED;
+    }
+    return SIGNED_OK;
+}

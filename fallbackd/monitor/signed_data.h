@@ -57,10 +57,37 @@ enum signed_fault {
     SIGNED_TRAILING,    /* bytes after the last field */
     SIGNED_ALGORITHM,   /* algorithm not accepted, not the key's, or not the
                            signature's */
+    SIGNED_NO_PRESENCE, /* security key: user presence (touch) required, and
+                           the flags lack it */
+    SIGNED_NOT_VERIFIED,/* security key: user verification required, and the
+                           flags lack it */
 };
 
 /* Check r; on SIGNED_OK alg (alglen bytes) holds the algorithm name. */
 enum signed_fault signed_data_check(const struct signed_req *r, char *alg, size_t alglen);
+
+/* Security-key signature blobs (OpenSSH PROTOCOL.u2f):
+ *
+ *     string    "sk-ssh-ed25519@openssh.com" or
+ *               "sk-ecdsa-sha2-nistp256@openssh.com"
+ *     string    the signature (Ed25519: 64 bytes; ECDSA: mpint r, mpint s)
+ *     byte      flags: SK_USER_PRESENT, SK_USER_VERIFIED, ...
+ *     uint32    counter
+ *
+ * The authenticator signed SHA256(application) || flags || counter ||
+ * SHA256(signed data), so once the signature is verified the flags are
+ * the authenticator's word. */
+#define SK_USER_PRESENT 0x01
+#define SK_USER_VERIFIED 0x04
+
+/* Is ALG a security-key signature algorithm? */
+int signed_is_sk(const char *alg);
+
+/* Do the flags of security-key signature SIG (LEN bytes) attest what is
+ * required?  SIGNED_OK, SIGNED_NO_PRESENCE, SIGNED_NOT_VERIFIED, or
+ * SIGNED_FORMAT for a blob not shaped as above. */
+enum signed_fault signed_sk_check(const unsigned char *sig, size_t len, int need_presence,
+                                  int need_verified);
 
 /* The key type a signature algorithm is made with ("rsa-sha2-512" ->
  * "ssh-rsa"), or NULL for one fallbackd does not know. */

@@ -80,3 +80,59 @@ def try_key(transport, user, key):
 
 def sk_application_hash(application):
     return hashlib.sha256(application.encode()).digest()
+
+
+class SoftSK:
+    """A security key (sk-) made in software: an Ed25519 or ECDSA P-256 key
+    pair whose signatures follow OpenSSH's PROTOCOL.u2f, with whatever
+    flags a test asks for (SK_USER_PRESENT, SK_USER_VERIFIED)."""
+
+    ED25519 = "sk-ssh-ed25519@openssh.com"
+    ECDSA = "sk-ecdsa-sha2-nistp256@openssh.com"
+
+    def __init__(self, name, application="ssh:"):
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+        from cryptography.hazmat.primitives import serialization
+        self.name = name
+        self.application = application
+        raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        if name == self.ED25519:
+            self.priv = ed25519.Ed25519PrivateKey.generate()
+            self.blob = (ssh_string(name) + ssh_string(self.priv.public_key().public_bytes(*raw))
+                         + ssh_string(application))
+        else:
+            self.priv = ec.generate_private_key(ec.SECP256R1())
+            point = self.priv.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+            self.blob = (ssh_string(name) + ssh_string("nistp256") + ssh_string(point)
+                         + ssh_string(application))
+
+    def line(self, options=None):
+        import base64
+        text = f"{self.name} {base64.b64encode(self.blob).decode()} fbdt-soft-sk"
+        return f"{options} {text}" if options else text
+
+    def signer(self, flags, counter=1):
+        """sign(data, algorithm) for FakeKey: what the authenticator signs is
+        SHA256(application) || flags || counter || SHA256(data)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+        def sign(data, algorithm):
+            signed = (sk_application_hash(self.application) + bytes([flags])
+                      + struct.pack(">I", counter) + hashlib.sha256(data).digest())
+            if self.name == self.ED25519:
+                inner = ssh_string(self.priv.sign(signed))
+            else:
+                r, s = decode_dss_signature(self.priv.sign(signed, ec.ECDSA(hashes.SHA256())))
+                inner = ssh_string(ssh_mpint(r) + ssh_mpint(s))
+            return ssh_string(self.name) + inner + bytes([flags]) + struct.pack(">I", counter)
+        return sign
+
+    def key(self, flags):
+        return FakeKey(self.name, self.blob, self.signer(flags))
+
+
+SK_USER_PRESENT = 0x01
+SK_USER_VERIFIED = 0x04

@@ -902,8 +902,6 @@ Test(authkeys, unknown_options)
         { "agent-forwarding", "agent-forwarding" },
         { "x11-forwarding", "x11-forwarding" },
         { "tunnel=\"1\"", "tunnel" },
-        { "no-touch-required", "no-touch-required" },
-        { "verify-required", "verify-required" },
         { "user-rc", "user-rc" },
         { "no-pty,Cert-Authority", "Cert-Authority" },
         { "command=\"x\",frobnicate=\"y\",no-pty", "frobnicate" },
@@ -1368,5 +1366,23 @@ Test(authkeys, random_lines_never_crash)
         line[(seed >> 8) % keylen] = (char)(seed >> 24 | 1);
         parse_anything(line, i & 1);
     }
+    free(key);
+}
+
+Test(authkeys, security_key_options)
+{
+    struct ak_key k;
+    char *key = edkey();
+    char line[512];
+
+    snprintf(line, sizeof(line), "no-touch-required,verify-required %s", key);
+    cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
+    cr_expect_eq(k.opts.no_touch_required, 1);
+    cr_expect_eq(k.opts.verify_required, 1);
+    ak_key_free(&k);
+    cr_assert_eq(parse(key, 0, &k), AK_KEY, "%s", why);
+    cr_expect_eq(k.opts.no_touch_required, 0, "touch required by default");
+    cr_expect_eq(k.opts.verify_required, 0);
+    ak_key_free(&k);
     free(key);
 }

@@ -89,6 +89,7 @@ static const char default_dump[] =
     "permitrootlogin no\n"
     "permituserenvironment no\n"
     "permittty yes\n"
+    "pubkeyauthoptions none\n"
     "logingracetime 30\n"
     "maxauthtries 6\n"
     "maxsessions 10\n"

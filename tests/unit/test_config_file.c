@@ -54,3 +54,20 @@ Test(config_file, complete_file_loads)
     diag_free(&errs);
     unlink(path);
 }
+
+Test(config_file, pubkey_auth_options)
+{
+    static const char text[] = "PubkeyAuthOptions touch-required verify-required\n";
+    struct fbd_config c;
+    struct diag errs = { 0 };
+
+    cr_expect_eq(config_parse("t", text, strlen(text), &c, &errs), 0);
+    cr_expect_eq(c.pubkey_auth_options, CFG_PK_TOUCH_REQUIRED | CFG_PK_VERIFY_REQUIRED);
+    config_free(&c);
+    cr_expect_eq(config_parse("t", "PubkeyAuthOptions none\n", 23, &c, &errs), 0);
+    cr_expect_eq(c.pubkey_auth_options, 0);
+    config_free(&c);
+    cr_expect_eq(config_parse("t", "PubkeyAuthOptions touch\n", 24, &c, &errs), -1);
+    config_free(&c);
+    diag_free(&errs);
+}

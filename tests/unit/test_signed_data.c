@@ -222,3 +222,43 @@ Test(signed_data, wrong_shape_refused)
     cr_expect_eq(check(&f), SIGNED_FORMAT);
     drop(&f);
 }
+
+/* A security-key signature blob of ALG with FLAGS. */
+static void sk_sig(struct sshbuf *b, const char *alg, unsigned char flags)
+{
+    unsigned char s[64] = { 0 };
+
+    sshbuf_put_cstring(b, alg);
+    sshbuf_put_string(b, s, sizeof(s));
+    sshbuf_put_u8(b, flags);
+    sshbuf_put_u32(b, 7);
+}
+
+Test(signed_data, security_key_flags)
+{
+    static const char *algs[] = { "sk-ssh-ed25519@openssh.com",
+                                  "sk-ecdsa-sha2-nistp256@openssh.com" };
+
+    for (size_t i = 0; i < 2; i++) {
+        struct sshbuf none = SSHBUF_INIT, up = SSHBUF_INIT, upuv = SSHBUF_INIT;
+
+        cr_expect(signed_is_sk(algs[i]));
+        sk_sig(&none, algs[i], 0);
+        sk_sig(&up, algs[i], SK_USER_PRESENT);
+        sk_sig(&upuv, algs[i], SK_USER_PRESENT | SK_USER_VERIFIED);
+        cr_expect_eq(signed_sk_check(none.data, none.len, 1, 0), SIGNED_NO_PRESENCE,
+                     "no touch: refused (%s)", algs[i]);
+        cr_expect_eq(signed_sk_check(none.data, none.len, 0, 0), SIGNED_OK,
+                     "no-touch-required");
+        cr_expect_eq(signed_sk_check(up.data, up.len, 1, 0), SIGNED_OK);
+        cr_expect_eq(signed_sk_check(up.data, up.len, 1, 1), SIGNED_NOT_VERIFIED);
+        cr_expect_eq(signed_sk_check(upuv.data, upuv.len, 1, 1), SIGNED_OK);
+        cr_expect_eq(signed_sk_check(up.data, up.len - 1, 0, 0), SIGNED_FORMAT,
+                     "counter cut short");
+        sshbuf_free(&none);
+        sshbuf_free(&up);
+        sshbuf_free(&upuv);
+    }
+    cr_expect_not(signed_is_sk("ssh-ed25519"));
+    cr_expect_not(signed_is_sk("sk-unknown@example.com"));
+}
