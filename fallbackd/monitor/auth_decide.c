@@ -78,40 +78,17 @@ static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char
         return;
     }
     snprintf(m->logged_user, sizeof(m->logged_user), "%s", m->user);
-    if (v == AUTHZ_INVALID_USER || strncmp(reason, "ROOT", 4) == 0) {
+    if (v == AUTHZ_INVALID_USER || v == AUTHZ_ROOT_REFUSED) {
         log_info("%s port %d", reason, m->peer_port);
     } else {
         log_info("%s", reason);
     }
 }
 
-/* Is this RSA key too small?  Refused at the query already, so the client
- * moves on to its next key instead of signing with this one. */
-static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, size_t rlen)
-{
-    struct pubkey pk;
-    int small = 0;
-
-    if (pubkey_from_blob(blob, len, &pk) < 0) {
-        return 0;
-    }
-    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < FBD_RSA_MIN_BITS) {
-        snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
-                 pk.bits, FBD_RSA_MIN_BITS);
-        small = 1;
-    }
-    pubkey_free(&pk);
-    return small;
-}
-
 /* The policy verdict for USER with this key (authz.h). */
 static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
                                  char *reason, size_t rlen)
 {
-    reason[0] = '\0';
-    if (rsa_too_small(blob, len, reason, rlen)) {
-        return AUTHZ_KEY_REFUSED;
-    }
     return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, reason, rlen);
 }
 

@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "addrmatch.h"
+#include "algorithms.h"
 #include "log.h"
+#include "pubkey.h"
 
 /* Copy a passwd entry (strings duplicated).  0 ok, -1 no memory. */
 static int pw_copy(struct pw_entry *dst, const struct pw_entry *src)
@@ -107,7 +109,7 @@ enum authz_verdict authz_user(const struct server *srv, const char *user,
     }
     if (pw->uid == 0 && srv->cfg.permit_root_login == ROOT_NO) {
         snprintf(reason, rlen, "ROOT LOGIN REFUSED FROM %s", addr);
-        return AUTHZ_USER_REFUSED;
+        return AUTHZ_ROOT_REFUSED;
     }
     if (lists_refuse(srv, pw, addr, reason, rlen)) {
         return AUTHZ_USER_REFUSED;
@@ -182,16 +184,41 @@ static int options_refuse(const struct server *srv, const struct authz *a,
     return 0;
 }
 
+/* Is this an RSA key smaller than fallbackd accepts?  Checked before the
+ * user, so that a query with such a key is refused at once and the client
+ * moves on to its next key instead of signing with this one. */
+static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, size_t rlen)
+{
+    struct pubkey pk;
+    int small = 0;
+
+    if (pubkey_from_blob(blob, len, &pk) < 0) {
+        return 0;
+    }
+    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < FBD_RSA_MIN_BITS) {
+        snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
+                 pk.bits, FBD_RSA_MIN_BITS);
+        small = 1;
+    }
+    pubkey_free(&pk);
+    return small;
+}
+
 enum authz_verdict authz_key(const struct server *srv, const char *user,
                              const unsigned char *blob, size_t bloblen,
                              const char *addr, struct authz *a,
                              char *reason, size_t rlen)
 {
-    enum authz_verdict v = authz_user(srv, user, addr, a, reason, rlen);
+    enum authz_verdict v;
     struct diag warn = { 0 };
     char path[4096];
     int found;
 
+    reason[0] = '\0';
+    if (rsa_too_small(blob, bloblen, reason, rlen)) {
+        return AUTHZ_KEY_REFUSED;
+    }
+    v = authz_user(srv, user, addr, a, reason, rlen);
     if (v != AUTHZ_OK) {
         return v;
     }
