@@ -27,8 +27,20 @@
 #define MON_MAX_MSG (256 * 1024)
 #define MON_MAX_FIELDS 10
 #define MON_MAX_FDS 3
-/* Largest terminal dimension passed on (both sides clamp to it). */
-#define MON_MAX_TTY_DIM 10000
+
+/* Limits of a MON_SPAWN, checked on both sides of the wall: the network
+ * process keeps no more (session_req.c), the monitor takes no more
+ * (session_spawn.c), whatever the network process sends. */
+#define MON_MAX_TTY_DIM 10000       /* terminal columns, rows, pixels: clamped */
+#define MON_MAX_ENV 64              /* env requests per session */
+#define MON_MAX_ENV_NAME 256        /* bytes of a variable's name */
+#define MON_MAX_ENV_VALUE 8192      /* bytes of its value */
+
+/* A terminal dimension from the wire, clamped to 0..MON_MAX_TTY_DIM. */
+static inline unsigned short mon_tty_dim(long long v)
+{
+    return (unsigned short)(v < 0 ? 0 : v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
+}
 
 enum mon_type {
     /* network process -> monitor                    schema          */

@@ -39,6 +39,7 @@
 #include <libssh/server.h>
 
 #include "log.h"
+#include "signames.h"
 
 #define IN_CAP (1 << 20)        /* client data buffered for the process */
 #define READ_CHUNK 65536
@@ -220,22 +221,9 @@ static void pump_in(struct sess *s)
 /* sshd's names for exit-signal; others are "SIG@openssh.com". */
 static const char *signal_name(int sig)
 {
-    static const struct {
-        int sig;
-        const char *name;
-    } names[] = {
-        { SIGABRT, "ABRT" }, { SIGALRM, "ALRM" }, { SIGFPE, "FPE" },   { SIGHUP, "HUP" },
-        { SIGILL, "ILL" },   { SIGINT, "INT" },   { SIGKILL, "KILL" }, { SIGPIPE, "PIPE" },
-        { SIGQUIT, "QUIT" }, { SIGSEGV, "SEGV" }, { SIGTERM, "TERM" }, { SIGUSR1, "USR1" },
-        { SIGUSR2, "USR2" },
-    };
+    const char *name = signames_name(sig);
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (names[i].sig == sig) {
-            return names[i].name;
-        }
-    }
-    return "SIG@openssh.com";
+    return name != NULL ? name : "SIG@openssh.com";
 }
 
 /* Everything read and sent: exit-status/exit-signal, EOF, CLOSE. */
