@@ -23,6 +23,7 @@
 
 #include "addrmatch.h"
 #include "log.h"
+#include "readfile.h"
 
 #define XSTR(x) STR(x)
 #define STR(x) #x
@@ -1306,54 +1307,11 @@ int config_parse(const char *name, const char *text, size_t len,
     return diag_count(errs) == before ? 0 : -1;
 }
 
-/* Make room for 64 KiB more in *TEXT of capacity *CAP; 0, ENOMEM, or
- * EFBIG once the file is known to exceed CFG_MAX_FILE. */
-static int grow_text(char **text, size_t *cap)
-{
-    char *nt = *cap <= CFG_MAX_FILE ? realloc(*text, *cap + 65536) : NULL;
-
-    if (nt == NULL) {
-        return *cap <= CFG_MAX_FILE ? ENOMEM : EFBIG;
-    }
-    *text = nt;
-    *cap += 65536;
-    return 0;
-}
-
-/* Read all of PATH (at most CFG_MAX_FILE bytes) into *TEXT (malloc'd) and
- * *LEN.  0, or an errno value. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    int err = fd < 0 ? errno : 0;
-    int eof = 0;
-    size_t cap = 0;
-
-    *text = NULL;
-    *len = 0;
-    while (err == 0 && !eof) {
-        ssize_t got = 0;
-        if (*len == cap) {
-            err = grow_text(text, &cap);
-        } else if ((got = read(fd, *text + *len, cap - *len)) > 0) {
-            *len += (size_t)got;
-        } else if (got == 0) {
-            eof = 1;
-        } else if (errno != EINTR) {
-            err = errno;
-        }
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return err == 0 && *len > CFG_MAX_FILE ? EFBIG : err;
-}
-
 int config_load(const char *path, struct fbd_config *c, struct diag *errs)
 {
     char *text = NULL;
     size_t len = 0;
-    int err = read_file(path, &text, &len);
+    int err = readfile_path(path, CFG_MAX_FILE, &text, &len);
     int rc = -1;
 
     if (err == 0) {

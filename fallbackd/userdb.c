@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "readfile.h"
 
 #define FILE_MAX ((size_t)16 << 20)     /* larger files are not read at all */
 #define LINE_MAX_LEN ((size_t)1 << 20)  /* longer lines are malformed */
@@ -361,60 +362,20 @@ static int stamp_equal(const struct stamp *a, const struct stamp *b)
            a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
 }
 
-/* Double *BUF's capacity *CAP, to at most FILE_MAX + 2.  NULL, or the
- * static oom_reason. */
-static const char *grow(char **buf, size_t *cap)
-{
-    size_t ncap = *cap * 2;
-    char *nbuf;
-
-    if (ncap > FILE_MAX + 2) {
-        ncap = FILE_MAX + 2;
-    }
-    nbuf = realloc(*buf, ncap);
-    if (nbuf == NULL) {
-        return oom_reason;
-    }
-    *buf = nbuf;
-    *cap = ncap;
-    return NULL;
-}
-
 /* Read FD to its end (at most FILE_MAX bytes; HINT is the expected size)
  * into a NUL-terminated heap buffer.  NULL, or why not (oom_reason when out
  * of memory). */
 static const char *read_all(int fd, size_t hint, char **bufp, size_t *lenp)
 {
-    size_t cap = hint < FILE_MAX ? hint + 2 : FILE_MAX + 2, len = 0;
-    char *buf = malloc(cap);
-    const char *bad = buf == NULL ? oom_reason : NULL;
+    int err = readfile_fd(fd, FILE_MAX, hint, bufp, lenp);
 
-    while (bad == NULL) {
-        ssize_t n;
-
-        if (len + 1 >= cap && (bad = grow(&buf, &cap)) != NULL) {
-            break;
-        }
-        n = read(fd, buf + len, cap - 1 - len);
-        if (n == 0) {
-            break;
-        }
-        if (n < 0 && errno != EINTR) {
-            bad = "read error";
-        }
-        len += n > 0 ? (size_t)n : 0;
-        if (len > FILE_MAX) {
-            bad = "larger than 16 MiB, not read";
-        }
+    if (err == ENOMEM) {
+        return oom_reason;
     }
-    if (bad != NULL) {
-        free(buf);
-        return bad;
+    if (err == EFBIG) {
+        return "larger than 16 MiB, not read";
     }
-    buf[len] = '\0';
-    *bufp = buf;
-    *lenp = len;
-    return NULL;
+    return err != 0 ? "read error" : NULL;
 }
 
 /* Read and parse the version of SRC's file open on FD (or the failure in

@@ -20,6 +20,7 @@
 
 #include "addrmatch.h"
 #include "pubkey.h"
+#include "readfile.h"
 
 #define AK_LINE_MAX (16 * 1024)     /* longest line, newline excluded */
 #define AK_FILE_MAX (1024 * 1024)   /* largest file authkeys_find reads */
@@ -645,25 +646,6 @@ struct search {
     struct diag *warn;
 };
 
-/* Read all of FD into BUF (AK_FILE_MAX + 1 bytes).  Returns the length,
- * or -1 with *err set (EFBIG if the file is larger than AK_FILE_MAX). */
-static ssize_t read_all(int fd, char *buf, int *err)
-{
-    size_t len = 0;
-    ssize_t n = 1;
-
-    while (n > 0 && len <= AK_FILE_MAX) {
-        n = read(fd, buf + len, AK_FILE_MAX + 1 - len);
-        if (n > 0) {
-            len += (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            n = 1;
-        }
-    }
-    *err = n < 0 ? errno : EFBIG;
-    return n < 0 || len > AK_FILE_MAX ? -1 : (ssize_t)len;
-}
-
 /* May this file be trusted?  A regular file owned by root and writable by
  * nobody else.  These files are fallbackd's, managed by root. */
 static int safe_file(const struct stat *st)
@@ -686,38 +668,32 @@ static void file_warning(const struct search *s, const char *bad, int err)
     }
 }
 
-/* Open, vet and read the file of S into a new buffer (NUL-terminated
- * after *lenp bytes).  NULL, with a warning, on any problem. */
-static char *read_keys_file(const struct search *s, size_t *lenp)
+/* Open, vet and read the file of S into a new buffer *BUF (NUL-terminated
+ * after *lenp bytes).  0, or -1 with a warning on any problem. */
+static int read_keys_file(const struct search *s, char **buf, size_t *lenp)
 {
     /* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it. */
     int fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     int err = errno;
     const char *bad = NULL;
-    char *buf = NULL;
-    ssize_t len = -1;
     struct stat st;
 
+    *buf = NULL;
     if (fd < 0 || fstat(fd, &st) != 0) {
         err = errno;
     } else if (!safe_file(&st)) {
         bad = "bad ownership or modes";
-    } else if ((buf = malloc(AK_FILE_MAX + 1)) == NULL) {
-        err = ENOMEM;
     } else {
-        len = read_all(fd, buf, &err);
+        err = readfile_fd(fd, AK_FILE_MAX, (size_t)st.st_size, buf, lenp);
     }
     if (fd >= 0) {
         close(fd);
     }
-    if (len < 0) {
+    if (*buf == NULL) {
         file_warning(s, bad, err);
-        free(buf);
-        return NULL;
+        return -1;
     }
-    buf[len] = '\0';
-    *lenp = (size_t)len;
-    return buf;
+    return 0;
 }
 
 /* Parse line LINENO (LEN bytes at LINE); 1 if it holds the key sought, and
@@ -776,8 +752,7 @@ int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
     int found;
 
     memset(out, 0, sizeof(*out));
-    buf = read_keys_file(&s, &len);
-    if (buf == NULL) {
+    if (read_keys_file(&s, &buf, &len) < 0) {
         return -1;
     }
     found = scan_lines(&s, buf, len, out);
