@@ -103,8 +103,8 @@ const char *mon_schema(uint32_t type);
  * malformed (unknown type, short, long, a field out of bounds). */
 int mon_parse(const unsigned char *buf, size_t len, struct mon_msg *m);
 
-/* A string field as a C string in out (truncated to outlen - 1; NUL bytes
- * inside make it invalid).  0 ok, -1 if it holds a NUL or does not fit. */
+/* A string field as a C string in out.  0 ok; -1 if it holds a NUL byte
+ * or is longer than outlen - 1 bytes (never truncated). */
 int mon_cstr(const struct mon_field *f, char *out, size_t outlen);
 
 /* Build and send one message of TYPE; fields given as uint32_t for 'u'

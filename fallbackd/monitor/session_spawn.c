@@ -47,7 +47,8 @@ static const struct {
     [REFUSE_NO_SUBSYSTEM] = { "subsystem not found", 1 },
     [REFUSE_UNKNOWN_KIND] = { "unknown kind", 0 },
     [REFUSE_NO_PTY] = { "pty not permitted", 0 },
-    [REFUSE_TOO_MANY] = { "too many live session processes", 0 },  /* MaxSessions: the network side */
+    /* MaxSessions is the network side's; this bounds the processes */
+    [REFUSE_TOO_MANY] = { "too many live session processes", 0 },
     [REFUSE_NO_MEMORY] = { "out of memory", 0 },
     [REFUSE_START_FAILED] = { "cannot start the process", 0 },
 };

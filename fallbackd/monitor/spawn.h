@@ -1,9 +1,9 @@
 /* spawn.h - start the logged-in user's process.
  *
  * The only place fallbackd executes anything, and only what the user asked
- * for (shell, command, subsystem).  The request is plain data so that it
- * can later cross from the sandboxed network process to the privileged
- * monitor unchanged.
+ * for (shell, command, subsystem).  Only the monitor calls it: the request
+ * is filled in from what authz decided and from what the network process
+ * asked, after the policy was applied again (session_spawn.c).
  */
 #ifndef FBD_SPAWN_H
 #define FBD_SPAWN_H

@@ -2,8 +2,9 @@
  * first byte to the last.
  *
  * The connection process splits before it reads a byte
- * (listener/split.c): this half, the network process, wipes the host key texts it inherited, confines
- * itself (sandbox.c), and then runs the SSH protocol:
+ * (listener/split.c): this half, the network process, wipes the host key
+ * texts it inherited, confines itself (sandbox.c), and then runs the SSH
+ * protocol:
  *
  *   phase   | runs                                  | ends when
  *   --------+---------------------------------------+-----------------------------

@@ -215,7 +215,6 @@ static void pump_in(struct sess *s)
         close(s->in_fd);
         s->in_fd = -1;
     }
-    s->in_ready = 0;
 }
 
 /* sshd's names for exit-signal; others are "SIG@openssh.com". */
@@ -311,12 +310,10 @@ size_t sessio_pollfds(struct sess *s, struct pollfd *p, struct sess **owners, si
 
 void sessio_note(struct sess *s, const struct pollfd *p)
 {
-    if (p->revents == 0) {
-        return;
+    if (p->revents == 0 || (p->events & POLLOUT)) {
+        return;     /* stdin: pump_in() writes whenever data waits */
     }
-    if (p->events & POLLOUT) {
-        s->in_ready = 1;
-    } else if (p->fd == s->out.fd) {
+    if (p->fd == s->out.fd) {
         s->out.ready = 1;
     } else if (p->fd == s->err.fd) {
         s->err.ready = 1;
