@@ -1242,14 +1242,16 @@ static void parse_text(struct pctx *p, const char *text, size_t len)
 
 /* ---- public ------------------------------------------------------------ */
 
+/* Every default, and the only place one is set (README's keyword table
+ * documents them for administrators). */
 void config_defaults(struct fbd_config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->ports[0] = CFG_DEFAULT_PORT;
+    c->ports[0] = 1022;
     c->nports = 1;
-    c->host_keys[0] = strdup(CFG_DEFAULT_HOSTKEY);
+    c->host_keys[0] = strdup("/etc/fallbackd/ssh_host_ed25519_key");
     c->nhost_keys = c->host_keys[0] != NULL ? 1 : 0;
-    c->authorized_keys_file = strdup(CFG_DEFAULT_AUTHKEYS);
+    c->authorized_keys_file = strdup("/etc/fallbackd/keys/%u");
     c->permit_root_login = ROOT_NO;
     c->permit_user_environment = 0;
     c->permit_tty = 1;
@@ -1269,7 +1271,7 @@ void config_defaults(struct fbd_config *c)
     c->per_source_max_startups = 10;
     c->per_source_bits4 = 32;
     c->per_source_bits6 = 64;
-    c->rescue_shell = strdup(CFG_DEFAULT_RESCUE);
+    c->rescue_shell = strdup("/bin/busybox sh");
     c->door_lifetime = 0;
     c->sandbox = 1;
     c->sandbox_uid = 65534;
