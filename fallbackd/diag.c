@@ -1,4 +1,4 @@
-/* diag.c - a list of diagnostics collected while parsing (see diag.h). */
+/* diag.c - the one way fallbackd reports an error (diag.h). */
 #include "diag.h"
 
 #include <stdarg.h>
@@ -31,6 +31,14 @@ void diag_add(struct diag *d, const char *fmt, ...)
         d->cap = cap;
     }
     d->msgs[d->n++] = msg;
+}
+
+const char *diag_last(const struct diag *d)
+{
+    if (d->n > 0) {
+        return d->msgs[d->n - 1];
+    }
+    return d->lost > 0 ? "out of memory" : "";
 }
 
 void diag_free(struct diag *d)

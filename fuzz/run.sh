@@ -29,7 +29,7 @@ keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c
 passwd      fallbackd/userdb_parse.c
 group       fallbackd/userdb_parse.c
 addrmatch   fallbackd/addrmatch.c
-shellcheck  fallbackd/monitor/shellcheck.c
+shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
 '
 # -----------------------------------------------------------------------------

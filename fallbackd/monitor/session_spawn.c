@@ -236,8 +236,9 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
     struct spawn_req req;
     struct spawn_res res;
     char cmd[65536];
-    char why[256];
+    struct diag why = { 0 };
     enum refusal refused;
+    int rc;
 
     memset(&a, 0, sizeof(a));
     if (mon_cstr(&msg->f[1], cmd, sizeof(cmd)) < 0 || mon_cstr(&msg->f[3], a.term, sizeof(a.term)) < 0) {
@@ -264,9 +265,11 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
         return spawn_fail(m, REFUSE_NO_MEMORY, NULL);
     }
     fill_request(m, &a, &env, &req);
-    if (spawn_start(&req, &res, why, sizeof(why)) < 0) {
+    if (spawn_start(&req, &res, &why) < 0) {
         userenv_free(&env);
-        return spawn_fail(m, REFUSE_START_FAILED, why);
+        rc = spawn_fail(m, REFUSE_START_FAILED, diag_last(&why));
+        diag_free(&why);
+        return rc;
     }
     userenv_free(&env);
     return hand_over(m, &a, &res);

@@ -11,6 +11,8 @@
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 #define SPAWN_MAX_GROUPS 256
 
 struct spawn_req {
@@ -39,7 +41,7 @@ struct spawn_res {
 };
 
 /* Start the process.  Every fd returned is non-blocking and close-on-exec.
- * 0 ok; -1 with a reason in why (nothing left open). */
-int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen);
+ * 0 ok; -1 with the reason in errs (nothing left open). */
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, struct diag *errs);
 
 #endif
