@@ -71,7 +71,8 @@ static void count_failure(struct monitor *m)
              "failures [preauth]", m->user, m->peer, m->peer_port);
 }
 
-/* Log why a user was refused, once per user name per connection. */
+/* Log why a user was refused (REASON: "" when authz gave none), once per
+ * user name per connection. */
 static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char *reason)
 {
     if (strcmp(m->logged_user, m->user) == 0 || reason[0] == '\0') {
@@ -85,11 +86,12 @@ static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char
     }
 }
 
-/* The policy verdict for USER with this key (authz.h). */
+/* The policy verdict for USER with this key (authz.h); a refusal's
+ * reason, if authz gives one, goes to WHY. */
 static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
-                                 char *reason, size_t rlen)
+                                 struct diag *why)
 {
-    return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, reason, rlen);
+    return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, why);
 }
 
 /* Reply to the network process. */
@@ -134,9 +136,10 @@ static int take_user(struct monitor *m, const struct mon_field *f)
 
 int monauth_query(struct monitor *m, const struct mon_msg *msg)
 {
-    char reason[768];
+    struct diag why = { 0 };
     char desc[160];
     enum authz_verdict v;
+    int rc;
 
     if (take_user(m, &msg->f[0]) < 0) {
         return -1;
@@ -145,11 +148,10 @@ int monauth_query(struct monitor *m, const struct mon_msg *msg)
         return reply(m, MON_DENIED);
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
-    if (v == AUTHZ_OK) {
-        return reply(m, MON_KEY_OK);
-    }
-    return refuse(m, v, reason, desc);
+    v = decide(m, msg->f[1].s, msg->f[1].len, &why);
+    rc = v == AUTHZ_OK ? reply(m, MON_KEY_OK) : refuse(m, v, diag_last(&why), desc);
+    diag_free(&why);
+    return rc;
 }
 
 /* Does the signed data say what a userauth request for this user, key and
@@ -236,10 +238,11 @@ static int accept_login(struct monitor *m, const char *desc)
 
 int monauth_signed(struct monitor *m, const struct mon_msg *msg)
 {
-    char reason[768] = "";
+    struct diag why = { 0 };
     char desc[160];
     char alg[64];
     enum authz_verdict v = AUTHZ_KEY_REFUSED;
+    int rc;
 
     if (take_user(m, &msg->f[0]) < 0) {
         return -1;
@@ -249,12 +252,11 @@ int monauth_signed(struct monitor *m, const struct mon_msg *msg)
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
     if (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg)) {
-        v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
+        v = decide(m, msg->f[1].s, msg->f[1].len, &why);
     }
-    if (v == AUTHZ_OK) {
-        return accept_login(m, desc);
-    }
-    return refuse(m, v, reason, desc);
+    rc = v == AUTHZ_OK ? accept_login(m, desc) : refuse(m, v, diag_last(&why), desc);
+    diag_free(&why);
+    return rc;
 }
 
 int monauth_other(struct monitor *m, const struct mon_msg *msg)

@@ -28,26 +28,25 @@ struct authz {
 enum authz_verdict {
     AUTHZ_OK = 0,
     AUTHZ_INVALID_USER,     /* no such user */
-    AUTHZ_ROOT_REFUSED,     /* uid 0 and PermitRootLogin no (reason set) */
-    AUTHZ_USER_REFUSED,     /* user exists but may not log in (reason set) */
+    AUTHZ_ROOT_REFUSED,     /* uid 0 and PermitRootLogin no (a reason) */
+    AUTHZ_USER_REFUSED,     /* user exists but may not log in (a reason) */
     AUTHZ_KEY_REFUSED,      /* key too weak, not listed, or its options refuse
-                               (reason set when there is more to say than
+                               (a reason when there is more to say than
                                "not listed") */
 };
 
 /* May USER log in at all, from ADDR?  Fills a->pw and the group list.
- * reason gets sshd's log wording (without " port N"). */
+ * A refusal adds one line to reason, in sshd's log wording (without
+ * " port N"). */
 enum authz_verdict authz_user(const struct server *srv, const char *user,
-                              const char *addr, struct authz *a,
-                              char *reason, size_t rlen);
+                              const char *addr, struct authz *a, struct diag *reason);
 
 /* May USER log in with the key whose wire blob is BLOB, from ADDR?
  * On AUTHZ_OK, a->key holds the key line and its options.  An RSA key
  * under FBD_RSA_MIN_BITS is refused before the user is even looked at. */
 enum authz_verdict authz_key(const struct server *srv, const char *user,
                              const unsigned char *blob, size_t bloblen,
-                             const char *addr, struct authz *a,
-                             char *reason, size_t rlen);
+                             const char *addr, struct authz *a, struct diag *reason);
 
 /* Expand %u, %h and %% in an AuthorizedKeysFile pattern.  0 ok, -1 if
  * the result does not fit. */
