@@ -489,14 +489,15 @@ static int chk_user(struct pctx *p, const struct keyword *k, const char *e)
 {
     const char *at = strchr(e, '@');
     const char *why = NULL;
-    char reason[200] = "";
+    struct diag reason = { 0 };
 
     if (e[0] == '\0' || at == e) {
         why = "has no user name";
-    } else if (at != NULL && addr_list_valid(at + 1, reason, sizeof(reason)) < 0) {
-        snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", reason);
+    } else if (at != NULL && addr_list_valid(at + 1, &reason) < 0) {
+        snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", diag_last(&reason));
         why = p->why;
     }
+    diag_free(&reason);
     return why == NULL ? 0 : bad(p, k, e, why);
 }
 

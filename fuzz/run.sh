@@ -28,7 +28,7 @@ pubkey      keys/pubkey.c keys/sshbuf.c
 keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c
 passwd      fallbackd/userdb_parse.c
 group       fallbackd/userdb_parse.c
-addrmatch   fallbackd/addrmatch.c
+addrmatch   fallbackd/addrmatch.c fallbackd/diag.c
 shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
 '

@@ -34,23 +34,26 @@ struct parse {
     const char *p;          /* next unread character */
     struct ak_key *k;       /* what the line has given so far */
     int allow_env;          /* PermitUserEnvironment */
-    char *why;              /* the caller's reason buffer (may be NULL) */
-    size_t whylen;
+    char *reason;           /* the last failure's (malloc'd), or NULL */
 };
 
 static int fail(struct parse *ps, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Write a reason into ps->why.  Always returns -1, for "return fail(...)". */
+/* Note why the line is refused (the last note is the one reported).
+ * Always returns -1, for "return fail(...)". */
 static int fail(struct parse *ps, const char *fmt, ...)
 {
     va_list ap;
+    char *reason = NULL;
 
-    if (ps->why != NULL && ps->whylen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(ps->why, ps->whylen, fmt, ap);
-        va_end(ap);
+    va_start(ap, fmt);
+    if (vasprintf(&reason, fmt, ap) < 0) {
+        reason = NULL;
     }
+    va_end(ap);
+    free(ps->reason);
+    ps->reason = reason;
     return -1;
 }
 
@@ -71,11 +74,9 @@ static const char *show(char *buf, const char *name, size_t len)
 }
 
 /* Replace every non-printable byte of a finished reason by '?'. */
-static void clean_reason(char *why, size_t whylen)
+static void clean_reason(char *why)
 {
-    size_t i;
-
-    for (i = 0; why != NULL && i < whylen && why[i] != '\0'; i++) {
+    for (size_t i = 0; why != NULL && why[i] != '\0'; i++) {
         if ((unsigned char)why[i] < ' ' || (unsigned char)why[i] >= 0x7f) {
             why[i] = '?';
         }
@@ -233,17 +234,17 @@ static int opt_command(struct parse *ps, const char *v)
 /* from="PATTERNS": kept as written once addr_list_valid accepts it. */
 static int opt_from(struct parse *ps, const char *v)
 {
-    char why[160] = "";
+    struct diag why = { 0 };
     int rc = -1;
 
     if (ps->k->opts.from != NULL) {
         fail(ps, "more than one from= option");
-    } else if (addr_list_valid(v, why, sizeof(why)) != 0) {
-        why[sizeof(why) - 1] = '\0';
-        fail(ps, "invalid from= list: %s", why);
+    } else if (addr_list_valid(v, &why) != 0) {
+        fail(ps, "invalid from= list: %s", diag_last(&why));
     } else {
         rc = store(ps, &ps->k->opts.from, v);
     }
+    diag_free(&why);
     return rc;
 }
 
@@ -582,16 +583,13 @@ static char *trimmed_copy(const char *line)
 }
 
 enum ak_result authkeys_parse_line(const char *line, int allow_env,
-                                   struct ak_key *out, char *why, size_t whylen)
+                                   struct ak_key *out, struct diag *why)
 {
-    struct parse ps = { NULL, out, allow_env, why, whylen };
+    struct parse ps = { NULL, out, allow_env, NULL };
     enum ak_result res = AK_BAD;
     char *copy = NULL;
 
     memset(out, 0, sizeof(*out));
-    if (why != NULL && whylen > 0) {
-        why[0] = '\0';
-    }
     if (line == NULL || strnlen(line, AK_LINE_MAX + 1) > AK_LINE_MAX) {
         fail(&ps, "line longer than %d bytes", AK_LINE_MAX);
     } else if ((copy = trimmed_copy(line)) == NULL) {
@@ -604,8 +602,12 @@ enum ak_result authkeys_parse_line(const char *line, int allow_env,
     free(copy);
     if (res != AK_KEY) {
         ak_key_free(out);
-        clean_reason(why, whylen);
     }
+    if (res == AK_BAD && why != NULL) {
+        clean_reason(ps.reason);
+        diag_add(why, "%s", ps.reason != NULL ? ps.reason : "out of memory");
+    }
+    free(ps.reason);
     return res;
 }
 
@@ -701,17 +703,20 @@ static int read_keys_file(const struct search *s, char **buf, size_t *lenp)
 static int check_line(const struct search *s, int lineno, const char *line,
                       size_t len, struct ak_key *out)
 {
-    char why[256] = "NUL byte in line";
+    struct diag why = { 0 };
     struct ak_key k;
     enum ak_result res = AK_BAD;
 
     memset(&k, 0, sizeof(k));
-    if (memchr(line, '\0', len) == NULL) {
-        res = authkeys_parse_line(line, s->allow_env, &k, why, sizeof(why));
+    if (memchr(line, '\0', len) != NULL) {
+        diag_add(&why, "NUL byte in line");
+    } else {
+        res = authkeys_parse_line(line, s->allow_env, &k, &why);
     }
     if (res == AK_BAD && s->warn != NULL) {
-        diag_add(s->warn, "%s:%d: %s", s->path, lineno, why);
+        diag_add(s->warn, "%s:%d: %s", s->path, lineno, diag_last(&why));
     }
+    diag_free(&why);
     if (res == AK_KEY && k.bloblen == s->bloblen &&
         memcmp(k.blob, s->blob, k.bloblen) == 0) {
         *out = k;
