@@ -63,7 +63,7 @@ struct table {
 /* How one file type is parsed and freed. */
 struct kind {
     const char *noun;                           /* "user", "group" */
-    int (*parse)(const char *line, struct slot *s, const char **why);
+    int (*parse)(const char *line, struct slot *s, struct diag *why);
     void (*destroy)(struct slot *s);
     int (*is_anchor)(const struct slot *s);     /* a complete file has one */
     const char *no_anchor;                      /* the problem if it has none */
@@ -91,7 +91,7 @@ struct readout {
 };
 
 /* kind callbacks for passwd(5). */
-static int pw_parse(const char *line, struct slot *s, const char **why)
+static int pw_parse(const char *line, struct slot *s, struct diag *why)
 {
     int rc = passwd_parse_line(line, &s->u.pw, why);
 
@@ -110,7 +110,7 @@ static int pw_is_root(const struct slot *s)
 }
 
 /* kind callbacks for group(5). */
-static int gr_parse(const char *line, struct slot *s, const char **why)
+static int gr_parse(const char *line, struct slot *s, struct diag *why)
 {
     int rc = group_parse_line(line, &s->u.gr, why);
 
@@ -276,30 +276,35 @@ static int is_blank_or_comment(const char *line, size_t n)
 static int parse_one(const struct source *src, const char *line, size_t n,
                      size_t lineno, struct readout *ro)
 {
-    const char *why = NULL;
+    const char *early = NULL;
+    struct diag why = { 0 };
     struct slot *s;
+    int err = 0;
 
     if (is_blank_or_comment(line, n)) {
         return 0;
     }
     if (n > LINE_MAX_LEN) {
-        why = "line too long";
+        early = "line too long";
     } else if (memchr(line, '\0', n) != NULL) {
-        why = "NUL byte in line";
+        early = "NUL byte in line";
     }
-    errno = 0;
-    if (why == NULL && table_reserve(&ro->tab) == 0) {
+    if (early == NULL && table_reserve(&ro->tab) == 0) {
         s = &ro->tab.v[ro->tab.n];
         s->line = lineno;
+        errno = 0;
         if (src->kind->parse(line, s, &why) == 0) {
             ro->tab.n++;
             return 0;
         }
+        err = errno;
     }
-    if (why == NULL || errno == ENOMEM) {
-        return -1;
+    if ((early == NULL && why.n == 0) || err == ENOMEM) {
+        diag_free(&why);
+        return -1;      /* out of memory */
     }
-    report(ro, src, lineno, why);
+    report(ro, src, lineno, early != NULL ? early : diag_last(&why));
+    diag_free(&why);
     return 0;
 }
 

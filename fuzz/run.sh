@@ -26,8 +26,8 @@ config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrma
 authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/readfile.c
 pubkey      keys/pubkey.c keys/sshbuf.c
 keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c
-passwd      fallbackd/userdb_parse.c
-group       fallbackd/userdb_parse.c
+passwd      fallbackd/userdb_parse.c fallbackd/diag.c
+group       fallbackd/userdb_parse.c fallbackd/diag.c
 addrmatch   fallbackd/addrmatch.c fallbackd/diag.c
 shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
