@@ -76,16 +76,15 @@ __attribute__((format(printf, 2, 3)))
 static int perr(struct pctx *p, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
+    char *where = NULL;
 
-    va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
+    if (asprintf(&where, "%s:%zu: ", p->name, p->line) < 0) {
+        where = NULL;
     }
+    va_start(ap, fmt);
+    diag_vadd(p->errs, where, fmt, ap);
     va_end(ap);
-    diag_add(p->errs, "%s:%zu: %s", p->name, p->line,
-             msg != NULL ? msg : "out of memory");
-    free(msg);
+    free(where);
     return -1;
 }
 

@@ -8,13 +8,28 @@
 void diag_add(struct diag *d, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
 
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
-    }
+    diag_vadd(d, NULL, fmt, ap);
     va_end(ap);
+}
+
+void diag_vadd(struct diag *d, const char *prefix, const char *fmt, va_list ap)
+{
+    char *text = NULL;
+    char *msg = NULL;
+
+    if (vasprintf(&text, fmt, ap) < 0) {
+        text = NULL;
+    }
+    if (text != NULL && prefix != NULL && prefix[0] != '\0') {
+        if (asprintf(&msg, "%s%s", prefix, text) < 0) {
+            msg = NULL;
+        }
+        free(text);
+    } else {
+        msg = text;
+    }
     if (msg == NULL) {
         d->lost++;
         return;

@@ -14,6 +14,7 @@
 #ifndef FBD_DIAG_H
 #define FBD_DIAG_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct diag {
@@ -33,6 +34,11 @@ static inline size_t diag_count(const struct diag *d)
  * still counts it in lost, so diag_count() never misses an error. */
 void diag_add(struct diag *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* diag_add() with a va_list, the message prefixed by PREFIX (a plain
+ * string, e.g. "FILE:LINE: "; may be NULL). */
+void diag_vadd(struct diag *d, const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* The last message stored: for a caller that reports a single failure
  * in a line of its own.  "out of memory" if every message was lost, ""

@@ -34,7 +34,7 @@ struct parse {
     const char *p;          /* next unread character */
     struct ak_key *k;       /* what the line has given so far */
     int allow_env;          /* PermitUserEnvironment */
-    char *reason;           /* the last failure's (malloc'd), or NULL */
+    struct diag reasons;    /* the last one is reported */
 };
 
 static int fail(struct parse *ps, const char *fmt, ...)
@@ -45,15 +45,10 @@ static int fail(struct parse *ps, const char *fmt, ...)
 static int fail(struct parse *ps, const char *fmt, ...)
 {
     va_list ap;
-    char *reason = NULL;
 
     va_start(ap, fmt);
-    if (vasprintf(&reason, fmt, ap) < 0) {
-        reason = NULL;
-    }
+    diag_vadd(&ps->reasons, NULL, fmt, ap);
     va_end(ap);
-    free(ps->reason);
-    ps->reason = reason;
     return -1;
 }
 
@@ -73,14 +68,18 @@ static const char *show(char *buf, const char *name, size_t len)
     return buf;
 }
 
-/* Replace every non-printable byte of a finished reason by '?'. */
-static void clean_reason(char *why)
+/* Add REASON to WHY with every non-printable byte shown as '?'. */
+static void add_clean_reason(struct diag *why, const char *reason)
 {
-    for (size_t i = 0; why != NULL && why[i] != '\0'; i++) {
-        if ((unsigned char)why[i] < ' ' || (unsigned char)why[i] >= 0x7f) {
-            why[i] = '?';
+    char *clean = strdup(reason);
+
+    for (size_t i = 0; clean != NULL && clean[i] != '\0'; i++) {
+        if ((unsigned char)clean[i] < ' ' || (unsigned char)clean[i] >= 0x7f) {
+            clean[i] = '?';
         }
     }
+    diag_add(why, "%s", clean != NULL ? clean : "out of memory");
+    free(clean);
 }
 
 /* ---- Key blobs ------------------------------------------------------------
@@ -585,7 +584,7 @@ static char *trimmed_copy(const char *line)
 enum ak_result authkeys_parse_line(const char *line, int allow_env,
                                    struct ak_key *out, struct diag *why)
 {
-    struct parse ps = { NULL, out, allow_env, NULL };
+    struct parse ps = { NULL, out, allow_env, { 0 } };
     enum ak_result res = AK_BAD;
     char *copy = NULL;
 
@@ -604,10 +603,9 @@ enum ak_result authkeys_parse_line(const char *line, int allow_env,
         ak_key_free(out);
     }
     if (res == AK_BAD && why != NULL) {
-        clean_reason(ps.reason);
-        diag_add(why, "%s", ps.reason != NULL ? ps.reason : "out of memory");
+        add_clean_reason(why, diag_last(&ps.reasons));
     }
-    free(ps.reason);
+    diag_free(&ps.reasons);
     return res;
 }
 

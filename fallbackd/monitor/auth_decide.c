@@ -86,14 +86,6 @@ static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char
     }
 }
 
-/* The policy verdict for USER with this key (authz.h); a refusal's
- * reason, if authz gives one, goes to WHY. */
-static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
-                                 struct diag *why)
-{
-    return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, why);
-}
-
 /* Reply to the network process. */
 static int reply(struct monitor *m, enum mon_verdict v)
 {
@@ -132,26 +124,6 @@ static int take_user(struct monitor *m, const struct mon_field *f)
     }
     memcpy(m->user, user, sizeof(user));
     return 0;
-}
-
-int monauth_query(struct monitor *m, const struct mon_msg *msg)
-{
-    struct diag why = { 0 };
-    char desc[160];
-    enum authz_verdict v;
-    int rc;
-
-    if (take_user(m, &msg->f[0]) < 0) {
-        return -1;
-    }
-    if (m->too_many) {
-        return reply(m, MON_DENIED);
-    }
-    key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    v = decide(m, msg->f[1].s, msg->f[1].len, &why);
-    rc = v == AUTHZ_OK ? reply(m, MON_KEY_OK) : refuse(m, v, diag_last(&why), desc);
-    diag_free(&why);
-    return rc;
 }
 
 /* Does the signed data say what a userauth request for this user, key and
@@ -236,7 +208,12 @@ static int accept_login(struct monitor *m, const char *desc)
     return reply(m, MON_ACCEPTED);
 }
 
-int monauth_signed(struct monitor *m, const struct mon_msg *msg)
+/* A key request, queried (SIGNED 0) or signed: the user name, MaxAuthTries,
+ * then authz's verdict - for a signed request only once the monitor has
+ * checked the signed data and verified the signature itself.  A refusal
+ * is logged, counted and answered; an accepted key is answered MON_KEY_OK
+ * (a query) or logs the user in (a signed request). */
+static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_req)
 {
     struct diag why = { 0 };
     char desc[160];
@@ -251,12 +228,26 @@ int monauth_signed(struct monitor *m, const struct mon_msg *msg)
         return reply(m, MON_DENIED);
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    if (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg)) {
-        v = decide(m, msg->f[1].s, msg->f[1].len, &why);
+    if (!signed_req || (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg))) {
+        v = authz_key(m->srv, m->user, msg->f[1].s, msg->f[1].len, m->peer, &m->authz, &why);
     }
-    rc = v == AUTHZ_OK ? accept_login(m, desc) : refuse(m, v, diag_last(&why), desc);
+    if (v != AUTHZ_OK) {
+        rc = refuse(m, v, diag_last(&why), desc);
+    } else {
+        rc = signed_req ? accept_login(m, desc) : reply(m, MON_KEY_OK);
+    }
     diag_free(&why);
     return rc;
+}
+
+int monauth_query(struct monitor *m, const struct mon_msg *msg)
+{
+    return key_request(m, msg, 0);
+}
+
+int monauth_signed(struct monitor *m, const struct mon_msg *msg)
+{
+    return key_request(m, msg, 1);
 }
 
 int monauth_other(struct monitor *m, const struct mon_msg *msg)

@@ -205,20 +205,18 @@ static int fail(struct ctx *c, const struct who *w, const char *fmt, ...)
 static int fail(struct ctx *c, const struct who *w, const char *fmt, ...)
 {
     va_list ap;
-    char *reason = NULL;
+    char *who = NULL;
+    int n;
 
-    va_start(ap, fmt);
-    if (vasprintf(&reason, fmt, ap) < 0) {
-        reason = NULL;
-    }
-    va_end(ap);
     if (w->role != NULL) {
-        diag_add(&c->why, "%s (%s %s): %s", w->name, w->role, w->owner,
-                 reason != NULL ? reason : "out of memory");
+        n = asprintf(&who, "%s (%s %s): ", w->name, w->role, w->owner);
     } else {
-        diag_add(&c->why, "%s: %s", w->name, reason != NULL ? reason : "out of memory");
+        n = asprintf(&who, "%s: ", w->name);
     }
-    free(reason);
+    va_start(ap, fmt);
+    diag_vadd(&c->why, n < 0 ? NULL : who, fmt, ap);
+    va_end(ap);
+    free(n < 0 ? NULL : who);
     return V_BROKEN;
 }
 
