@@ -341,20 +341,18 @@ static int entry_match(const char *entry, size_t n, const struct naddr *na,
                               : cidr_match_naddr(&c, na);
 }
 
-/* Put "entry IDX "ENTRY": WHY" into OUT (if any room). */
-static void set_why(char *out, size_t outlen, size_t idx, const char *entry,
-                    size_t n, const char *why)
+/* Add "entry IDX "ENTRY": WHY" to OUT (if any). */
+static void set_why(struct diag *out, size_t idx, const char *entry, size_t n, const char *why)
 {
-    if (out != NULL && outlen > 0) {
-        snprintf(out, outlen, "entry %zu \"%.*s\": %s", idx,
-                 (int)(n > 64 ? 64 : n), entry, why);
+    if (out != NULL) {
+        diag_add(out, "entry %zu \"%.*s\": %s", idx, (int)(n > 64 ? 64 : n), entry, why);
     }
 }
 
 /* Check every entry of LIST and, if NA is set, match it: 1 / 0 / -1 as
- * pattern_list_match(), or -2 with a reason in WHY if any entry is bad. */
-static int addr_list_walk(const char *list, const struct naddr *na,
-                          char *why, size_t whylen)
+ * pattern_list_match(), or -2 with a reason added to WHY if any entry is
+ * bad. */
+static int addr_list_walk(const char *list, const struct naddr *na, struct diag *why)
 {
     const char *p = list;
     const char *bad = NULL;
@@ -378,7 +376,7 @@ static int addr_list_walk(const char *list, const struct naddr *na,
         p += len + 1;
     }
     if (bad != NULL) {
-        set_why(why, whylen, idx, p, len, bad);
+        set_why(why, idx, p, len, bad);
         return -2;
     }
     return result;
@@ -395,21 +393,18 @@ int addr_list_match(const char *addr, const char *list)
         return -2;
     }
     if (naddr_parse(addr, &na) < 0) {
-        return addr_list_walk(list, NULL, NULL, 0) == -2 ? -2 : 0;
+        return addr_list_walk(list, NULL, NULL) == -2 ? -2 : 0;
     }
-    return addr_list_walk(list, &na, NULL, 0);
+    return addr_list_walk(list, &na, NULL);
 }
 
-/* 0 if every entry of LIST is well formed, else -1 with the first bad
- * entry and the reason in WHY (NUL-terminated if WHYLEN > 0). */
-int addr_list_valid(const char *list, char *why, size_t whylen)
+/* 0 if every entry of LIST is well formed, else -1 with one line naming
+ * the first bad entry and the reason added to WHY (if not NULL). */
+int addr_list_valid(const char *list, struct diag *why)
 {
-    if (why != NULL && whylen > 0) {
-        why[0] = '\0';
-    }
     if (list == NULL) {
-        set_why(why, whylen, 0, "", 0, "no list");
+        set_why(why, 0, "", 0, "no list");
         return -1;
     }
-    return addr_list_walk(list, NULL, why, whylen) == -2 ? -1 : 0;
+    return addr_list_walk(list, NULL, why) == -2 ? -1 : 0;
 }

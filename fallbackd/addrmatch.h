@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "diag.h"
+
 /* Glob match of S against PATTERN ('*', '?'). 1 = match, 0 = not. */
 int glob_match(const char *pattern, const char *s);
 
@@ -38,7 +40,8 @@ int cidr_contains(const struct cidr *c, const char *addr);
  * -2 if the list is malformed. */
 int addr_list_match(const char *addr, const char *list);
 
-/* Check an address pattern list; 0 ok, -1 with a reason in why. */
-int addr_list_valid(const char *list, char *why, size_t whylen);
+/* Check an address pattern list; 0 ok, -1 with one line added to why
+ * (which may be NULL) naming the first bad entry and what is wrong. */
+int addr_list_valid(const char *list, struct diag *why);
 
 #endif

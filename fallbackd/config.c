@@ -23,6 +23,7 @@
 
 #include "addrmatch.h"
 #include "log.h"
+#include "readfile.h"
 
 #define XSTR(x) STR(x)
 #define STR(x) #x
@@ -75,16 +76,15 @@ __attribute__((format(printf, 2, 3)))
 static int perr(struct pctx *p, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
+    char *where = NULL;
 
-    va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
+    if (asprintf(&where, "%s:%zu: ", p->name, p->line) < 0) {
+        where = NULL;
     }
+    va_start(ap, fmt);
+    diag_vadd(p->errs, where, fmt, ap);
     va_end(ap);
-    diag_add(p->errs, "%s:%zu: %s", p->name, p->line,
-             msg != NULL ? msg : "out of memory");
-    free(msg);
+    free(where);
     return -1;
 }
 
@@ -488,14 +488,15 @@ static int chk_user(struct pctx *p, const struct keyword *k, const char *e)
 {
     const char *at = strchr(e, '@');
     const char *why = NULL;
-    char reason[200] = "";
+    struct diag reason = { 0 };
 
     if (e[0] == '\0' || at == e) {
         why = "has no user name";
-    } else if (at != NULL && addr_list_valid(at + 1, reason, sizeof(reason)) < 0) {
-        snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", reason);
+    } else if (at != NULL && addr_list_valid(at + 1, &reason) < 0) {
+        snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", diag_last(&reason));
         why = p->why;
     }
+    diag_free(&reason);
     return why == NULL ? 0 : bad(p, k, e, why);
 }
 
@@ -1273,14 +1274,16 @@ static void parse_text(struct pctx *p, const char *text, size_t len)
 
 /* ---- public ------------------------------------------------------------ */
 
+/* Every default, and the only place one is set (README's keyword table
+ * documents them for administrators). */
 void config_defaults(struct fbd_config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->ports[0] = CFG_DEFAULT_PORT;
+    c->ports[0] = 1022;
     c->nports = 1;
-    c->host_keys[0] = strdup(CFG_DEFAULT_HOSTKEY);
+    c->host_keys[0] = strdup("/etc/fallbackd/ssh_host_ed25519_key");
     c->nhost_keys = c->host_keys[0] != NULL ? 1 : 0;
-    c->authorized_keys_file = strdup(CFG_DEFAULT_AUTHKEYS);
+    c->authorized_keys_file = strdup("/etc/fallbackd/keys/%u");
     c->permit_root_login = ROOT_NO;
     c->permit_user_environment = 0;
     c->permit_tty = 1;
@@ -1300,7 +1303,7 @@ void config_defaults(struct fbd_config *c)
     c->per_source_max_startups = 10;
     c->per_source_bits4 = 32;
     c->per_source_bits6 = 64;
-    c->rescue_shell = strdup(CFG_DEFAULT_RESCUE);
+    c->rescue_shell = strdup("/bin/busybox sh");
     c->door_lifetime = 0;
     c->sandbox = 1;
     c->sandbox_uid = 65534;
@@ -1338,54 +1341,11 @@ int config_parse(const char *name, const char *text, size_t len,
     return diag_count(errs) == before ? 0 : -1;
 }
 
-/* Make room for 64 KiB more in *TEXT of capacity *CAP; 0, ENOMEM, or
- * EFBIG once the file is known to exceed CFG_MAX_FILE. */
-static int grow_text(char **text, size_t *cap)
-{
-    char *nt = *cap <= CFG_MAX_FILE ? realloc(*text, *cap + 65536) : NULL;
-
-    if (nt == NULL) {
-        return *cap <= CFG_MAX_FILE ? ENOMEM : EFBIG;
-    }
-    *text = nt;
-    *cap += 65536;
-    return 0;
-}
-
-/* Read all of PATH (at most CFG_MAX_FILE bytes) into *TEXT (malloc'd) and
- * *LEN.  0, or an errno value. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    int err = fd < 0 ? errno : 0;
-    int eof = 0;
-    size_t cap = 0;
-
-    *text = NULL;
-    *len = 0;
-    while (err == 0 && !eof) {
-        ssize_t got = 0;
-        if (*len == cap) {
-            err = grow_text(text, &cap);
-        } else if ((got = read(fd, *text + *len, cap - *len)) > 0) {
-            *len += (size_t)got;
-        } else if (got == 0) {
-            eof = 1;
-        } else if (errno != EINTR) {
-            err = errno;
-        }
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return err == 0 && *len > CFG_MAX_FILE ? EFBIG : err;
-}
-
 int config_load(const char *path, struct fbd_config *c, struct diag *errs)
 {
     char *text = NULL;
     size_t len = 0;
-    int err = read_file(path, &text, &len);
+    int err = readfile_path(path, CFG_MAX_FILE, &text, &len);
     int rc = -1;
 
     if (err == 0) {

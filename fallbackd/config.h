@@ -17,11 +17,8 @@
 #define CFG_MAX_LISTEN 16
 #define CFG_MAX_HOSTKEYS 8
 
-#define CFG_DEFAULT_PORT 1022
+/* The config file read when -f does not name another. */
 #define CFG_DEFAULT_PATH "/etc/fallbackd/fallbackd.conf"
-#define CFG_DEFAULT_HOSTKEY "/etc/fallbackd/ssh_host_ed25519_key"
-#define CFG_DEFAULT_AUTHKEYS "/etc/fallbackd/keys/%u"
-#define CFG_DEFAULT_RESCUE "/bin/busybox sh"
 
 /* A growable list of owned strings. */
 struct strlist {
@@ -43,20 +40,22 @@ struct cfg_subsystem {
 };
 
 enum permit_root {
-    ROOT_NO = 0,                /* "no" (fallbackd's default) */
+    ROOT_NO = 0,                /* "no" */
     ROOT_FORCED_COMMANDS_ONLY,  /* "forced-commands-only" */
     ROOT_YES,                   /* "yes", "prohibit-password", "without-password":
                                    the same thing in a key-only server */
 };
 
+/* The settings.  Their defaults are set in config_defaults() (config.c)
+ * and nowhere else. */
 struct fbd_config {
     char *path;                         /* the file it came from */
 
-    int ports[CFG_MAX_PORTS];           /* Port, default 1022 */
+    int ports[CFG_MAX_PORTS];           /* Port */
     size_t nports;
     struct cfg_listen listen[CFG_MAX_LISTEN];   /* ListenAddress; none = 0.0.0.0 and :: */
     size_t nlisten;
-    char *host_keys[CFG_MAX_HOSTKEYS];  /* HostKey, default CFG_DEFAULT_HOSTKEY */
+    char *host_keys[CFG_MAX_HOSTKEYS];  /* HostKey */
     size_t nhost_keys;
 
     char *authorized_keys_file;         /* AuthorizedKeysFile (%u, %h, %%), one file */
@@ -64,49 +63,48 @@ struct fbd_config {
     struct strlist deny_users;          /* DenyUsers */
     struct strlist allow_groups;        /* AllowGroups */
     struct strlist deny_groups;         /* DenyGroups */
-    int permit_root_login;              /* PermitRootLogin, enum permit_root, default no */
+    int permit_root_login;              /* PermitRootLogin, enum permit_root */
     int permit_user_environment;        /* PermitUserEnvironment: honour environment= */
-    int permit_tty;                     /* PermitTTY, default yes */
+    int permit_tty;                     /* PermitTTY */
     struct strlist accept_env;          /* AcceptEnv patterns */
     struct cfg_subsystem *subsystems;   /* Subsystem */
     size_t nsubsystems;
 
-    int login_grace_time;               /* LoginGraceTime, seconds, 0 = none, default 30 */
-    int max_auth_tries;                 /* MaxAuthTries, default 6 */
-    int max_sessions;                   /* MaxSessions, default 10 */
-    int max_startups_begin;             /* MaxStartups begin:rate:full, default 10:30:100 */
+    int login_grace_time;               /* LoginGraceTime, seconds, 0 = none */
+    int max_auth_tries;                 /* MaxAuthTries */
+    int max_sessions;                   /* MaxSessions */
+    int max_startups_begin;             /* MaxStartups begin:rate:full */
     int max_startups_rate;
     int max_startups_full;
     int client_alive_interval;          /* ClientAliveInterval, seconds, 0 = off */
-    int client_alive_count_max;         /* ClientAliveCountMax, default 3 */
-    int tcp_keep_alive;                 /* TCPKeepAlive, default yes */
+    int client_alive_count_max;         /* ClientAliveCountMax */
+    int tcp_keep_alive;                 /* TCPKeepAlive */
 
-    int log_level;                      /* LogLevel (enum log_level), default INFO */
-    int syslog_facility;                /* SyslogFacility, default AUTH */
-    char *pid_file;                     /* PidFile, NULL = none (the default) */
+    int log_level;                      /* LogLevel (enum log_level) */
+    int syslog_facility;                /* SyslogFacility */
+    char *pid_file;                     /* PidFile, NULL = none */
 
     /* fallbackd's own keywords (sshd has none with this meaning) */
     int session_linger;                 /* SessionLinger: seconds a session stays open
                                            after its process exited while a background
-                                           job still holds stdout/stderr; default 2 */
+                                           job still holds stdout/stderr */
     struct strlist allow_from;          /* AllowFrom: CIDR blocks a connection may come
                                            from, checked at accept; empty = any */
     int per_source_max_startups;        /* PerSourceMaxStartups: unauthenticated
                                            connections per source block, 0 = no
-                                           limit; default 10 */
+                                           limit */
     int per_source_bits4;               /* PerSourceNetBlockSize V4:V6: the source */
-    int per_source_bits6;               /*   block size, default 32:64 */
+    int per_source_bits6;               /*   block size */
     char *rescue_shell;                 /* RescueShell: static shell used when the
-                                           user's cannot start; NULL = none; default
-                                           "/bin/busybox sh" */
+                                           user's cannot start; NULL = none */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which
                                            the door stops accepting; 0 = never */
     int sandbox;                        /* Sandbox: confine the network process
-                                           (sandbox.h); default yes */
-    int sandbox_uid;                    /* SandboxUid, numeric, default 65534 */
-    int sandbox_gid;                    /* SandboxGid, numeric, default 65534 */
-    char *passwd_file;                  /* PasswdFile, default /etc/passwd */
-    char *group_file;                   /* GroupFile, default /etc/group */
+                                           (sandbox.h) */
+    int sandbox_uid;                    /* SandboxUid, numeric */
+    int sandbox_gid;                    /* SandboxGid, numeric */
+    char *passwd_file;                  /* PasswdFile */
+    char *group_file;                   /* GroupFile */
 
     char *algorithms[ALGO_KINDS];       /* KexAlgorithms, Ciphers, MACs,
                                            HostKeyAlgorithms,
@@ -115,7 +113,7 @@ struct fbd_config {
                                            (algolist.h) */
 };
 
-/* Fill c with the defaults above (allocates).  c is overwritten, not freed:
+/* Fill c with every default (allocates).  c is overwritten, not freed:
  * pass an uninitialised or config_free()d struct. */
 void config_defaults(struct fbd_config *c);
 

@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "libssh_internal.h"
 #include "sshbuf.h"
+#include "readfile.h"
 
 #define KEY_FILE_MAX 65536
 
@@ -28,8 +29,9 @@ static char *read_key_file(const char *path, size_t *len, struct diag *errs)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     struct stat st;
     char *text = NULL;
-    ssize_t n = -1;
+    int err;
 
+    *len = 0;
     if (fd < 0 || fstat(fd, &st) < 0) {
         diag_add(errs, "%s: cannot read host key: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
@@ -37,19 +39,18 @@ static char *read_key_file(const char *path, size_t *len, struct diag *errs)
     } else if ((st.st_mode & 077) != 0) {
         diag_add(errs, "%s: host key permissions %04o are too open (want 0600)",
                  path, (unsigned)(st.st_mode & 07777));
-    } else if ((text = calloc(1, (size_t)st.st_size + 1)) != NULL) {
-        n = read(fd, text, (size_t)st.st_size);
+    } else if ((err = readfile_fd(fd, KEY_FILE_MAX, (size_t)st.st_size, &text, len)) != 0) {
+        diag_add(errs, "%s: cannot read host key: %s", path, strerror(err));
+    } else if (*len != (size_t)st.st_size) {
+        diag_add(errs, "%s: cannot read host key: %s", path, "short read");
+        sodium_memzero(text, *len);
+        free(text);
+        text = NULL;
+        *len = 0;
     }
     if (fd >= 0) {
         close(fd);
     }
-    if (text != NULL && n != (ssize_t)st.st_size) {
-        diag_add(errs, "%s: cannot read host key: %s", path, n < 0 ? strerror(errno) : "short read");
-        sodium_memzero(text, (size_t)st.st_size);
-        free(text);
-        text = NULL;
-    }
-    *len = text != NULL ? (size_t)n : 0;
     return text;
 }
 

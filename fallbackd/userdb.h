@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 /* passwd(5): name:password:UID:GID:GECOS:directory:shell */
 struct pw_entry {
     char *name;
@@ -31,10 +33,11 @@ struct gr_entry {
 };
 
 /* Parse one line (without its newline).  Returns 0 and fills *out, or -1
- * with *why set to a static reason.  Comments and blank lines are errors
- * here: callers skip them before calling. */
-int passwd_parse_line(const char *line, struct pw_entry *out, const char **why);
-int group_parse_line(const char *line, struct gr_entry *out, const char **why);
+ * with one line saying why added to WHY (which may be NULL) and errno
+ * EINVAL, or ENOMEM when out of memory.  Comments and blank lines are
+ * errors here: callers skip them before calling. */
+int passwd_parse_line(const char *line, struct pw_entry *out, struct diag *why);
+int group_parse_line(const char *line, struct gr_entry *out, struct diag *why);
 void pw_entry_free(struct pw_entry *pw);
 void gr_entry_free(struct gr_entry *gr);
 

@@ -15,8 +15,8 @@
  *   - user_list: comma-separated names, may be empty; empty items
  *     ("a,,b", "a,") are skipped, as NSS does.
  *
- * On error a parser returns -1, sets *why to a static reason and errno to
- * EINVAL (ENOMEM when out of memory), and leaves *out zeroed.
+ * On error a parser returns -1, adds one line saying why to its diag, sets
+ * errno to EINVAL (ENOMEM when out of memory), and leaves *out zeroed.
  */
 #include "userdb.h"
 
@@ -173,9 +173,20 @@ static int pw_copy(const struct field *f, unsigned long long uid,
     return 0;
 }
 
-/* Fill *OUT from a passwd(5) line (no newline).  0, or -1 with *WHY set
- * (WHY may be NULL), errno EINVAL or ENOMEM, and *OUT zeroed. */
-int passwd_parse_line(const char *line, struct pw_entry *out, const char **why)
+/* A line refused for BAD: one line to WHY (if any), errno set (after the
+ * line was added, which may itself change errno).  Returns -1. */
+static int refuse(const char *bad, struct diag *why)
+{
+    if (why != NULL) {
+        diag_add(why, "%s", bad);
+    }
+    errno = bad == oom_reason ? ENOMEM : EINVAL;
+    return -1;
+}
+
+/* Fill *OUT from a passwd(5) line (no newline).  0, or -1 (see the top of
+ * this file). */
+int passwd_parse_line(const char *line, struct pw_entry *out, struct diag *why)
 {
     struct field f[PW_FIELDS];
     unsigned long long uid = 0, gid = 0;
@@ -188,14 +199,7 @@ int passwd_parse_line(const char *line, struct pw_entry *out, const char **why)
             bad = oom_reason;
         }
     }
-    if (bad != NULL) {
-        errno = bad == oom_reason ? ENOMEM : EINVAL;
-        if (why != NULL) {
-            *why = bad;
-        }
-        return -1;
-    }
-    return 0;
+    return bad != NULL ? refuse(bad, why) : 0;
 }
 
 /* Call FN(P, N, ARG) on each non-empty item of the comma list F; stop at
@@ -285,9 +289,9 @@ static int gr_copy(const struct field *f, unsigned long long gid,
     return 0;
 }
 
-/* Fill *OUT from a group(5) line (no newline).  0, or -1 with *WHY set
- * (WHY may be NULL), errno EINVAL or ENOMEM, and *OUT zeroed. */
-int group_parse_line(const char *line, struct gr_entry *out, const char **why)
+/* Fill *OUT from a group(5) line (no newline).  0, or -1 (see the top of
+ * this file). */
+int group_parse_line(const char *line, struct gr_entry *out, struct diag *why)
 {
     struct field f[GR_FIELDS];
     unsigned long long gid = 0;
@@ -300,14 +304,7 @@ int group_parse_line(const char *line, struct gr_entry *out, const char **why)
             bad = oom_reason;
         }
     }
-    if (bad != NULL) {
-        errno = bad == oom_reason ? ENOMEM : EINVAL;
-        if (why != NULL) {
-            *why = bad;
-        }
-        return -1;
-    }
-    return 0;
+    return bad != NULL ? refuse(bad, why) : 0;
 }
 
 /* Free everything *PW owns and zero it; PW may be NULL. */

@@ -60,7 +60,7 @@ static int same_entry(const struct gr_entry *a, const struct gr_entry *b)
 static void check_round_trip(const struct gr_entry *gr)
 {
     struct gr_entry again;
-    const char *why = NULL;
+    struct diag why = { 0 };
     char *line = NULL;
     size_t len = 0, i;
     FILE *f = open_memstream(&line, &len);
@@ -71,9 +71,11 @@ static void check_round_trip(const struct gr_entry *gr)
         fprintf(f, "%s%s", i > 0 ? "," : "", gr->members[i]);
     }
     FUZZ_CHECK(fclose(f) == 0, "writing the line failed");
-    FUZZ_CHECK(group_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line, why);
+    FUZZ_CHECK(group_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line,
+               diag_last(&why));
     FUZZ_CHECK(same_entry(gr, &again), "\"%s\" parses to another entry", line);
     gr_entry_free(&again);
+    diag_free(&why);
     free(line);
 }
 
@@ -100,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *line = fuzz_cstring(data, size, "\n");
     struct gr_entry gr;
-    const char *why = NULL;
+    struct diag why = { 0 };
     int rc;
 
     if (line == NULL) {
@@ -111,10 +113,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         check_accepted(&gr, line);
     } else {
-        FUZZ_CHECK(why != NULL && why[0] != '\0', "refused without a reason");
+        FUZZ_CHECK(why.n == 1 && diag_last(&why)[0] != '\0', "refused without one reason");
         FUZZ_CHECK(entry_empty(&gr), "refused line left data in *out");
     }
+    FUZZ_CHECK(rc != 0 || why.n == 0, "accepted with a reason");
     gr_entry_free(&gr);
+    diag_free(&why);
     free(line);
     return 0;
 }

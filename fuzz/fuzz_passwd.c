@@ -55,15 +55,17 @@ static int same_entry(const struct pw_entry *a, const struct pw_entry *b)
 static void check_round_trip(const struct pw_entry *pw)
 {
     struct pw_entry again;
-    const char *why = NULL;
+    struct diag why = { 0 };
     char *line = NULL;
 
     FUZZ_CHECK(asprintf(&line, "%s:%s:%u:%u:%s:%s:%s", pw->name, pw->passwd,
                         (unsigned)pw->uid, (unsigned)pw->gid, pw->gecos, pw->dir,
                         pw->shell) >= 0, "out of memory");
-    FUZZ_CHECK(passwd_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line, why);
+    FUZZ_CHECK(passwd_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line,
+               diag_last(&why));
     FUZZ_CHECK(same_entry(pw, &again), "\"%s\" parses to another entry", line);
     pw_entry_free(&again);
+    diag_free(&why);
     free(line);
 }
 
@@ -71,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *line = fuzz_cstring(data, size, "\n");
     struct pw_entry pw;
-    const char *why = NULL;
+    struct diag why = { 0 };
     int rc;
 
     if (line == NULL) {
@@ -86,10 +88,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!has_ctl(pw.dir) && !has_ctl(pw.shell), "control character in dir or shell");
         check_round_trip(&pw);
     } else {
-        FUZZ_CHECK(why != NULL && why[0] != '\0', "refused without a reason");
+        FUZZ_CHECK(why.n == 1 && diag_last(&why)[0] != '\0', "refused without one reason");
         FUZZ_CHECK(entry_empty(&pw), "refused line left data in *out");
     }
+    FUZZ_CHECK(rc != 0 || why.n == 0, "accepted with a reason");
     pw_entry_free(&pw);
+    diag_free(&why);
     free(line);
     return 0;
 }

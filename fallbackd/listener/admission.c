@@ -21,8 +21,8 @@ static void mask_bits(unsigned char *addr, size_t len, int bits)
     }
 }
 
-void source_block_of(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
-                     struct source_block *out)
+void admission_source_block(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
+                            struct source_block *out)
 {
     const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
     const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;

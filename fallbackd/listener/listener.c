@@ -228,7 +228,7 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     struct admit_decision d;
     struct child *victim;
 
-    source_block_of(ss, &l->srv->cfg, &pend->block);
+    admission_source_block(ss, &l->srv->cfg, &pend->block);
     pend->since_ms = clock_now_ms();
     d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100));
     if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT) {
@@ -257,7 +257,7 @@ static void accept_all(struct listener *l, int lfd)
 
     while ((fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) >= 0) {
         l->conn_count++;
-        sockaddr_format(&ss, host, sizeof(host), &port);
+        listen_format_addr(&ss, host, sizeof(host), &port);
         if (!admission_allowed_from(&l->srv->cfg, host)) {
             log_refusal(l, host, port, "not in AllowFrom");
             close(fd);

@@ -33,11 +33,11 @@ static void endpoints_read(int fd, struct endpoints *e)
 
     memset(&ss, 0, sizeof(ss));
     getpeername(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, e->peer, sizeof(e->peer), &e->peer_port);
+    listen_format_addr(&ss, e->peer, sizeof(e->peer), &e->peer_port);
     len = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
     getsockname(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, e->local, sizeof(e->local), &e->local_port);
+    listen_format_addr(&ss, e->local, sizeof(e->local), &e->local_port);
 }
 
 int split_connection(struct server *srv, int fd, int startup_fd)
@@ -47,7 +47,7 @@ int split_connection(struct server *srv, int fd, int startup_fd)
     int sv[2];
     pid_t pid;
 
-    socket_tune(fd, srv->cfg.tcp_keep_alive);
+    listen_tune_socket(fd, srv->cfg.tcp_keep_alive);
     endpoints_read(fd, &e);
     log_info("Connection from %s port %d on %s port %d", e.peer, e.peer_port, e.local,
              e.local_port);

@@ -75,48 +75,19 @@ static void count_failure(struct monitor *m)
              "failures [preauth]", m->user, m->peer, m->peer_port);
 }
 
-/* Log why a user was refused, once per user name per connection. */
+/* Log why a user was refused (REASON: "" when authz gave none), once per
+ * user name per connection. */
 static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char *reason)
 {
     if (strcmp(m->logged_user, m->user) == 0 || reason[0] == '\0') {
         return;
     }
     snprintf(m->logged_user, sizeof(m->logged_user), "%s", m->user);
-    if (v == AUTHZ_INVALID_USER || strncmp(reason, "ROOT", 4) == 0) {
+    if (v == AUTHZ_INVALID_USER || v == AUTHZ_ROOT_REFUSED) {
         log_info("%s port %d", reason, m->peer_port);
     } else {
         log_info("%s", reason);
     }
-}
-
-/* Is this RSA key too small?  Refused at the query already, so the client
- * moves on to its next key instead of signing with this one. */
-static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, size_t rlen)
-{
-    struct pubkey pk;
-    int small = 0;
-
-    if (pubkey_from_blob(blob, len, &pk) < 0) {
-        return 0;
-    }
-    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < ALGO_RSA_MIN_BITS) {
-        snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
-                 pk.bits, ALGO_RSA_MIN_BITS);
-        small = 1;
-    }
-    pubkey_free(&pk);
-    return small;
-}
-
-/* The policy verdict for USER with this key (authz.h). */
-static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
-                                 char *reason, size_t rlen)
-{
-    reason[0] = '\0';
-    if (rsa_too_small(blob, len, reason, rlen)) {
-        return AUTHZ_KEY_REFUSED;
-    }
-    return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, reason, rlen);
 }
 
 /* Reply to the network process. */
@@ -157,26 +128,6 @@ static int take_user(struct monitor *m, const struct mon_field *f)
     }
     memcpy(m->user, user, sizeof(user));
     return 0;
-}
-
-int monauth_query(struct monitor *m, const struct mon_msg *msg)
-{
-    char reason[768];
-    char desc[160];
-    enum authz_verdict v;
-
-    if (take_user(m, &msg->f[0]) < 0) {
-        return -1;
-    }
-    if (m->too_many) {
-        return reply(m, MON_DENIED);
-    }
-    key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
-    if (v == AUTHZ_OK) {
-        return reply(m, MON_KEY_OK);
-    }
-    return refuse(m, v, reason, desc);
 }
 
 /* Are the N bytes at P (NULL: none) the C string S? */
@@ -291,12 +242,18 @@ static int accept_login(struct monitor *m, const char *desc)
     return reply(m, MON_ACCEPTED);
 }
 
-int monauth_signed(struct monitor *m, const struct mon_msg *msg)
+/* A key request, queried (SIGNED 0) or signed: the user name, MaxAuthTries,
+ * then authz's verdict - for a signed request only once the monitor has
+ * checked the signed data and verified the signature itself.  A refusal
+ * is logged, counted and answered; an accepted key is answered MON_KEY_OK
+ * (a query) or logs the user in (a signed request). */
+static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_req)
 {
-    char reason[768] = "";
+    struct diag why = { 0 };
     char desc[160];
     char alg[64];
     enum authz_verdict v = AUTHZ_KEY_REFUSED;
+    int rc;
 
     if (take_user(m, &msg->f[0]) < 0) {
         return -1;
@@ -305,13 +262,26 @@ int monauth_signed(struct monitor *m, const struct mon_msg *msg)
         return reply(m, MON_DENIED);
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    if (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg)) {
-        v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
+    if (!signed_req || (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg))) {
+        v = authz_key(m->srv, m->user, msg->f[1].s, msg->f[1].len, m->peer, &m->authz, &why);
     }
-    if (v == AUTHZ_OK) {
-        return accept_login(m, desc);
+    if (v != AUTHZ_OK) {
+        rc = refuse(m, v, diag_last(&why), desc);
+    } else {
+        rc = signed_req ? accept_login(m, desc) : reply(m, MON_KEY_OK);
     }
-    return refuse(m, v, reason, desc);
+    diag_free(&why);
+    return rc;
+}
+
+int monauth_query(struct monitor *m, const struct mon_msg *msg)
+{
+    return key_request(m, msg, 0);
+}
+
+int monauth_signed(struct monitor *m, const struct mon_msg *msg)
+{
+    return key_request(m, msg, 1);
 }
 
 int monauth_other(struct monitor *m, const struct mon_msg *msg)

@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "addrmatch.h"
+#include "algolist.h"
 #include "log.h"
+#include "pubkey.h"
 
 /* Copy a passwd entry (strings duplicated).  0 ok, -1 no memory. */
 static int pw_copy(struct pw_entry *dst, const struct pw_entry *src)
@@ -71,7 +73,7 @@ static int group_list_matches(const struct server *srv, const struct strlist *l,
  * sshd, a door with neither AllowUsers nor AllowGroups lets no one in: the
  * administrator names who may use the break-glass door. */
 static int lists_refuse(const struct server *srv, const struct pw_entry *pw,
-                        const char *addr, char *reason, size_t rlen)
+                        const char *addr, struct diag *reason)
 {
     const struct fbd_config *c = &srv->cfg;
     const char *why = NULL;
@@ -88,33 +90,31 @@ static int lists_refuse(const struct server *srv, const struct pw_entry *pw,
         why = "none of user's groups are listed in AllowGroups";
     }
     if (why != NULL) {
-        snprintf(reason, rlen, "User %s from %s not allowed because %s", pw->name, addr, why);
+        diag_add(reason, "User %s from %s not allowed because %s", pw->name, addr, why);
         return 1;
     }
     return 0;
 }
 
 enum authz_verdict authz_user(const struct server *srv, const char *user,
-                              const char *addr, struct authz *a,
-                              char *reason, size_t rlen)
+                              const char *addr, struct authz *a, struct diag *reason)
 {
     const struct pw_entry *pw = userdb_user(srv->users, user);
 
-    reason[0] = '\0';
     if (pw == NULL) {
-        snprintf(reason, rlen, "Invalid user %s from %s", user, addr);
+        diag_add(reason, "Invalid user %s from %s", user, addr);
         return AUTHZ_INVALID_USER;
     }
     if (pw->uid == 0 && srv->cfg.permit_root_login == ROOT_NO) {
-        snprintf(reason, rlen, "ROOT LOGIN REFUSED FROM %s", addr);
-        return AUTHZ_USER_REFUSED;
+        diag_add(reason, "ROOT LOGIN REFUSED FROM %s", addr);
+        return AUTHZ_ROOT_REFUSED;
     }
-    if (lists_refuse(srv, pw, addr, reason, rlen)) {
+    if (lists_refuse(srv, pw, addr, reason)) {
         return AUTHZ_USER_REFUSED;
     }
     authz_clear(a);
     if (pw_copy(&a->pw, pw) < 0) {
-        snprintf(reason, rlen, "out of memory");
+        diag_add(reason, "out of memory");
         return AUTHZ_USER_REFUSED;
     }
     a->ngroups = userdb_groups(srv->users, pw, a->groups, SPAWN_MAX_GROUPS);
@@ -159,50 +159,73 @@ static void log_warnings(struct diag *warn)
 
 /* Options of the matching key that refuse this login. */
 static int options_refuse(const struct server *srv, const struct authz *a,
-                          const char *addr, char *reason, size_t rlen)
+                          const char *addr, struct diag *reason)
 {
     const struct ak_opts *o = &a->key.opts;
 
     if (o->from != NULL && addr_list_match(addr, o->from) != 1) {
-        snprintf(reason, rlen, "Authentication tried for %s with correct key but not "
+        diag_add(reason, "Authentication tried for %s with correct key but not "
                  "from a permitted host (ip=%s, required=%s).", a->pw.name, addr, o->from);
         return 1;
     }
     if (ak_expired(o, time(NULL))) {
-        snprintf(reason, rlen, "Authentication tried for %s with an expired key "
+        diag_add(reason, "Authentication tried for %s with an expired key "
                  "(expiry-time has passed)", a->pw.name);
         return 1;
     }
     if (a->pw.uid == 0 && srv->cfg.permit_root_login == ROOT_FORCED_COMMANDS_ONLY &&
         o->command == NULL) {
-        snprintf(reason, rlen, "Root login refused for key without command= "
+        diag_add(reason, "Root login refused for key without command= "
                  "(PermitRootLogin forced-commands-only)");
         return 1;
     }
     return 0;
 }
 
+/* Is this an RSA key smaller than fallbackd accepts?  Checked before the
+ * user, so that a query with such a key is refused at once and the client
+ * moves on to its next key instead of signing with this one. */
+static int rsa_too_small(const unsigned char *blob, size_t len, struct diag *reason)
+{
+    struct pubkey pk;
+    int small = 0;
+
+    if (pubkey_from_blob(blob, len, &pk) < 0) {
+        return 0;
+    }
+    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < ALGO_RSA_MIN_BITS) {
+        diag_add(reason, "RSA key of %u bits refused: fallbackd requires at least %d",
+                 pk.bits, ALGO_RSA_MIN_BITS);
+        small = 1;
+    }
+    pubkey_free(&pk);
+    return small;
+}
+
 enum authz_verdict authz_key(const struct server *srv, const char *user,
                              const unsigned char *blob, size_t bloblen,
-                             const char *addr, struct authz *a,
-                             char *reason, size_t rlen)
+                             const char *addr, struct authz *a, struct diag *reason)
 {
-    enum authz_verdict v = authz_user(srv, user, addr, a, reason, rlen);
+    enum authz_verdict v;
     struct diag warn = { 0 };
     char path[4096];
     int found;
 
+    if (rsa_too_small(blob, bloblen, reason)) {
+        return AUTHZ_KEY_REFUSED;
+    }
+    v = authz_user(srv, user, addr, a, reason);
     if (v != AUTHZ_OK) {
         return v;
     }
     if (authz_keys_path(srv->cfg.authorized_keys_file, &a->pw, path, sizeof(path)) < 0) {
-        snprintf(reason, rlen, "AuthorizedKeysFile for %s is too long", user);
+        diag_add(reason, "AuthorizedKeysFile for %s is too long", user);
         return AUTHZ_KEY_REFUSED;
     }
     found = authkeys_find(path, blob, bloblen, srv->cfg.permit_user_environment,
                           &a->key, &warn);
     if (found < 0 && warn.n > 0) {
-        snprintf(reason, rlen, "Could not open user '%s' authorized keys: %s", user, warn.msgs[0]);
+        diag_add(reason, "Could not open user '%s' authorized keys: %s", user, warn.msgs[0]);
         diag_free(&warn);
         return AUTHZ_KEY_REFUSED;
     }
@@ -210,7 +233,7 @@ enum authz_verdict authz_key(const struct server *srv, const char *user,
     if (found <= 0) {
         return AUTHZ_KEY_REFUSED;
     }
-    return options_refuse(srv, a, addr, reason, rlen) ? AUTHZ_KEY_REFUSED : AUTHZ_OK;
+    return options_refuse(srv, a, addr, reason) ? AUTHZ_KEY_REFUSED : AUTHZ_OK;
 }
 
 void authz_clear(struct authz *a)

@@ -1,10 +1,12 @@
 /* monitor.h - a connection's privileged half.
  *
- * One monitor per connection, forked by the listener.  It forks the
- * network process before a single byte from the client is read, then only
- * answers that process's requests (requests.c's table) until it exits.
- * The monitor never parses SSH: it holds the host private keys, decides
- * and verifies logins, and starts the user's processes.
+ * One monitor per connection: the process the listener forked for it
+ * forks the network process before a single byte from the client is read
+ * and becomes the monitor (listener/split.c).  It then only answers that
+ * process's requests (requests.c's table) until it exits.  The monitor
+ * never reads the client's bytes: it holds the host private keys, decides
+ * logins (checking the signed data of each itself), and starts the user's
+ * processes.
  */
 #ifndef FBD_MONITOR_H
 #define FBD_MONITOR_H

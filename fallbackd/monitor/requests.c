@@ -107,7 +107,8 @@ static int req_sign(struct monitor *m, const struct mon_msg *msg)
     return rc;
 }
 
-/* Is this request allowed now?  ONCE_PRE requests are counted in *done. */
+/* Is this request allowed now?  ALREADY: a ONCE_PRE request was served
+ * before (for MON_HOSTKEY_SIGN: an exchange hash was signed). */
 static int allowed(const struct monitor *m, unsigned phases, int already)
 {
     if (m->authenticated) {

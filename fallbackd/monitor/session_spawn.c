@@ -22,11 +22,36 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "signames.h"
 #include "spawn.h"
 #include "userenv.h"
 
-#define MAX_ENV_REQUESTS 64
 #define RESCUE_SUBSYSTEM "rescue"
+
+/* Why a MON_SPAWN is refused; the text goes back in MON_FAIL. */
+enum refusal {
+    REFUSE_NONE = 0,
+    REFUSE_NO_SUBSYSTEM,    /* logged in sshd's words where it is found */
+    REFUSE_UNKNOWN_KIND,
+    REFUSE_NO_PTY,
+    REFUSE_TOO_MANY,
+    REFUSE_NO_MEMORY,
+    REFUSE_START_FAILED,    /* spawn_start() says why */
+};
+
+static const struct {
+    const char *text;
+    int logged;             /* already logged when found: do not log again */
+} refusals[] = {
+    [REFUSE_NONE] = { "", 0 },
+    [REFUSE_NO_SUBSYSTEM] = { "subsystem not found", 1 },
+    [REFUSE_UNKNOWN_KIND] = { "unknown kind", 0 },
+    [REFUSE_NO_PTY] = { "pty not permitted", 0 },
+    /* MaxSessions is the network side's; this bounds the processes */
+    [REFUSE_TOO_MANY] = { "too many live session processes", 0 },
+    [REFUSE_NO_MEMORY] = { "out of memory", 0 },
+    [REFUSE_START_FAILED] = { "cannot start the process", 0 },
+};
 
 /* What one MON_SPAWN asks for, after the policy was applied. */
 struct spawn_ask {
@@ -39,29 +64,14 @@ struct spawn_ask {
     struct winsize ws;
 };
 
-/* Signal names of RFC 4254 section 6.10. */
-static const struct {
-    const char *name;
-    int sig;
-} signal_names[] = {
-    { "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "FPE", SIGFPE },   { "HUP", SIGHUP },
-    { "ILL", SIGILL },   { "INT", SIGINT },   { "KILL", SIGKILL }, { "PIPE", SIGPIPE },
-    { "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
-    { "USR2", SIGUSR2 },
-};
-
-static unsigned short tty_dim(uint32_t v)
-{
-    return (unsigned short)(v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
-}
-
 /* Is NAME=VALUE an acceptable env request? */
 static int env_ok(const struct monitor *m, const char *kv)
 {
     const char *eq = strchr(kv, '=');
-    char name[257];
+    char name[MON_MAX_ENV_NAME + 1];
 
-    if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(name) || strlen(eq + 1) > 8192) {
+    if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(name) ||
+        strlen(eq + 1) > MON_MAX_ENV_VALUE) {
         return 0;
     }
     memcpy(name, kv, (size_t)(eq - kv));
@@ -77,7 +87,7 @@ static int take_env(const struct monitor *m, const struct mon_field *f, struct u
     if (f->len > 0 && f->s[f->len - 1] != '\0') {
         return -1;
     }
-    for (size_t off = 0; off < f->len && n < MAX_ENV_REQUESTS; n++) {
+    for (size_t off = 0; off < f->len && n < MON_MAX_ENV; n++) {
         const char *kv = (const char *)f->s + off;
 
         if (env_ok(m, kv) && userenv_put(e, kv) < 0) {
@@ -122,8 +132,9 @@ static int build_env(const struct monitor *m, const struct spawn_ask *a, struct 
 }
 
 /* Work out what to run (kind, command, subsystem table, command=).
- * cmd holds the client's command or subsystem name.  NULL if refused. */
-static const char *resolve(const struct monitor *m, uint32_t kind, const char *cmd,
+ * cmd holds the client's command or subsystem name.  REFUSE_NONE, or why
+ * not. */
+static enum refusal resolve(const struct monitor *m, uint32_t kind, const char *cmd,
                            struct spawn_ask *a)
 {
     const char *forced = m->authz.key.opts.command;
@@ -138,13 +149,13 @@ static const char *resolve(const struct monitor *m, uint32_t kind, const char *c
         if (sub == NULL && !a->rescue) {
             log_info("subsystem request for %.64s by user %s failed, subsystem not found",
                      cmd, m->authz.pw.name);
-            return "subsystem not found";
+            return REFUSE_NO_SUBSYSTEM;
         }
         a->what = a->rescue ? "rescue shell" : "subsystem";
         a->command = sub;
         a->orig = sub;
     } else if (kind != MON_SPAWN_SHELL && kind != MON_SPAWN_EXEC) {
-        return "unknown kind";
+        return REFUSE_UNKNOWN_KIND;
     }
     if (forced != NULL) {
         a->command = forced;
@@ -153,7 +164,7 @@ static const char *resolve(const struct monitor *m, uint32_t kind, const char *c
     } else {
         a->orig = NULL;
     }
-    return NULL;
+    return REFUSE_NONE;
 }
 
 /* The spawn request for the authenticated user. */
@@ -205,10 +216,14 @@ static int hand_over(struct monitor *m, const struct spawn_ask *a, const struct 
     return rc;
 }
 
-/* Refuse a spawn with a reason the network process can log. */
-static int spawn_fail(struct monitor *m, const char *why)
+/* Refuse a spawn, saying why (WHY, or the refusal's text), in the log
+ * unless that was done already, and to the network process. */
+static int spawn_fail(struct monitor *m, enum refusal r, const char *why)
 {
-    if (strcmp(why, "subsystem not found") != 0) {
+    if (why == NULL) {
+        why = refusals[r].text;
+    }
+    if (!refusals[r].logged) {
         log_info("session request by %s refused: %s", m->authz.pw.name, why);
     }
     return mon_send(m->sock, NULL, 0, MON_FAIL, why, strlen(why));
@@ -221,34 +236,40 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
     struct spawn_req req;
     struct spawn_res res;
     char cmd[65536];
-    char why[256];
-    const char *refused;
+    struct diag why = { 0 };
+    enum refusal refused;
+    int rc;
 
     memset(&a, 0, sizeof(a));
     if (mon_cstr(&msg->f[1], cmd, sizeof(cmd)) < 0 || mon_cstr(&msg->f[3], a.term, sizeof(a.term)) < 0) {
         return -1;
     }
     a.pty = msg->f[2].u != 0;
-    a.ws = (struct winsize){ .ws_col = tty_dim(msg->f[4].u), .ws_row = tty_dim(msg->f[5].u),
-                             .ws_xpixel = tty_dim(msg->f[6].u), .ws_ypixel = tty_dim(msg->f[7].u) };
+    a.ws = (struct winsize){ .ws_col = mon_tty_dim(msg->f[4].u),
+                             .ws_row = mon_tty_dim(msg->f[5].u),
+                             .ws_xpixel = mon_tty_dim(msg->f[6].u),
+                             .ws_ypixel = mon_tty_dim(msg->f[7].u) };
     refused = resolve(m, msg->f[0].u, cmd, &a);
-    if (refused == NULL && a.pty && (!m->srv->cfg.permit_tty || m->authz.key.opts.no_pty)) {
-        refused = "pty not permitted";
+    if (refused == REFUSE_NONE && a.pty &&
+        (!m->srv->cfg.permit_tty || m->authz.key.opts.no_pty)) {
+        refused = REFUSE_NO_PTY;
     }
-    if (refused == NULL && m->nsessions >= MON_MAX_SESSIONS) {
-        refused = "too many live session processes";   /* MaxSessions: the network side */
+    if (refused == REFUSE_NONE && m->nsessions >= MON_MAX_SESSIONS) {
+        refused = REFUSE_TOO_MANY;
     }
-    if (refused != NULL) {
-        return spawn_fail(m, refused);
+    if (refused != REFUSE_NONE) {
+        return spawn_fail(m, refused, NULL);
     }
     if (take_env(m, &msg->f[8], &env) < 0 || build_env(m, &a, &env) < 0) {
         userenv_free(&env);
-        return spawn_fail(m, "out of memory");
+        return spawn_fail(m, REFUSE_NO_MEMORY, NULL);
     }
     fill_request(m, &a, &env, &req);
-    if (spawn_start(&req, &res, why, sizeof(why)) < 0) {
+    if (spawn_start(&req, &res, &why) < 0) {
         userenv_free(&env);
-        return spawn_fail(m, why);
+        rc = spawn_fail(m, REFUSE_START_FAILED, diag_last(&why));
+        diag_free(&why);
+        return rc;
     }
     userenv_free(&env);
     return hand_over(m, &a, &res);
@@ -269,10 +290,8 @@ int monspawn_signal(struct monitor *m, const struct mon_msg *msg)
             log_info("refusing to send signal %s to forced-command session %u", name, msg->f[0].u);
             return 0;
         }
-        for (size_t j = 0; j < sizeof(signal_names) / sizeof(signal_names[0]); j++) {
-            if (strcmp(name, signal_names[j].name) == 0) {
-                kill(m->sessions[i].pid, signal_names[j].sig);
-            }
+        if (signames_number(name) != 0) {
+            kill(m->sessions[i].pid, signames_number(name));
         }
     }
     return 0;

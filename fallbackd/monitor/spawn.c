@@ -187,21 +187,23 @@ static void child_exec(const struct spawn_req *req, const char *tty)
 {
     char **env = child_env(req, tty);
     const char *shell = req->shell && req->shell[0] ? req->shell : "/bin/sh";
-    char why[512];
+    struct diag why = { 0 };
 
     child_chdir(req);
     umask(022);
-    snprintf(why, sizeof(why), "the rescue shell was requested");
-    if (!req->rescue_only && shell_check(shell, why, sizeof(why))) {
+    if (req->rescue_only) {
+        diag_add(&why, "the rescue shell was requested");
+    } else if (shell_check(shell, &why)) {
         exec_user_shell(shell, req, env);
-        snprintf(why, sizeof(why), "%s: %s", shell, strerror(errno));
+        diag_add(&why, "%s: %s", shell, strerror(errno));
     }
     if (req->rescue == NULL) {
         dprintf(STDERR_FILENO, "fallbackd: your shell cannot start (%s) and no "
-                "RescueShell is configured\r\n", why);
+                "RescueShell is configured\r\n", diag_last(&why));
         _exit(255);
     }
-    dprintf(STDERR_FILENO, "fallbackd: %s; starting the rescue shell %s\r\n", why, req->rescue);
+    dprintf(STDERR_FILENO, "fallbackd: %s; starting the rescue shell %s\r\n", diag_last(&why),
+            req->rescue);
     exec_rescue_shell(req, env);
     child_fail(req->rescue, errno);
 }
@@ -254,7 +256,7 @@ static void parent_ends(const struct spawn_req *req, struct spawn_res *res, int 
     fcntl(res->err, F_SETFL, O_NONBLOCK);
 }
 
-int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen)
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, struct diag *errs)
 {
     int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
     int pts = -1;
@@ -262,12 +264,12 @@ int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, s
     memset(res, 0, sizeof(*res));
     res->ptm = res->in = res->out = res->err = -1;
     if (req->pty && open_pty(req, &res->ptm, &pts, res->tty, sizeof(res->tty)) < 0) {
-        snprintf(why, whylen, "cannot allocate a pty: %s", strerror(errno));
+        diag_add(errs, "cannot allocate a pty: %s", strerror(errno));
         return -1;
     }
     if (!req->pty && (pipe2(p[0], O_CLOEXEC) < 0 || pipe2(p[1], O_CLOEXEC) < 0 ||
                       pipe2(p[2], O_CLOEXEC) < 0)) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        diag_add(errs, "pipe: %s", strerror(errno));
         close_pipes(p);
         return -1;
     }
@@ -276,7 +278,7 @@ int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, s
         child_main(req, res->tty, pts, p[0], p[1], p[2]);
     }
     if (res->pid < 0) {
-        snprintf(why, whylen, "fork: %s", strerror(errno));
+        diag_add(errs, "fork: %s", strerror(errno));
         close_pipes(p);
         if (req->pty) {
             close(pts);

@@ -1,15 +1,17 @@
 /* spawn.h - start the logged-in user's process.
  *
  * The only place fallbackd executes anything, and only what the user asked
- * for (shell, command, subsystem).  The request is plain data so that it
- * can later cross from the sandboxed network process to the privileged
- * monitor unchanged.
+ * for (shell, command, subsystem).  Only the monitor calls it: the request
+ * is filled in from what authz decided and from what the network process
+ * asked, after the policy was applied again (session_spawn.c).
  */
 #ifndef FBD_SPAWN_H
 #define FBD_SPAWN_H
 
 #include <sys/ioctl.h>
 #include <sys/types.h>
+
+#include "diag.h"
 
 #define SPAWN_MAX_GROUPS 256
 
@@ -39,7 +41,7 @@ struct spawn_res {
 };
 
 /* Start the process.  Every fd returned is non-blocking and close-on-exec.
- * 0 ok; -1 with a reason in why (nothing left open). */
-int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen);
+ * 0 ok; -1 with the reason in errs (nothing left open). */
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, struct diag *errs);
 
 #endif

@@ -2,8 +2,9 @@
  * first byte to the last.
  *
  * The connection process splits before it reads a byte
- * (listener/split.c): this half, the network process, wipes the host key texts it inherited, confines
- * itself (sandbox.c), and then runs the SSH protocol:
+ * (listener/split.c): this half, the network process, wipes the host key
+ * texts it inherited, confines itself (sandbox.c), and then runs the SSH
+ * protocol:
  *
  *   phase   | runs                                  | ends when
  *   --------+---------------------------------------+-----------------------------
@@ -269,16 +270,16 @@ static int confine(struct conn *c)
 {
     const struct fbd_config *cfg = &c->srv->cfg;
     int keep[2] = { c->fd, c->mon };
-    char why[256];
+    struct diag errs = { 0 };
 
     if (!cfg->sandbox) {
         return 0;
     }
-    if (sandbox_enter((uid_t)cfg->sandbox_uid, (gid_t)cfg->sandbox_gid, keep, 2,
-                      why, sizeof(why)) < 0) {
+    if (sandbox_enter((uid_t)cfg->sandbox_uid, (gid_t)cfg->sandbox_gid, keep, 2, &errs) < 0) {
         log_error("cannot confine the network process for %s port %d: %s; closing the "
                   "connection (set Sandbox no to run without a sandbox)", c->peer,
-                  c->peer_port, why);
+                  c->peer_port, diag_last(&errs));
+        diag_free(&errs);
         return -1;
     }
     return 0;

@@ -61,10 +61,10 @@
 
 #define SANDBOX_MAX_FDS 64
 
-/* A printf into why; always returns -1. */
-static int fail(char *why, size_t whylen, const char *what)
+/* "WHAT: the errno text" into errs; always returns -1. */
+static int fail(struct diag *errs, const char *what)
 {
-    snprintf(why, whylen, "%s: %s", what, strerror(errno));
+    diag_add(errs, "%s: %s", what, strerror(errno));
     return -1;
 }
 
@@ -98,39 +98,39 @@ static void close_others(const int *keep, size_t nkeep)
 /* An empty, read-only root: a tmpfs over /proc in a private mount
  * namespace, then chroot into it.  (A mount over "/" itself would not
  * change what "/" resolves to for this process.) */
-static int empty_root(char *why, size_t whylen)
+static int empty_root(struct diag *errs)
 {
     if (unshare(CLONE_NEWNS) < 0) {
-        return fail(why, whylen, "unshare(CLONE_NEWNS)");
+        return fail(errs, "unshare(CLONE_NEWNS)");
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-        return fail(why, whylen, "make mounts private");
+        return fail(errs, "make mounts private");
     }
     if (mount("fallbackd-empty", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
               "size=4k,nr_inodes=2,mode=0555") < 0) {
-        return fail(why, whylen, "mount empty tmpfs");
+        return fail(errs, "mount empty tmpfs");
     }
     if (chdir("/proc") < 0 || chroot(".") < 0 || chdir("/") < 0) {
-        return fail(why, whylen, "chroot into the empty root");
+        return fail(errs, "chroot into the empty root");
     }
     return 0;
 }
 
 /* Drop to uid/gid for good, with no supplementary groups. */
-static int drop_ids(uid_t uid, gid_t gid, char *why, size_t whylen)
+static int drop_ids(uid_t uid, gid_t gid, struct diag *errs)
 {
     if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
-        return fail(why, whylen, "drop privileges");
+        return fail(errs, "drop privileges");
     }
     if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
         errno = EPERM;
-        return fail(why, whylen, "root could be regained");
+        return fail(errs, "root could be regained");
     }
     return 0;
 }
 
 /* No new processes, no file growth, no core dumps, few fds. */
-static int limits(char *why, size_t whylen)
+static int limits(struct diag *errs)
 {
     const struct {
         int resource;
@@ -146,7 +146,7 @@ static int limits(char *why, size_t whylen)
         struct rlimit rl = { l[i].value, l[i].value };
 
         if (setrlimit(l[i].resource, &rl) < 0) {
-            return fail(why, whylen, "setrlimit");
+            return fail(errs, "setrlimit");
         }
     }
     return 0;
@@ -166,7 +166,7 @@ static const int allowed[] = {
 };
 
 /* Build and load the seccomp filter. */
-static int seccomp_load_filter(char *why, size_t whylen)
+static int seccomp_load_filter(struct diag *errs)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     int rc = ctx == NULL ? -ENOMEM : 0;
@@ -193,23 +193,23 @@ static int seccomp_load_filter(char *why, size_t whylen)
     }
     if (rc != 0) {
         errno = -rc;
-        return fail(why, whylen, "seccomp");
+        return fail(errs, "seccomp");
     }
     return 0;
 }
 
 int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
-                  char *why, size_t whylen)
+                  struct diag *errs)
 {
     close_others(keep_fds, nkeep);
-    if (empty_root(why, whylen) < 0 || drop_ids(uid, gid, why, whylen) < 0) {
+    if (empty_root(errs) < 0 || drop_ids(uid, gid, errs) < 0) {
         return -1;
     }
     /* Changing ids cleared the parent-death signal: set it again. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        return fail(why, whylen, "prctl");
+        return fail(errs, "prctl");
     }
-    if (limits(why, whylen) < 0 || seccomp_load_filter(why, whylen) < 0) {
+    if (limits(errs) < 0 || seccomp_load_filter(errs) < 0) {
         return -1;
     }
     return 0;

@@ -13,11 +13,13 @@
 
 #include <sys/types.h>
 
+#include "diag.h"
+
 /* Confine the calling process.  keep_fds lists the only fds that stay
- * open (all others are closed first).  0 ok; -1 with a reason in why,
+ * open (all others are closed first).  0 ok; -1 with the reason in errs,
  * and the caller must exit: a half-confined process never talks to a
  * client. */
 int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
-                  char *why, size_t whylen);
+                  struct diag *errs);
 
 #endif

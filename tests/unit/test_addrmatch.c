@@ -261,14 +261,15 @@ Test(addrmatch, addr_list_malformed)
         "300.1.2.3", "1.2.3", "2001:db8::/129", "2001:zz::1", "10.0.*/8",
         "bad host", "a;b", "fe80::1%eth0", "10.0.0.0/8x",
     };
-    char why[128];
-
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct diag why = { 0 };
+
         cr_expect_eq(addr_list_match("10.0.0.1", bad[i]), -2, "list \"%s\"", bad[i]);
         cr_expect_eq(addr_list_match("junk", bad[i]), -2, "list \"%s\"", bad[i]);
-        why[0] = '\0';
-        cr_expect_eq(addr_list_valid(bad[i], why, sizeof(why)), -1, "list \"%s\"", bad[i]);
-        cr_expect_neq(why[0], '\0', "a reason for \"%s\"", bad[i]);
+        cr_expect_eq(addr_list_valid(bad[i], &why), -1, "list \"%s\"", bad[i]);
+        cr_expect_eq(why.n, 1, "one reason for \"%s\"", bad[i]);
+        cr_expect_neq(diag_last(&why)[0], '\0', "a reason for \"%s\"", bad[i]);
+        diag_free(&why);
     }
     cr_expect_eq(addr_list_match("10.0.0.1", "!10.0.0.1,10.0.0.0/33"), -2,
                  "a later bad entry is found after a negated match");
@@ -277,20 +278,21 @@ Test(addrmatch, addr_list_malformed)
 
 Test(addrmatch, addr_list_valid_reasons)
 {
-    char why[128] = "stale";
-    char tiny[8];
+    struct diag d = { 0 };
+    const char *why;
 
-    cr_expect_eq(addr_list_valid("10.0.0.0/8,192.168.*,!2001:db8::/32,host.example",
-                                 why, sizeof(why)), 0);
-    cr_expect_str_empty(why);
-    cr_expect_eq(addr_list_valid("10.0.0.0/8,1.2.3.4/8", why, sizeof(why)), -1);
+    cr_expect_eq(addr_list_valid("10.0.0.0/8,192.168.*,!2001:db8::/32,host.example", &d), 0);
+    cr_expect_eq(d.n, 0, "a valid list adds no line");
+    cr_expect_eq(addr_list_valid("10.0.0.0/8,1.2.3.4/8", &d), -1);
+    cr_assert_eq(d.n, 1);
+    why = diag_last(&d);
     cr_expect(strstr(why, "entry 2") != NULL, "why = %s", why);
     cr_expect(strstr(why, "1.2.3.4/8") != NULL, "why = %s", why);
     cr_expect(strstr(why, "host bits") != NULL, "why = %s", why);
-    cr_expect_eq(addr_list_valid("10.0.0.0/33", tiny, sizeof(tiny)), -1);
-    cr_expect_eq(strlen(tiny), sizeof(tiny) - 1);
-    cr_expect_eq(addr_list_valid("10.0.0.0/33", NULL, 0), -1);
-    cr_expect_eq(addr_list_valid(NULL, why, sizeof(why)), -1);
+    cr_expect_eq(addr_list_valid("10.0.0.0/33", NULL), -1);
+    cr_expect_eq(addr_list_valid(NULL, &d), -1);
+    cr_expect_eq(d.n, 2, "the caller's earlier line is kept");
+    diag_free(&d);
 }
 
 Test(addrmatch, addr_list_long_entry)

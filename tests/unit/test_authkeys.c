@@ -205,14 +205,19 @@ static void rsa_blob(struct buf *b, int bits)
     put_mpint(b, n, len);
 }
 
-/* Parse LINE; the reason lands in the static buffer why. */
-static char why[256];
+/* Parse LINE; the reason lands in the static buffer why ("" unless
+ * AK_BAD, which must add exactly one line). */
+static char why[512];
 
 static enum ak_result parse(const char *line, int allow_env, struct ak_key *k)
 {
-    memset(why, 'X', sizeof(why));
-    why[sizeof(why) - 1] = '\0';
-    return authkeys_parse_line(line, allow_env, k, why, sizeof(why));
+    struct diag d = { 0 };
+    enum ak_result res = authkeys_parse_line(line, allow_env, k, &d);
+
+    cr_expect_eq(d.n, res == AK_BAD ? 1u : 0u, "result %d with %zu reasons", res, d.n);
+    snprintf(why, sizeof(why), "%s", diag_last(&d));
+    diag_free(&d);
+    return res;
 }
 
 /* Expect LINE to be rejected with a reason containing PART. */

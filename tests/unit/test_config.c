@@ -143,8 +143,8 @@ Test(config, defaults)
     cr_expect_eq(cfg.ports[0], 1022);
     cr_expect_eq(cfg.nlisten, 0);
     cr_assert_eq(cfg.nhost_keys, 1);
-    cr_expect_str_eq(cfg.host_keys[0], CFG_DEFAULT_HOSTKEY);
-    cr_expect_str_eq(cfg.authorized_keys_file, CFG_DEFAULT_AUTHKEYS);
+    cr_expect_str_eq(cfg.host_keys[0], "/etc/fallbackd/ssh_host_ed25519_key");
+    cr_expect_str_eq(cfg.authorized_keys_file, "/etc/fallbackd/keys/%u");
     cr_expect_eq(cfg.permit_root_login, ROOT_NO);
     cr_expect_eq(cfg.permit_user_environment, 0);
     cr_expect_eq(cfg.permit_tty, 1);
