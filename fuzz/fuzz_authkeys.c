@@ -69,7 +69,7 @@ static void check_reencoded(const struct ak_key *k)
                "re-encoded key refused: %s", diag_last(&why));
     FUZZ_CHECK(again.bloblen == k->bloblen && memcmp(again.blob, k->blob, k->bloblen) == 0,
                "re-encoded key gives another blob");
-    ak_key_free(&again);
+    authkeys_key_free(&again);
     diag_free(&why);
     free(line);
 }
@@ -168,8 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     without = parse_checked(line, 0, &k0);
     with = parse_checked(line, 1, &k1);
     check_env_consistency(without, &k0, with, &k1);
-    ak_key_free(&k0);
-    ak_key_free(&k1);
+    authkeys_key_free(&k0);
+    authkeys_key_free(&k1);
     free(line);
     return 0;
 }

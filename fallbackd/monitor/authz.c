@@ -168,7 +168,7 @@ static int options_refuse(const struct server *srv, const struct authz *a,
                  "from a permitted host (ip=%s, required=%s).", a->pw.name, addr, o->from);
         return 1;
     }
-    if (ak_expired(o, time(NULL))) {
+    if (authkeys_expired(o, time(NULL))) {
         diag_add(reason, "Authentication tried for %s with an expired key "
                  "(expiry-time has passed)", a->pw.name);
         return 1;
@@ -239,6 +239,6 @@ enum authz_verdict authz_key(const struct server *srv, const char *user,
 void authz_clear(struct authz *a)
 {
     pw_entry_free(&a->pw);
-    ak_key_free(&a->key);
+    authkeys_key_free(&a->key);
     memset(a, 0, sizeof(*a));
 }
