@@ -95,7 +95,7 @@ static void check_opts(const struct ak_key *k, int allow_env)
 {
     size_t i;
 
-    FUZZ_CHECK(k->opts.from == NULL || addr_list_valid(k->opts.from, NULL) == 0,
+    FUZZ_CHECK(k->opts.from == NULL || addrmatch_list_valid(k->opts.from, NULL) == 0,
                "from=\"%s\" kept but invalid", k->opts.from);
     FUZZ_CHECK(allow_env || k->opts.nenv == 0, "environment kept without PermitUserEnvironment");
     FUZZ_CHECK(k->opts.nenv <= 64, "%zu environment entries", k->opts.nenv);

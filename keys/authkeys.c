@@ -230,7 +230,7 @@ static int opt_command(struct parse *ps, const char *v)
     return store(ps, &ps->k->opts.command, v);
 }
 
-/* from="PATTERNS": kept as written once addr_list_valid accepts it. */
+/* from="PATTERNS": kept as written once addrmatch_list_valid accepts it. */
 static int opt_from(struct parse *ps, const char *v)
 {
     struct diag why = { 0 };
@@ -238,7 +238,7 @@ static int opt_from(struct parse *ps, const char *v)
 
     if (ps->k->opts.from != NULL) {
         fail(ps, "more than one from= option");
-    } else if (addr_list_valid(v, &why) != 0) {
+    } else if (addrmatch_list_valid(v, &why) != 0) {
         fail(ps, "invalid from= list: %s", diag_last(&why));
     } else {
         rc = store(ps, &ps->k->opts.from, v);

@@ -160,7 +160,7 @@ static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, ch
     alg[n] = '\0';
     p = sshrd_string(&r, &n);
     return sshrd_ok(&r) && sshrd_left(&r) == 0 && p != NULL && n == key->len &&
-           memcmp(p, key->s, n) == 0 && pattern_list_match(alg, FBD_PUBKEY_ALGS) == 1;
+           memcmp(p, key->s, n) == 0 && addrmatch_patterns(alg, FBD_PUBKEY_ALGS) == 1;
 }
 
 /* Verify the user's signature over the signed data with libssh's own
