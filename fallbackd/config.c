@@ -492,7 +492,7 @@ static int chk_user(struct pctx *p, const struct keyword *k, const char *e)
 
     if (e[0] == '\0' || at == e) {
         why = "has no user name";
-    } else if (at != NULL && addr_list_valid(at + 1, &reason) < 0) {
+    } else if (at != NULL && addrmatch_list_valid(at + 1, &reason) < 0) {
         snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", diag_last(&reason));
         why = p->why;
     }
@@ -685,7 +685,7 @@ static int chk_cidr(struct pctx *p, const struct keyword *k, const char *e)
 {
     struct cidr block;
 
-    if (cidr_parse(e, &block) < 0) {
+    if (addrmatch_cidr_parse(e, &block) < 0) {
         return bad(p, k, e, "is not an address or CIDR block (e.g. 192.0.2.0/24, 2001:db8::/32)");
     }
     return 0;
@@ -1415,7 +1415,7 @@ int config_accepts_env(const struct fbd_config *c, const char *name)
     size_t i;
 
     for (i = 0; i < c->accept_env.n; i++) {
-        if (glob_match(c->accept_env.v[i], name) == 1) {
+        if (addrmatch_glob(c->accept_env.v[i], name) == 1) {
             return 1;
         }
     }

@@ -28,6 +28,11 @@
 #define MON_MAX_FIELDS 10
 #define MON_MAX_FDS 3
 
+/* Live session processes per connection: the monitor starts no more
+ * (session_spawn.c); the network process polls and queues the exits of
+ * no more (conn_loop.c, monitor_client.c). */
+#define MON_MAX_SESSIONS 64
+
 /* Limits of a MON_SPAWN, checked on both sides of the wall: the network
  * process keeps no more (session_req.c), the monitor takes no more
  * (session_spawn.c), whatever the network process sends. */

@@ -93,7 +93,7 @@ struct readout {
 /* kind callbacks for passwd(5). */
 static int pw_parse(const char *line, struct slot *s, struct diag *why)
 {
-    int rc = passwd_parse_line(line, &s->u.pw, why);
+    int rc = userdb_parse_passwd(line, &s->u.pw, why);
 
     s->name = s->u.pw.name;
     return rc;
@@ -101,7 +101,7 @@ static int pw_parse(const char *line, struct slot *s, struct diag *why)
 
 static void pw_destroy(struct slot *s)
 {
-    pw_entry_free(&s->u.pw);
+    userdb_pw_free(&s->u.pw);
 }
 
 static int pw_is_root(const struct slot *s)
@@ -112,7 +112,7 @@ static int pw_is_root(const struct slot *s)
 /* kind callbacks for group(5). */
 static int gr_parse(const char *line, struct slot *s, struct diag *why)
 {
-    int rc = group_parse_line(line, &s->u.gr, why);
+    int rc = userdb_parse_group(line, &s->u.gr, why);
 
     s->name = s->u.gr.name;
     return rc;
@@ -120,7 +120,7 @@ static int gr_parse(const char *line, struct slot *s, struct diag *why)
 
 static void gr_destroy(struct slot *s)
 {
-    gr_entry_free(&s->u.gr);
+    userdb_gr_free(&s->u.gr);
 }
 
 static const struct kind pw_kind = {

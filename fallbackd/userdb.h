@@ -36,10 +36,10 @@ struct gr_entry {
  * with one line saying why added to WHY (which may be NULL) and errno
  * EINVAL, or ENOMEM when out of memory.  Comments and blank lines are
  * errors here: callers skip them before calling. */
-int passwd_parse_line(const char *line, struct pw_entry *out, struct diag *why);
-int group_parse_line(const char *line, struct gr_entry *out, struct diag *why);
-void pw_entry_free(struct pw_entry *pw);
-void gr_entry_free(struct gr_entry *gr);
+int userdb_parse_passwd(const char *line, struct pw_entry *out, struct diag *why);
+int userdb_parse_group(const char *line, struct gr_entry *out, struct diag *why);
+void userdb_pw_free(struct pw_entry *pw);
+void userdb_gr_free(struct gr_entry *gr);
 
 struct userdb;
 

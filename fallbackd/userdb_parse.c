@@ -166,7 +166,7 @@ static int pw_copy(const struct field *f, unsigned long long uid,
     out->shell = strndup(f[6].p, f[6].n);
     if (out->name == NULL || out->passwd == NULL || out->gecos == NULL ||
         out->dir == NULL || out->shell == NULL) {
-        pw_entry_free(out);
+        userdb_pw_free(out);
         errno = ENOMEM;
         return -1;
     }
@@ -186,7 +186,7 @@ static int refuse(const char *bad, struct diag *why)
 
 /* Fill *OUT from a passwd(5) line (no newline).  0, or -1 (see the top of
  * this file). */
-int passwd_parse_line(const char *line, struct pw_entry *out, struct diag *why)
+int userdb_parse_passwd(const char *line, struct pw_entry *out, struct diag *why)
 {
     struct field f[PW_FIELDS];
     unsigned long long uid = 0, gid = 0;
@@ -282,7 +282,7 @@ static int gr_copy(const struct field *f, unsigned long long gid,
     out->members = calloc(items, sizeof(*out->members));
     if (out->name == NULL || out->members == NULL ||
         each_member(&f[3], member_add, out) != 0) {
-        gr_entry_free(out);
+        userdb_gr_free(out);
         errno = ENOMEM;
         return -1;
     }
@@ -291,7 +291,7 @@ static int gr_copy(const struct field *f, unsigned long long gid,
 
 /* Fill *OUT from a group(5) line (no newline).  0, or -1 (see the top of
  * this file). */
-int group_parse_line(const char *line, struct gr_entry *out, struct diag *why)
+int userdb_parse_group(const char *line, struct gr_entry *out, struct diag *why)
 {
     struct field f[GR_FIELDS];
     unsigned long long gid = 0;
@@ -308,7 +308,7 @@ int group_parse_line(const char *line, struct gr_entry *out, struct diag *why)
 }
 
 /* Free everything *PW owns and zero it; PW may be NULL. */
-void pw_entry_free(struct pw_entry *pw)
+void userdb_pw_free(struct pw_entry *pw)
 {
     if (pw == NULL) {
         return;
@@ -322,7 +322,7 @@ void pw_entry_free(struct pw_entry *pw)
 }
 
 /* Free everything *GR owns and zero it; GR may be NULL. */
-void gr_entry_free(struct gr_entry *gr)
+void userdb_gr_free(struct gr_entry *gr)
 {
     size_t i;
 

@@ -69,7 +69,7 @@ static void check_reencoded(const struct ak_key *k)
                "re-encoded key refused: %s", diag_last(&why));
     FUZZ_CHECK(again.bloblen == k->bloblen && memcmp(again.blob, k->blob, k->bloblen) == 0,
                "re-encoded key gives another blob");
-    ak_key_free(&again);
+    authkeys_key_free(&again);
     diag_free(&why);
     free(line);
 }
@@ -95,7 +95,7 @@ static void check_opts(const struct ak_key *k, int allow_env)
 {
     size_t i;
 
-    FUZZ_CHECK(k->opts.from == NULL || addr_list_valid(k->opts.from, NULL) == 0,
+    FUZZ_CHECK(k->opts.from == NULL || addrmatch_list_valid(k->opts.from, NULL) == 0,
                "from=\"%s\" kept but invalid", k->opts.from);
     FUZZ_CHECK(allow_env || k->opts.nenv == 0, "environment kept without PermitUserEnvironment");
     FUZZ_CHECK(k->opts.nenv <= 64, "%zu environment entries", k->opts.nenv);
@@ -168,8 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     without = parse_checked(line, 0, &k0);
     with = parse_checked(line, 1, &k1);
     check_env_consistency(without, &k0, with, &k1);
-    ak_key_free(&k0);
-    ak_key_free(&k1);
+    authkeys_key_free(&k0);
+    authkeys_key_free(&k1);
     free(line);
     return 0;
 }

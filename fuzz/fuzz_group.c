@@ -1,4 +1,4 @@
-/* fuzz_group.c - libFuzzer target for group_parse_line()
+/* fuzz_group.c - libFuzzer target for userdb_parse_group()
  * (fallbackd/userdb.h): one line of /etc/group.
  *
  * Input: one line without its newline (inputs holding a NUL or a newline
@@ -71,10 +71,10 @@ static void check_round_trip(const struct gr_entry *gr)
         fprintf(f, "%s%s", i > 0 ? "," : "", gr->members[i]);
     }
     FUZZ_CHECK(fclose(f) == 0, "writing the line failed");
-    FUZZ_CHECK(group_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line,
+    FUZZ_CHECK(userdb_parse_group(line, &again, &why) == 0, "\"%s\" refused: %s", line,
                diag_last(&why));
     FUZZ_CHECK(same_entry(gr, &again), "\"%s\" parses to another entry", line);
-    gr_entry_free(&again);
+    userdb_gr_free(&again);
     diag_free(&why);
     free(line);
 }
@@ -108,8 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (line == NULL) {
         return FUZZ_REJECT;
     }
-    rc = group_parse_line(line, &gr, &why);
-    FUZZ_CHECK(rc == 0 || rc == -1, "group_parse_line returned %d", rc);
+    rc = userdb_parse_group(line, &gr, &why);
+    FUZZ_CHECK(rc == 0 || rc == -1, "userdb_parse_group returned %d", rc);
     if (rc == 0) {
         check_accepted(&gr, line);
     } else {
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(entry_empty(&gr), "refused line left data in *out");
     }
     FUZZ_CHECK(rc != 0 || why.n == 0, "accepted with a reason");
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
     diag_free(&why);
     free(line);
     return 0;

@@ -230,7 +230,7 @@ static int opt_command(struct parse *ps, const char *v)
     return store(ps, &ps->k->opts.command, v);
 }
 
-/* from="PATTERNS": kept as written once addr_list_valid accepts it. */
+/* from="PATTERNS": kept as written once addrmatch_list_valid accepts it. */
 static int opt_from(struct parse *ps, const char *v)
 {
     struct diag why = { 0 };
@@ -238,7 +238,7 @@ static int opt_from(struct parse *ps, const char *v)
 
     if (ps->k->opts.from != NULL) {
         fail(ps, "more than one from= option");
-    } else if (addr_list_valid(v, &why) != 0) {
+    } else if (addrmatch_list_valid(v, &why) != 0) {
         fail(ps, "invalid from= list: %s", diag_last(&why));
     } else {
         rc = store(ps, &ps->k->opts.from, v);
@@ -600,7 +600,7 @@ enum ak_result authkeys_parse_line(const char *line, int allow_env,
     }
     free(copy);
     if (res != AK_KEY) {
-        ak_key_free(out);
+        authkeys_key_free(out);
     }
     if (res == AK_BAD && why != NULL) {
         add_clean_reason(why, diag_last(&ps.reasons));
@@ -609,7 +609,7 @@ enum ak_result authkeys_parse_line(const char *line, int allow_env,
     return res;
 }
 
-void ak_key_free(struct ak_key *k)
+void authkeys_key_free(struct ak_key *k)
 {
     size_t i;
 
@@ -630,7 +630,7 @@ void ak_key_free(struct ak_key *k)
 
 /* Expired from the expiry second on: a key with expiry-time T is accepted
  * while NOW < T.  (sshd still accepts it during second T itself.) */
-int ak_expired(const struct ak_opts *o, time_t now)
+int authkeys_expired(const struct ak_opts *o, time_t now)
 {
     return o->expiry != 0 && now >= o->expiry;
 }
@@ -721,7 +721,7 @@ static int check_line(const struct search *s, int lineno, const char *line,
         out->line = lineno;
         return 1;
     }
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     return 0;
 }
 

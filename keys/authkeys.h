@@ -52,7 +52,7 @@ int authkeys_type_supported(const char *type);
 enum ak_result authkeys_parse_line(const char *line, int allow_env,
                                    struct ak_key *out, struct diag *why);
 
-void ak_key_free(struct ak_key *k);
+void authkeys_key_free(struct ak_key *k);
 
 /* Find the first line of file PATH whose key blob equals BLOB.  Returns 1
  * and fills *out when found, 0 when not, -1 when the file cannot be read
@@ -62,6 +62,6 @@ int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
                   int allow_env, struct ak_key *out, struct diag *warn);
 
 /* Has the key expired at time NOW? */
-int ak_expired(const struct ak_opts *o, time_t now);
+int authkeys_expired(const struct ak_opts *o, time_t now);
 
 #endif

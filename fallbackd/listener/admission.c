@@ -125,7 +125,8 @@ int admission_allowed_from(const struct fbd_config *cfg, const char *addr)
         return 1;
     }
     for (size_t i = 0; i < cfg->allow_from.n; i++) {
-        if (cidr_parse(cfg->allow_from.v[i], &block) == 0 && cidr_contains(&block, addr)) {
+        if (addrmatch_cidr_parse(cfg->allow_from.v[i], &block) == 0 &&
+            addrmatch_cidr_contains(&block, addr)) {
             return 1;
         }
     }

@@ -193,7 +193,7 @@ static int signed_data_ok(const struct monitor *m, const struct mon_msg *msg, ch
         return 0;
     }
     return sshrd_ok(&r) && sshrd_left(&r) == 0 &&
-           pattern_list_match(alg, algolist_effective(ALGO_PUBKEY,
+           addrmatch_patterns(alg, algolist_effective(ALGO_PUBKEY,
                                                       m->srv->cfg.algorithms[ALGO_PUBKEY])) == 1;
 }
 

@@ -23,7 +23,7 @@ static int pw_copy(struct pw_entry *dst, const struct pw_entry *src)
     dst->dir = strdup(src->dir && src->dir[0] ? src->dir : "/");
     dst->shell = strdup(src->shell ? src->shell : "");
     if (!dst->name || !dst->passwd || !dst->gecos || !dst->dir || !dst->shell) {
-        pw_entry_free(dst);
+        userdb_pw_free(dst);
         return -1;
     }
     return 0;
@@ -36,14 +36,14 @@ static int user_entry_matches(const char *entry, const char *user, const char *a
     char upat[256];
 
     if (at == NULL) {
-        return glob_match(entry, user);
+        return addrmatch_glob(entry, user);
     }
     if ((size_t)(at - entry) >= sizeof(upat)) {
         return 0;
     }
     memcpy(upat, entry, (size_t)(at - entry));
     upat[at - entry] = '\0';
-    return glob_match(upat, user) && addr_list_match(addr, at + 1) == 1;
+    return addrmatch_glob(upat, user) && addrmatch_list(addr, at + 1) == 1;
 }
 
 /* Does any entry of a user list match? */
@@ -163,12 +163,12 @@ static int options_refuse(const struct server *srv, const struct authz *a,
 {
     const struct ak_opts *o = &a->key.opts;
 
-    if (o->from != NULL && addr_list_match(addr, o->from) != 1) {
+    if (o->from != NULL && addrmatch_list(addr, o->from) != 1) {
         diag_add(reason, "Authentication tried for %s with correct key but not "
                  "from a permitted host (ip=%s, required=%s).", a->pw.name, addr, o->from);
         return 1;
     }
-    if (ak_expired(o, time(NULL))) {
+    if (authkeys_expired(o, time(NULL))) {
         diag_add(reason, "Authentication tried for %s with an expired key "
                  "(expiry-time has passed)", a->pw.name);
         return 1;
@@ -238,7 +238,7 @@ enum authz_verdict authz_key(const struct server *srv, const char *user,
 
 void authz_clear(struct authz *a)
 {
-    pw_entry_free(&a->pw);
-    ak_key_free(&a->key);
+    userdb_pw_free(&a->pw);
+    authkeys_key_free(&a->key);
     memset(a, 0, sizeof(*a));
 }

@@ -22,8 +22,6 @@
 #include "monitor_proto.h"
 #include "server.h"
 
-#define MON_MAX_SESSIONS 64
-
 /* A process the monitor started for a session. */
 struct mon_session {
     uint32_t id;

@@ -19,7 +19,7 @@
 #include "monitor_proto.h"
 #include "server.h"
 
-#define CONN_MAX_EXITS 64
+#define CONN_MAX_EXITS MON_MAX_SESSIONS
 
 struct sess;
 

@@ -39,7 +39,7 @@
 #include "session.h"
 #include "test_hooks.h"
 
-#define MAX_POLL (2 + 3 * 64)
+#define MAX_POLL (2 + 3 * MON_MAX_SESSIONS)    /* SSH socket, monitor, 3 per session */
 
 /* Set up the libssh session on the accepted socket, with our callbacks.
  * Reads nothing from the client yet. */

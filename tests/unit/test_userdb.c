@@ -43,14 +43,14 @@ static int pw_line(const char *line, struct pw_entry *out, const char **why)
 {
     struct diag d = { 0 };
 
-    return took_reason(passwd_parse_line(line, out, &d), &d, why);
+    return took_reason(userdb_parse_passwd(line, out, &d), &d, why);
 }
 
 static int gr_line(const char *line, struct gr_entry *out, const char **why)
 {
     struct diag d = { 0 };
 
-    return took_reason(group_parse_line(line, out, &d), &d, why);
+    return took_reason(userdb_parse_group(line, out, &d), &d, why);
 }
 
 Test(userdb, passwd_good_line)
@@ -67,7 +67,7 @@ Test(userdb, passwd_good_line)
     cr_expect_str_eq(pw.gecos, "Alice A,,,");
     cr_expect_str_eq(pw.dir, "/home/alice");
     cr_expect_str_eq(pw.shell, "/bin/bash");
-    pw_entry_free(&pw);
+    userdb_pw_free(&pw);
     cr_expect_null(pw.name, "freed entries are zeroed");
 }
 
@@ -83,11 +83,11 @@ Test(userdb, passwd_empty_fields_and_limits)
     cr_expect_str_eq(pw.passwd, "");
     cr_expect_str_eq(pw.dir, "", "an empty home stays empty (callers use /)");
     cr_expect_str_eq(pw.shell, "");
-    pw_entry_free(&pw);
+    userdb_pw_free(&pw);
     cr_assert_eq(pw_line("u\xc3\xa9:x:0007:0:G\tecos::/bin/sh", &pw, NULL), 0);
     cr_expect_eq(pw.uid, 7);
     cr_expect_str_eq(pw.name, "u\xc3\xa9");
-    pw_entry_free(&pw);
+    userdb_pw_free(&pw);
 }
 
 Test(userdb, passwd_bad_lines)
@@ -161,18 +161,18 @@ Test(userdb, group_good_lines)
     cr_assert_eq(gr.nmembers, 2);
     cr_expect_str_eq(gr.members[0], "alice");
     cr_expect_str_eq(gr.members[1], "bob");
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
     cr_expect_null(gr.members);
 
     cr_assert_eq(gr_line("users::100:", &gr, &why), 0);
     cr_expect_eq(gr.nmembers, 0);
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
 
     cr_assert_eq(gr_line("adm:x:4:,syslog,,alice,", &gr, &why), 0);
     cr_assert_eq(gr.nmembers, 2, "empty items are skipped");
     cr_expect_str_eq(gr.members[0], "syslog");
     cr_expect_str_eq(gr.members[1], "alice");
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
 }
 
 Test(userdb, group_bad_lines)
