@@ -16,7 +16,7 @@
  * VERSION:                 byte 2, uint32 3, extension pairs
  * Requests:                byte type, uint32 request-id, payload
  */
-#include "server.h"
+#include "sftp_server.h"
 
 #include <string.h>
 

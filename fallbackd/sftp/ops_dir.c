@@ -1,7 +1,7 @@
 /* ops_dir.c - SFTP requests on directories and names: OPENDIR, READDIR,
  * MKDIR, RMDIR, REALPATH, READLINK, SYMLINK.  Payloads (after the uint32
  * request id) are written above each handler. */
-#include "server.h"
+#include "sftp_server.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
  * OP_UNSUPPORTED.  Payloads (after the name) are written above each
  * handler; EXTENDED_REPLY is uint32 id followed by the reply's data.
  */
-#include "server.h"
+#include "sftp_server.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  * FAILURE, a failed system call the status of its errno (reply.c).  The
  * log lines are those of OpenSSH's sftp-server at the same levels.
  */
-#include "server.h"
+#include "sftp_server.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -6,7 +6,7 @@
  *     NAME     uint32 id, uint32 count, count * (string filename,
  *              string longname, ATTRS)
  */
-#include "server.h"
+#include "sftp_server.h"
 
 #include <errno.h>
 

@@ -27,7 +27,7 @@
 
 #include "log.h"
 #include "proto.h"
-#include "server.h"
+#include "sftp_server.h"
 
 #define IN_CAP (2 * (size_t)SFTP_MAX_IN_PACKET)
 #define FLUSH_AT ((size_t)1 << 20)

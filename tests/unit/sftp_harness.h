@@ -15,7 +15,7 @@
 
 #include "log.h"
 #include "sftp/proto.h"
-#include "sftp/server.h"
+#include "sftp/sftp_server.h"
 #include "sshbuf.h"
 
 struct harness {

@@ -1,4 +1,4 @@
-/* server.h - the state of one SFTP session, shared by the request
+/* sftp_server.h - the state of one SFTP session, shared by the request
  * handlers (ops_*.c), the replies (reply.c), the dispatcher (dispatch.c)
  * and the I/O loop (serve.c). */
 #ifndef FBD_SFTP_SERVER_H
