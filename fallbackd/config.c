@@ -23,6 +23,7 @@
 
 #include "addrmatch.h"
 #include "log.h"
+#include "sftp/sftp.h"
 
 #define XSTR(x) STR(x)
 #define STR(x) #x
@@ -573,7 +574,9 @@ static char *join_words(char **w, size_t n)
 }
 
 /* Subsystem NAME COMMAND...: the command is the remaining words joined by
- * single spaces (as sshd does); a name may be defined only once. */
+ * single spaces (as sshd does); a name may be defined only once.  The
+ * options of internal-sftp are checked here, so that a typo is reported
+ * with the file and line rather than at the first login. */
 static int h_subsystem(struct pctx *p, const struct keyword *k)
 {
     struct fbd_config *c = p->c;
@@ -581,6 +584,8 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     void *v = c->subsystems;
     char *name = NULL;
     char *cmd = NULL;
+    struct sftp_options sftp;
+    char sftp_why[200];
 
     if (p->argv[0][0] == '\0') {
         why = "is not a subsystem name";
@@ -590,6 +595,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
         why = "cannot be stored: out of memory";
     } else if (cmd[strspn(cmd, WS)] == '\0') {
         why = "has an empty command";
+    } else if (sftp_is_internal(cmd) &&
+               sftp_options_parse(cmd, "user", "/", &sftp, sftp_why, sizeof(sftp_why)) < 0) {
+        why = sftp_why;
     } else if ((name = strdup(p->argv[0])) == NULL
                || grow_pow2(&v, c->nsubsystems, sizeof(*c->subsystems)) < 0) {
         why = "cannot be stored: out of memory";

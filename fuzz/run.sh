@@ -22,7 +22,7 @@ set -eu
 # fuzz/NAME.dict, if present, is passed as a libFuzzer dictionary.  Adding a
 # target is one line here (plus those files).
 TARGETS='
-config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c
+config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/sftp/options.c
 authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c
 pubkey      keys/pubkey.c keys/sshbuf.c
 keyfile     keys/keyfile.c keys/sshbuf.c

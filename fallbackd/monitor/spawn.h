@@ -1,7 +1,8 @@
 /* spawn.h - start the logged-in user's process.
  *
  * The only place fallbackd executes anything, and only what the user asked
- * for (shell, command, subsystem).  The request is plain data so that it
+ * for (shell, command, subsystem); a built-in subsystem (internal-sftp)
+ * runs in the forked child without exec.  The request is plain data so that it
  * can later cross from the sandboxed network process to the privileged
  * monitor unchanged.
  */
@@ -27,6 +28,12 @@ struct spawn_req {
     int pty;                            /* allocate a pseudo-terminal */
     struct winsize ws;                  /* its initial size */
     char *const *env;                   /* NULL-terminated NAME=VALUE list */
+    /* Built-in instead of exec (internal-sftp): the child calls
+     * run(run_arg) once it is the user, in the home directory, with the
+     * client's data on fd 0 and fd 1 and the daemon's stderr (its log) on
+     * fd 2; the return value is the exit status.  No pty.  NULL: exec. */
+    int (*run)(void *run_arg);
+    void *run_arg;
 };
 
 struct spawn_res {
