@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from login_latency import LOCALHOST, REPO, SSH_OPTS, Door, run
+from login_latency import LOCALHOST, REPO, SSH_OPTS, Door, check_root_and_binary, make_keys
 
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 CLK = os.sysconf("SC_CLK_TCK")
@@ -76,11 +76,7 @@ def main():
                     or str(REPO / "build" / "fallbackd"), help="the daemon (build/fallbackd)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per transfer (600)")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("run as root")
-    binary = Path(args.binary).resolve()
-    if not os.access(binary, os.X_OK):
-        raise SystemExit(f"{binary} not found: run `make`")
+    binary = check_root_and_binary(args.binary)
     if not os.access(SFTP_SERVER, os.X_OK):
         raise SystemExit(f"{SFTP_SERVER} missing (openssh-sftp-server): nothing to compare with")
 
@@ -89,14 +85,7 @@ def main():
     doors = []
     results = {}
     try:
-        hostkey = workdir / "ssh_host_ed25519_key"
-        clientkey = workdir / "client_ed25519"
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(hostkey)])
-        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(clientkey)])
-        authdir = workdir / "authorized"
-        authdir.mkdir(mode=0o755)
-        (authdir / "root").write_text(Path(f"{clientkey}.pub").read_text())
-        os.chmod(authdir / "root", 0o644)
+        hostkey, clientkey = make_keys(workdir, "root")
         src = workdir / "src.bin"
         with open(src, "wb") as f:
             for _ in range(args.size_mib):

@@ -154,46 +154,50 @@ int sftp_realpath(const char *path, char *out)
     return realpath(path[0] != '\0' ? path : ".", out) == NULL ? errno : 0;
 }
 
-/* REALPATH: string path -> NAME (one entry: the canonical absolute path),
- * or STATUS */
-void op_realpath(struct sftp_server *s, uint32_t id, struct sshrd *r)
+/* The target of the symlink PATH into out (PATH_MAX); 0 or an errno. */
+static int read_link(const char *path, char *out)
+{
+    ssize_t n = readlink(path, out, PATH_MAX - 1);
+
+    if (n < 0) {
+        return errno;
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* A request of one path answered with one name: resolve(path) or STATUS. */
+static void path_to_name(struct sftp_server *s, uint32_t id, struct sshrd *r, const char *what,
+                         int (*resolve)(const char *path, char *out))
 {
     char path[PATH_MAX];
-    char real[PATH_MAX];
+    char out[PATH_MAX];
     int err;
 
     wire_path(r, path, sizeof(path));
     if (!sshrd_ok(r)) {
-        reply_bad(s, id, "realpath");
+        reply_bad(s, id, what);
         return;
     }
-    err = sftp_realpath(path, real);
+    err = resolve(path, out);
     if (err != 0) {
         reply_errno(s, id, err);
         return;
     }
-    reply_name1(s, id, real);
+    reply_name1(s, id, out);
+}
+
+/* REALPATH: string path -> NAME (one entry: the canonical absolute path),
+ * or STATUS */
+void op_realpath(struct sftp_server *s, uint32_t id, struct sshrd *r)
+{
+    path_to_name(s, id, r, "realpath", sftp_realpath);
 }
 
 /* READLINK: string path -> NAME (one entry: the link's target), or STATUS */
 void op_readlink(struct sftp_server *s, uint32_t id, struct sshrd *r)
 {
-    char path[PATH_MAX];
-    char target[PATH_MAX];
-    ssize_t n;
-
-    wire_path(r, path, sizeof(path));
-    if (!sshrd_ok(r)) {
-        reply_bad(s, id, "readlink");
-        return;
-    }
-    n = readlink(path, target, sizeof(target) - 1);
-    if (n < 0) {
-        reply_errno(s, id, errno);
-        return;
-    }
-    target[n] = '\0';
-    reply_name1(s, id, target);
+    path_to_name(s, id, r, "readlink", read_link);
 }
 
 /* SYMLINK: string targetpath, string linkpath -> STATUS
