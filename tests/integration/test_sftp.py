@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import faults
 from fbdtest import ALICE, BOB, GROUP, LOCALHOST, SSH_OPTS, paramiko_client, run
+from test_faults import baseline, ns_door  # noqa: F401 (a fixture)
 from test_static import StraceLog
 
 MiB = 1 << 20
@@ -372,3 +374,25 @@ def test_no_program_is_executed_even_without_sftp_server(make_door, keys, workdi
     executed = [path for _, path in trace.server_calls(StraceLog.EXEC) if path]
     assert executed == [str(d.binary)], "only fallbackd's own start: " + repr(executed)
     log.unlink()
+
+
+def test_sftp_and_scp_while_the_system_is_broken(ns_door, key, big, home, scratch):  # noqa: F811
+    """Faults 3-7 of the fault suite at once (libc.so.6, libcrypto and
+    NSS/PAM garbage, /run empty, passwd/group garbage): no dynamically
+    linked program starts, yet sftp put/get and scp both ways work,
+    64 MiB sha256-exact."""
+    path, digest = big
+    door = ns_door()
+    baseline(door, key)
+    for fault in faults.SYSTEM_BROKEN:
+        door.apply(fault)
+    sftp_ok(door, ALICE, key, f"put {path} broken.bin\nget broken.bin {scratch / 'b1'}\n",
+            timeout=180)
+    assert sha256(home / "broken.bin") == digest and sha256(scratch / "b1") == digest
+    base = ["scp", "-s", *SSH_OPTS, "-i", str(key.path), "-P", str(door.port)]
+    res = run(base + [str(path), f"{ALICE}@{LOCALHOST}:broken2.bin"], timeout=180)
+    assert res.returncode == 0, res.stderr
+    res = run(base + [f"{ALICE}@{LOCALHOST}:broken2.bin", str(scratch / "b2")], timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert sha256(home / "broken2.bin") == digest and sha256(scratch / "b2") == digest
+    assert door.alive()
