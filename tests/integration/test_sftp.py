@@ -1,5 +1,6 @@
 """internal-sftp, fallbackd's built-in SFTP server (issue 10), with real
-clients: OpenSSH's sftp and scp (SFTP mode), paramiko's SFTPClient.
+clients: OpenSSH's sftp and scp (SFTP mode), paramiko's SFTPClient, PuTTY's
+psftp and pscp.
 
 The module's door has no Subsystem line at all: the sftp subsystem is the
 built-in one by default.  Doors with options (-R, -u, -l, -d) are started
@@ -192,6 +193,35 @@ def test_paramiko_sftp_client(door, key, home):
     finally:
         client.close()
     assert stat.S_IMODE(os.stat(home).st_mode) != 0 and not (home / "pd").exists()
+
+
+def putty_argv(tool, door, key, *args):
+    """psftp or pscp in batch mode, host key pinned by fingerprint."""
+    return [tool, "-batch", "-P", str(door.port), "-i", str(key.ppk()),
+            "-hostkey", door.host_fingerprint, *args]
+
+
+def test_putty_psftp_and_pscp(door, key, big, home, scratch, workdir):
+    """PuTTY's SFTP clients: a psftp batch, and pscp (SFTP mode) with the
+    64 MiB file both ways, sha256-exact."""
+    path, digest = big
+    batch = workdir / "psftp.batch"
+    batch.write_text(f"put /etc/hostname ps.txt\nmkdir pd\nmv ps.txt pd/ps.txt\nls pd\n"
+                     f"get pd/ps.txt {scratch / 'ps.txt'}\nrm pd/ps.txt\nrmdir pd\n")
+    res = run(putty_argv("psftp", door, key, "-b", str(batch), f"{ALICE}@{LOCALHOST}"))
+    assert res.returncode == 0, res.stderr
+    assert b"ps.txt" in res.stdout
+    assert (scratch / "ps.txt").read_bytes() == Path("/etc/hostname").read_bytes()
+    assert not (home / "pd").exists()
+    res = run(putty_argv("pscp", door, key, "-sftp", str(path), f"{ALICE}@{LOCALHOST}:pscp.bin"),
+              timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert sha256(home / "pscp.bin") == digest
+    res = run(putty_argv("pscp", door, key, "-sftp", f"{ALICE}@{LOCALHOST}:pscp.bin",
+                         str(scratch / "pscp.bin")), timeout=180)
+    assert res.returncode == 0, res.stderr
+    assert sha256(scratch / "pscp.bin") == digest
+    batch.unlink()
 
 
 def test_files_have_the_users_uid_and_the_umask(door, key, home, workdir):
