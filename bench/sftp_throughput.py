@@ -5,12 +5,12 @@ Starts two fallbackd doors side by side on 127.0.0.1 with the same config,
 except that the second has `Subsystem sftp /usr/lib/openssh/sftp-server`
 (the first has no Subsystem line: the built-in server), so the transport,
 the network process and the relay are the same and only the SFTP server
-differs.  Times `sftp get` and `sftp put` of one file (256 MiB by default)
-with the OpenSSH client, interleaved A B, B A, ... so that drift hits both
-alike, and prints per door and direction the median MB/s and the server's
-CPU seconds per GiB (user + system of the door's processes, reaped children
-included), then the ratios internal / OpenSSH (above 1: internal-sftp is
-faster).
+differs.  Times `sftp put`, `sftp get`, `scp -s` up and down of one file
+(256 MiB by default) with the OpenSSH clients, interleaved A B, B A, ... so
+that drift hits both alike, and prints per door and copy the median MB/s
+and the server's CPU seconds per GiB (user + system of the door's
+processes, reaped children included), then the ratios internal / OpenSSH
+(above 1: internal-sftp is faster).
 
 A benchmark, not a test: run it by hand, as root (see bench/README.md):
 
@@ -35,6 +35,7 @@ from login_latency import LOCALHOST, REPO, SSH_OPTS, Door, check_root_and_binary
 
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 CLK = os.sysconf("SC_CLK_TCK")
+OPS = ("sftp-put", "sftp-get", "scp-put", "scp-get")
 
 
 def tree_cpu(pid):
@@ -52,16 +53,28 @@ def sha256(path):
     return h.hexdigest()
 
 
-def transfer(door, key, batch, timeout):
-    """One sftp batch; returns (wall seconds, server CPU seconds)."""
+def client_argv(op, door, key, src, dst):
+    """The client command line of op (sftp-put, sftp-get, scp-put, scp-get)
+    copying src to dst (remote paths are absolute), and its stdin."""
+    remote = f"root@{LOCALHOST}"
+    if op.startswith("sftp"):
+        verb = op.split("-")[1]
+        return (["sftp", *SSH_OPTS, "-i", str(key), "-P", str(door.port), "-b", "-", remote],
+                f"{verb} {src} {dst}\n".encode())
+    src, dst = (src, f"{remote}:{dst}") if op == "scp-put" else (f"{remote}:{src}", dst)
+    return ["scp", "-s", *SSH_OPTS, "-i", str(key), "-P", str(door.port), src, dst], b""
+
+
+def transfer(door, key, op, src, dst, timeout):
+    """One copy; returns (wall seconds, server CPU seconds)."""
+    argv, stdin = client_argv(op, door, key, src, dst)
     cpu0 = tree_cpu(door.proc.pid)
     start = time.perf_counter()
-    res = subprocess.run(["sftp", *SSH_OPTS, "-i", str(key), "-P", str(door.port), "-b", "-",
-                          f"root@{LOCALHOST}"], input=batch.encode(), stdout=subprocess.PIPE,
+    res = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, timeout=timeout)
     wall = time.perf_counter() - start
     if res.returncode != 0:
-        raise SystemExit(f"{door.name}: sftp failed: {res.stderr.decode(errors='replace')}\n"
+        raise SystemExit(f"{door.name}: {op} failed: {res.stderr.decode(errors='replace')}\n"
                          f"{door.log.read_text(errors='replace')[-2000:]}")
     time.sleep(0.5)     # the connection's processes are reaped: their CPU is counted
     return wall, tree_cpu(door.proc.pid) - cpu0
@@ -98,18 +111,19 @@ def main():
         doors = [internal, openssh]
         for door in doors:
             door.start()
-        results = {(d.name, op): [] for d in doors for op in ("get", "put")}
+        results = {(d.name, op): [] for d in doors for op in OPS}
         for i in range(args.rounds):
             for door in doors if i % 2 == 0 else doors[::-1]:
-                dst = workdir / f"{door.name}.bin"
-                for op, batch in (("put", f"put {src} {dst}\n"),
-                                  ("get", f"get {dst} {workdir / 'back.bin'}\n")):
-                    results[(door.name, op)].append(transfer(door, clientkey, batch,
-                                                             args.timeout))
-                for path in (dst, workdir / "back.bin"):
-                    if i == 0 and sha256(path) != digest:
-                        raise SystemExit(f"{door.name}: {path.name} differs from the source")
-                    path.unlink()
+                up = workdir / f"{door.name}.bin"
+                back = workdir / "back.bin"
+                for tool in ("sftp", "scp"):
+                    for op, a, b in ((f"{tool}-put", src, up), (f"{tool}-get", up, back)):
+                        results[(door.name, op)].append(transfer(door, clientkey, op, a, b,
+                                                                 args.timeout))
+                    for path in (up, back):
+                        if i == 0 and sha256(path) != digest:
+                            raise SystemExit(f"{door.name}: {tool}: {path.name} differs")
+                        path.unlink()
     except KeyboardInterrupt:
         raise SystemExit("interrupted")
     finally:
@@ -119,14 +133,14 @@ def main():
 
     gib = args.size_mib / 1024
     print(f"fallbackd {binary}; {args.size_mib} MiB, {args.rounds} rounds, interleaved; "
-          f"OpenSSH sftp client; {os.cpu_count()} CPUs")
-    print(f"{'server':<15}{'op':<5}{'median MB/s':>12}{'CPU s/GiB':>11}")
+          f"OpenSSH sftp and scp -s; {os.cpu_count()} CPUs")
+    print(f"{'server':<15}{'op':<10}{'median MB/s':>12}{'CPU s/GiB':>11}")
     speed = {}
     for (name, op), runs in sorted(results.items()):
         speed[(name, op)] = statistics.median(args.size_mib * 1.048576 / w for w, _ in runs)
         cpu = statistics.median(c / gib for _, c in runs)
-        print(f"{name:<15}{op:<5}{speed[(name, op)]:>12.1f}{cpu:>11.2f}")
-    for op in ("get", "put"):
+        print(f"{name:<15}{op:<10}{speed[(name, op)]:>12.1f}{cpu:>11.2f}")
+    for op in OPS:
         ratio = speed[("internal-sftp", op)] / speed[("sftp-server", op)]
         print(f"ratio internal-sftp / sftp-server, {op}: {ratio:.3f}")
     return 0

@@ -139,6 +139,32 @@ def test_scp_64mib_both_ways_byte_exact(door, key, big, home, scratch):
     assert sha256(scratch / "down.bin") == digest
 
 
+def test_scp_recursive_both_ways(door, key, home, scratch, workdir):
+    """scp -r (SFTP mode): a tree with subdirectories, an empty directory
+    and an empty file goes up and comes back identical."""
+    tree = workdir / "sftp-tree"
+    (tree / "a" / "b").mkdir(parents=True)
+    (tree / "empty").mkdir()
+    (tree / "top.txt").write_bytes(b"top\n")
+    (tree / "a" / "mid.bin").write_bytes(os.urandom(300000))
+    (tree / "a" / "b" / "zero").write_bytes(b"")
+    base = ["scp", "-s", "-r", *SSH_OPTS, "-i", str(key.path), "-P", str(door.port)]
+    try:
+        res = run(base + [str(tree), f"{ALICE}@{LOCALHOST}:tree"], timeout=60)
+        assert res.returncode == 0, res.stderr
+        res = run(base + [f"{ALICE}@{LOCALHOST}:tree", str(scratch / "tree")], timeout=60)
+        assert res.returncode == 0, res.stderr
+
+        def listing(root):
+            return sorted((str(p.relative_to(root)), p.is_dir(),
+                           None if p.is_dir() else p.read_bytes()) for p in root.rglob("*"))
+        assert listing(home / "tree") == listing(tree)
+        assert listing(scratch / "tree") == listing(tree)
+        assert (home / "tree" / "a" / "mid.bin").stat().st_uid == uid_of(ALICE)
+    finally:
+        shutil.rmtree(tree)
+
+
 def test_sftp_reput_and_reget_resume(door, key, big, home, scratch):
     path, digest = big
     partial = home / "resume.bin"
