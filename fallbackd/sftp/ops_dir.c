@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -149,9 +150,52 @@ void op_rmdir(struct sftp_server *s, uint32_t id, struct sshrd *r)
     reply_errno(s, id, rmdir(path) < 0 ? errno : 0);
 }
 
+/* PATH's directory part canonical, joined with its last component, which
+ * does not exist (yet).  Clients canonicalize a name before creating it
+ * (scp -r asks for the directory it is about to make), and OpenSSH's
+ * server allows exactly that one missing component. */
+static int realpath_of_new(const char *path, char *out)
+{
+    char dir[PATH_MAX];
+    const char *base = dir;
+    char *slash;
+    size_t len = strlen(path);
+
+    if (len >= sizeof(dir)) {
+        return ENAMETOOLONG;
+    }
+    memcpy(dir, path, len + 1);
+    while (len > 1 && dir[len - 1] == '/') {
+        dir[--len] = '\0';
+    }
+    slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        base = slash + 1;
+    }
+    if (strcmp(base, "") == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        return ENOENT;
+    }
+    if (realpath(slash == NULL ? "." : dir[0] != '\0' ? dir : "/", out) == NULL) {
+        return errno;
+    }
+    len = strlen(out);
+    if (len + 1 + strlen(base) >= PATH_MAX) {
+        return ENAMETOOLONG;
+    }
+    snprintf(out + len, PATH_MAX - len, "%s%s", len > 1 ? "/" : "", base);
+    return 0;
+}
+
 int sftp_realpath(const char *path, char *out)
 {
-    return realpath(path[0] != '\0' ? path : ".", out) == NULL ? errno : 0;
+    if (path[0] == '\0') {
+        path = ".";
+    }
+    if (realpath(path, out) != NULL) {
+        return 0;
+    }
+    return errno == ENOENT ? realpath_of_new(path, out) : errno;
 }
 
 /* The target of the symlink PATH into out (PATH_MAX); 0 or an errno. */

@@ -84,8 +84,9 @@ void sftp_setstat(struct sftp_server *s, uint32_t id, struct sshrd *r, enum attr
 /* The extensions advertised in VERSION (ops_ext.c). */
 void ext_advertise(struct wire_out *o);
 
-/* Canonical absolute form of PATH ("" is "."), into out (PATH_MAX).
- * 0 or an errno value (ops_dir.c; expand-path uses it too). */
+/* Canonical absolute form of PATH ("" is "."), into out (PATH_MAX); the
+ * last component need not exist.  0 or an errno value (ops_dir.c;
+ * expand-path uses it too). */
 int sftp_realpath(const char *path, char *out);
 
 #endif

@@ -362,6 +362,7 @@ Test(sftp_ops, rename_keeps_an_existing_target_posix_rename_replaces)
 Test(sftp_ops, realpath_and_expand_path)
 {
     char real[PATH_MAX];
+    char buf[PATH_MAX + 8];
     struct sshbuf b = SSHBUF_INIT;
 
     harness_take(&H);
@@ -371,6 +372,14 @@ Test(sftp_ops, realpath_and_expand_path)
     harness_path_req(&H, FXP_REALPATH, "./.");
     cr_expect_str_eq(name1(), real);
     harness_path_req(&H, FXP_REALPATH, "nosuch/x");
+    cr_expect_eq(harness_status(&H), FX_NO_SUCH_FILE, "only the last component may be missing");
+    harness_path_req(&H, FXP_REALPATH, "new");
+    cr_expect_str_eq(name1(), strcat(strcpy(buf, real), "/new"), "a name about to be created");
+    harness_path_req(&H, FXP_REALPATH, "./new/");
+    cr_expect_str_eq(name1(), buf);
+    harness_path_req(&H, FXP_REALPATH, "/nosuch-fbd-top");
+    cr_expect_str_eq(name1(), "/nosuch-fbd-top");
+    harness_path_req(&H, FXP_REALPATH, "nosuch/..");
     cr_expect_eq(harness_status(&H), FX_NO_SUCH_FILE);
     sshbuf_put_cstring(&b, "~");
     ext_req("expand-path@openssh.com", &b);
