@@ -452,3 +452,20 @@ def test_sftp_and_scp_while_the_system_is_broken(ns_door, key, big, home, scratc
     assert res.returncode == 0, res.stderr
     assert sha256(home / "broken2.bin") == digest and sha256(scratch / "b2") == digest
     assert door.alive()
+
+
+def test_key_forced_command_internal_sftp(make_door, keys, home, scratch):
+    """command="internal-sftp -R" in authorized_keys: the key gets the
+    built-in server, read-only, whatever the client asks to run."""
+    key = keys["ed25519"]
+    d = make_door()
+    d.authorize(ALICE, key, options='command="internal-sftp -R"')
+    (home / "ro.txt").write_bytes(b"ro\n")
+    sftp_ok(d, ALICE, key, f"get ro.txt {scratch / 'ro'}\n")
+    assert (scratch / "ro").read_bytes() == b"ro\n"
+    res = sftp_batch(d, ALICE, key, "put /etc/hostname x\n")
+    assert res.returncode != 0 and b"Permission denied" in res.stderr
+    res = run(["ssh", *SSH_OPTS, "-i", str(key.path), "-p", str(d.port),
+               f"{ALICE}@{LOCALHOST}", "echo not-a-shell"])
+    assert b"not-a-shell" not in res.stdout
+    d.wait_for_log(rf"Starting session: internal-sftp for {ALICE}")
