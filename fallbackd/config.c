@@ -585,7 +585,8 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     char *name = NULL;
     char *cmd = NULL;
     struct sftp_options sftp;
-    char sftp_why[200];
+    struct diag sftp_errs = { 0 };
+    int rc;
 
     if (p->argv[0][0] == '\0') {
         why = "is not a subsystem name";
@@ -596,8 +597,8 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     } else if (cmd[strspn(cmd, WS)] == '\0') {
         why = "has an empty command";
     } else if (sftp_is_internal(cmd) &&
-               sftp_options_parse(cmd, "user", "/", &sftp, sftp_why, sizeof(sftp_why)) < 0) {
-        why = sftp_why;
+               sftp_options_parse(cmd, "user", "/", &sftp, &sftp_errs) < 0) {
+        why = sftp_errs.n > 0 ? sftp_errs.msgs[sftp_errs.n - 1] : "has bad internal-sftp options";
     } else if ((name = strdup(p->argv[0])) == NULL
                || grow_pow2(&v, c->nsubsystems, sizeof(*c->subsystems)) < 0) {
         why = "cannot be stored: out of memory";
@@ -606,7 +607,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     if (why != NULL) {
         free(name);
         free(cmd);
-        return bad(p, k, p->argv[0], why);
+        rc = bad(p, k, p->argv[0], why);
+        diag_free(&sftp_errs);
+        return rc;
     }
     c->subsystems = v;
     c->subsystems[c->nsubsystems].name = name;

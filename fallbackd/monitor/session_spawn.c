@@ -191,6 +191,8 @@ static void fill_request(const struct monitor *m, const struct spawn_ask *a,
 static int builtin(struct monitor *m, struct spawn_ask *a, struct sftp_child *c,
                    struct spawn_req *req, char *why, size_t whylen)
 {
+    struct diag errs = { 0 };
+
     if (a->command == NULL || !sftp_is_internal(a->command)) {
         return 0;
     }
@@ -198,7 +200,10 @@ static int builtin(struct monitor *m, struct spawn_ask *a, struct sftp_child *c,
         snprintf(why, whylen, "%s takes no pty", SFTP_INTERNAL);
         return -1;
     }
-    if (sftp_child_prepare(c, m, a->command, why, whylen) < 0) {
+    if (sftp_child_prepare(c, m, a->command, &errs) < 0) {
+        snprintf(why, whylen, "%s: %s", SFTP_INTERNAL,
+                 errs.n > 0 ? errs.msgs[errs.n - 1] : "out of memory");
+        diag_free(&errs);
         return -1;
     }
     a->what = SFTP_INTERNAL;

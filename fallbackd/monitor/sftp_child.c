@@ -9,7 +9,6 @@
  */
 #include "sftp_child.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "hostkeys.h"
@@ -59,14 +58,12 @@ static const char *home_of(const char *user, void *ctx)
 }
 
 int sftp_child_prepare(struct sftp_child *c, struct monitor *m, const char *command,
-                       char *why, size_t whylen)
+                       struct diag *errs)
 {
     const struct pw_entry *pw = &m->authz.pw;
-    char reason[200];
 
     memset(c, 0, sizeof(*c));
-    if (sftp_options_parse(command, pw->name, pw->dir, &c->opt, reason, sizeof(reason)) < 0) {
-        snprintf(why, whylen, "%s: %s", SFTP_INTERNAL, reason);
+    if (sftp_options_parse(command, pw->name, pw->dir, &c->opt, errs) < 0) {
         return -1;
     }
     c->srv = m->srv;

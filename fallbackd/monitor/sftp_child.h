@@ -15,9 +15,10 @@ struct sftp_child {
 };
 
 /* Prepare internal-sftp for the logged-in user from COMMAND (the
- * Subsystem command line or a forced command).  0, or -1 with a reason. */
+ * Subsystem command line or a forced command).  0, or -1 with the reason
+ * added to errs. */
 int sftp_child_prepare(struct sftp_child *c, struct monitor *m, const char *command,
-                       char *why, size_t whylen);
+                       struct diag *errs);
 
 /* spawn.h's run(): in the child, already the user.  Forgets the host
  * keys, points the log at the daemon's, serves on fds 0 and 1. */

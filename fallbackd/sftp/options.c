@@ -1,7 +1,6 @@
 /* options.c - the command line of internal-sftp (sftp.h). */
 #include "sftp.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +31,7 @@ static size_t split(char *line, char **w, size_t max)
 
 /* -d DIR with %u, %h and %% expanded into o->start_dir. */
 static int expand_dir(const char *dir, const char *user, const char *home,
-                      struct sftp_options *o, char *why, size_t whylen)
+                      struct sftp_options *o, struct diag *errs)
 {
     size_t len = 0;
 
@@ -44,13 +43,13 @@ static int expand_dir(const char *dir, const char *user, const char *home,
             p++;
             add = *p == 'u' ? user : *p == 'h' ? home : *p == '%' ? "%" : NULL;
             if (add == NULL) {
-                snprintf(why, whylen, "-d %s: unknown escape %%%c", dir, *p ? *p : ' ');
+                diag_add(errs, "-d %s: unknown escape %%%c", dir, *p ? *p : ' ');
                 return -1;
             }
             n = strlen(add);
         }
         if (len + n >= sizeof(o->start_dir)) {
-            snprintf(why, whylen, "-d %s: too long", dir);
+            diag_add(errs, "-d %s: too long", dir);
             return -1;
         }
         memcpy(o->start_dir + len, add, n);
@@ -61,13 +60,13 @@ static int expand_dir(const char *dir, const char *user, const char *home,
 }
 
 /* -u UMASK: octal, at most 0777. */
-static int parse_umask(const char *s, struct sftp_options *o, char *why, size_t whylen)
+static int parse_umask(const char *s, struct sftp_options *o, struct diag *errs)
 {
     char *end;
     long v = strtol(s, &end, 8);
 
     if (*s == '\0' || *end != '\0' || v < 0 || v > 0777) {
-        snprintf(why, whylen, "-u %s: not an octal umask", s);
+        diag_add(errs, "-u %s: not an octal umask", s);
         return -1;
     }
     o->umask = (int)v;
@@ -77,33 +76,33 @@ static int parse_umask(const char *s, struct sftp_options *o, char *why, size_t 
 /* One option with its argument (arg may be NULL).  Returns how many words
  * it used (1 or 2), or -1. */
 static int one_option(const char *opt, const char *arg, const char *user, const char *home,
-                      struct sftp_options *o, char *why, size_t whylen)
+                      struct sftp_options *o, struct diag *errs)
 {
     int needs = strchr("uldf", opt[1]) != NULL;
 
     if (opt[0] != '-' || opt[1] == '\0' || opt[2] != '\0' || strchr("Reuldf", opt[1]) == NULL) {
-        snprintf(why, whylen, "unknown option %s", opt);
+        diag_add(errs, "unknown option %s", opt);
         return -1;
     }
     if (needs && arg == NULL) {
-        snprintf(why, whylen, "option %s needs an argument", opt);
+        diag_add(errs, "option %s needs an argument", opt);
         return -1;
     }
     if (opt[1] == 'R') {
         o->read_only = 1;
-    } else if (opt[1] == 'u' && parse_umask(arg, o, why, whylen) < 0) {
+    } else if (opt[1] == 'u' && parse_umask(arg, o, errs) < 0) {
         return -1;
     } else if (opt[1] == 'l' && (o->log_level = log_level_parse(arg)) < 0) {
-        snprintf(why, whylen, "-l %s: unknown log level", arg);
+        diag_add(errs, "-l %s: unknown log level", arg);
         return -1;
-    } else if (opt[1] == 'd' && expand_dir(arg, user, home, o, why, whylen) < 0) {
+    } else if (opt[1] == 'd' && expand_dir(arg, user, home, o, errs) < 0) {
         return -1;
     }
     return needs ? 2 : 1;
 }
 
 int sftp_options_parse(const char *command, const char *user, const char *home,
-                       struct sftp_options *o, char *why, size_t whylen)
+                       struct sftp_options *o, struct diag *errs)
 {
     char *copy = strdup(command);
     char *w[MAX_WORDS + 1];
@@ -114,16 +113,19 @@ int sftp_options_parse(const char *command, const char *user, const char *home,
     o->umask = -1;
     o->log_level = LL_ERROR;
     if (copy == NULL) {
-        snprintf(why, whylen, "out of memory");
+        diag_add(errs, "out of memory");
         return -1;
     }
     n = split(copy, w, MAX_WORDS + 1);
-    if (n == 0 || n > MAX_WORDS || strcmp(w[0], SFTP_INTERNAL) != 0) {
-        snprintf(why, whylen, n > MAX_WORDS ? "too many options" : "not %s", SFTP_INTERNAL);
+    if (n > MAX_WORDS) {
+        diag_add(errs, "too many options");
+        rc = -1;
+    } else if (n == 0 || strcmp(w[0], SFTP_INTERNAL) != 0) {
+        diag_add(errs, "not %s", SFTP_INTERNAL);
         rc = -1;
     }
     for (size_t i = 1; rc == 0 && i < n;) {
-        int used = one_option(w[i], i + 1 < n ? w[i + 1] : NULL, user, home, o, why, whylen);
+        int used = one_option(w[i], i + 1 < n ? w[i + 1] : NULL, user, home, o, errs);
 
         if (used < 0) {
             rc = -1;

@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 #define SFTP_INTERNAL "internal-sftp"
 
 /* Name lookups the server uses (long names, users-groups-by-id,
@@ -53,9 +55,9 @@ int sftp_is_internal(const char *command);
 
 /* Parse the options of an "internal-sftp ..." command line for USER with
  * HOME into o (user, home and client are the caller's to set; names are
- * left empty).  0 ok; -1 with the reason in why. */
+ * left empty).  0 ok; -1 with the reason added to errs. */
 int sftp_options_parse(const char *command, const char *user, const char *home,
-                       struct sftp_options *o, char *why, size_t whylen);
+                       struct sftp_options *o, struct diag *errs);
 
 /* Serve one SFTP session: requests from in_fd, replies to out_fd, until
  * the client closes its end or sends something that cannot be answered

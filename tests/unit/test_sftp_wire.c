@@ -254,39 +254,50 @@ Test(sftp_longname, ls_layout_with_names_and_numbers)
     cr_expect(strstr(line, date) != NULL, "an old file shows its year: %s", line);
 }
 
+/* The last message of errs, "" if none; errs is emptied. */
+static const char *last(struct diag *errs)
+{
+    static char buf[256];
+
+    snprintf(buf, sizeof(buf), "%s", errs->n > 0 ? errs->msgs[errs->n - 1] : "");
+    diag_free(errs);
+    return buf;
+}
+
 Test(sftp_options, defaults_and_every_option)
 {
     struct sftp_options o;
-    char why[128];
+    struct diag errs = { 0 };
 
-    cr_assert_eq(sftp_options_parse("internal-sftp", "bob", "/home/bob", &o, why, sizeof(why)), 0);
+    cr_assert_eq(sftp_options_parse("internal-sftp", "bob", "/home/bob", &o, &errs), 0);
     cr_expect_eq(o.read_only, 0);
     cr_expect_eq(o.umask, -1);
     cr_expect_eq(o.log_level, LL_ERROR);
     cr_expect_str_eq(o.start_dir, "");
     cr_assert_eq(sftp_options_parse("internal-sftp -R -u 027 -l INFO -d /srv/%u/%h/100%%",
-                                    "bob", "/home/bob", &o, why, sizeof(why)), 0, "%s", why);
+                                    "bob", "/home/bob", &o, &errs), 0, "%s", last(&errs));
     cr_expect_eq(o.read_only, 1);
     cr_expect_eq(o.umask, 027);
     cr_expect_eq(o.log_level, LL_INFO);
     cr_expect_str_eq(o.start_dir, "/srv/bob//home/bob/100%");
-    cr_expect_eq(sftp_options_parse("internal-sftp -e -f AUTH", "b", "/", &o, why, sizeof(why)), 0);
+    cr_expect_eq(sftp_options_parse("internal-sftp -e -f AUTH", "b", "/", &o, &errs), 0);
 }
 
 Test(sftp_options, errors_say_why)
 {
     struct sftp_options o;
-    char why[128];
+    struct diag errs = { 0 };
 
-    cr_expect_eq(sftp_options_parse("internal-sftp -x", "b", "/", &o, why, sizeof(why)), -1);
-    cr_expect_str_eq(why, "unknown option -x");
-    cr_expect_eq(sftp_options_parse("internal-sftp -u 99", "b", "/", &o, why, sizeof(why)), -1);
-    cr_expect_str_eq(why, "-u 99: not an octal umask");
-    cr_expect_eq(sftp_options_parse("internal-sftp -l LOUD", "b", "/", &o, why, sizeof(why)), -1);
-    cr_expect_eq(sftp_options_parse("internal-sftp -d", "b", "/", &o, why, sizeof(why)), -1);
-    cr_expect_str_eq(why, "option -d needs an argument");
-    cr_expect_eq(sftp_options_parse("internal-sftp -d /x%q", "b", "/", &o, why, sizeof(why)), -1);
-    cr_expect_eq(sftp_options_parse("/usr/lib/sftp-server", "b", "/", &o, why, sizeof(why)), -1);
+    cr_expect_eq(sftp_options_parse("internal-sftp -x", "b", "/", &o, &errs), -1);
+    cr_expect_str_eq(last(&errs), "unknown option -x");
+    cr_expect_eq(sftp_options_parse("internal-sftp -u 99", "b", "/", &o, &errs), -1);
+    cr_expect_str_eq(last(&errs), "-u 99: not an octal umask");
+    cr_expect_eq(sftp_options_parse("internal-sftp -l LOUD", "b", "/", &o, &errs), -1);
+    cr_expect_eq(sftp_options_parse("internal-sftp -d", "b", "/", &o, &errs), -1);
+    cr_expect_str_eq(last(&errs), "option -d needs an argument");
+    cr_expect_eq(sftp_options_parse("internal-sftp -d /x%q", "b", "/", &o, &errs), -1);
+    cr_expect_eq(sftp_options_parse("/usr/lib/sftp-server", "b", "/", &o, &errs), -1);
+    cr_expect_str_eq(last(&errs), "not internal-sftp");
 }
 
 Test(sftp_options, is_internal)
