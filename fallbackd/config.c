@@ -24,6 +24,7 @@
 #include "addrmatch.h"
 #include "log.h"
 #include "readfile.h"
+#include "sftp/sftp.h"
 
 #define XSTR(x) STR(x)
 #define STR(x) #x
@@ -574,7 +575,9 @@ static char *join_words(char **w, size_t n)
 }
 
 /* Subsystem NAME COMMAND...: the command is the remaining words joined by
- * single spaces (as sshd does); a name may be defined only once. */
+ * single spaces (as sshd does); a name may be defined only once.  The
+ * options of internal-sftp are checked here, so that a typo is reported
+ * with the file and line rather than at the first login. */
 static int h_subsystem(struct pctx *p, const struct keyword *k)
 {
     struct fbd_config *c = p->c;
@@ -582,6 +585,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     void *v = c->subsystems;
     char *name = NULL;
     char *cmd = NULL;
+    struct sftp_options sftp;
+    struct diag sftp_errs = { 0 };
+    int rc;
 
     if (p->argv[0][0] == '\0') {
         why = "is not a subsystem name";
@@ -591,6 +597,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
         why = "cannot be stored: out of memory";
     } else if (cmd[strspn(cmd, WS)] == '\0') {
         why = "has an empty command";
+    } else if (sftp_is_internal(cmd) &&
+               sftp_options_parse(cmd, "user", "/", &sftp, &sftp_errs) < 0) {
+        why = sftp_errs.n > 0 ? sftp_errs.msgs[sftp_errs.n - 1] : "has bad internal-sftp options";
     } else if ((name = strdup(p->argv[0])) == NULL
                || grow_pow2(&v, c->nsubsystems, sizeof(*c->subsystems)) < 0) {
         why = "cannot be stored: out of memory";
@@ -599,7 +608,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     if (why != NULL) {
         free(name);
         free(cmd);
-        return bad(p, k, p->argv[0], why);
+        rc = bad(p, k, p->argv[0], why);
+        diag_free(&sftp_errs);
+        return rc;
     }
     c->subsystems = v;
     c->subsystems[c->nsubsystems].name = name;

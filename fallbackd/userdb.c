@@ -568,6 +568,29 @@ const struct gr_entry *userdb_group(const struct userdb *db, const char *name)
     return s != NULL ? &s->u.gr : NULL;
 }
 
+/* The first user with uid UID, or NULL (a linear scan: for names shown
+ * to a client, not for authentication); valid as userdb_user(). */
+const struct pw_entry *userdb_user_by_uid(const struct userdb *db, uid_t uid)
+{
+    for (size_t i = 0; db != NULL && i < db->pw.tab.n; i++) {
+        if (db->pw.tab.v[i].u.pw.uid == uid) {
+            return &db->pw.tab.v[i].u.pw;
+        }
+    }
+    return NULL;
+}
+
+/* The first group with gid GID, or NULL; as userdb_user_by_uid(). */
+const struct gr_entry *userdb_group_by_gid(const struct userdb *db, gid_t gid)
+{
+    for (size_t i = 0; db != NULL && i < db->gr.tab.n; i++) {
+        if (db->gr.tab.v[i].u.gr.gid == gid) {
+            return &db->gr.tab.v[i].u.gr;
+        }
+    }
+    return NULL;
+}
+
 /* Does GR list NAME as a member? */
 static int gr_has_member(const struct gr_entry *gr, const char *name)
 {

@@ -64,6 +64,13 @@ const struct pw_entry *userdb_user(const struct userdb *db, const char *name);
 /* Look a group up by name; NULL if unknown.  Valid as userdb_user(). */
 const struct gr_entry *userdb_group(const struct userdb *db, const char *name);
 
+/* The first user with uid UID / group with gid GID (the first by
+ * name); NULL if none.  A linear scan, for names shown to a client
+ * (internal-sftp's long names), never for a decision.  Valid as
+ * userdb_user(). */
+const struct pw_entry *userdb_user_by_uid(const struct userdb *db, uid_t uid);
+const struct gr_entry *userdb_group_by_gid(const struct userdb *db, gid_t gid);
+
 /* Is USER a member of group GROUPNAME (primary or supplementary)? */
 int userdb_in_group(const struct userdb *db, const struct pw_entry *pw,
                     const char *groupname);

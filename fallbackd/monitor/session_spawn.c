@@ -11,7 +11,10 @@
  * A key's command= replaces whatever the client asked to run; the
  * client's request is passed on in SSH_ORIGINAL_COMMAND, as sshd does.
  * The subsystem "rescue" (unless configured otherwise) is the rescue
- * shell: ssh -t -s HOST rescue.
+ * shell: ssh -t -s HOST rescue.  The subsystem "sftp" (unless configured
+ * otherwise) is internal-sftp, the built-in server (sftp_child.c), which
+ * runs in the forked process without exec; so does a Subsystem line or a
+ * command= that says internal-sftp.
  */
 #include "monitor.h"
 
@@ -23,10 +26,12 @@
 
 #include "log.h"
 #include "signames.h"
+#include "sftp_child.h"
 #include "spawn.h"
 #include "userenv.h"
 
 #define RESCUE_SUBSYSTEM "rescue"
+#define SFTP_SUBSYSTEM "sftp"
 
 /* Why a MON_SPAWN is refused; the text goes back in MON_FAIL. */
 enum refusal {
@@ -145,6 +150,9 @@ static enum refusal resolve(const struct monitor *m, uint32_t kind, const char *
     a->command = kind == MON_SPAWN_EXEC ? cmd : NULL;
     if (kind == MON_SPAWN_SUBSYSTEM) {
         sub = config_subsystem(&m->srv->cfg, cmd);
+        if (sub == NULL && strcmp(cmd, SFTP_SUBSYSTEM) == 0) {
+            sub = SFTP_INTERNAL;
+        }
         a->rescue = sub == NULL && strcmp(cmd, RESCUE_SUBSYSTEM) == 0;
         if (sub == NULL && !a->rescue) {
             log_info("subsystem request for %.64s by user %s failed, subsystem not found",
@@ -187,6 +195,27 @@ static void fill_request(const struct monitor *m, const struct spawn_ask *a,
     req->pty = a->pty;
     req->ws = a->ws;
     req->env = e->v;
+}
+
+/* Run internal-sftp instead of exec'ing a.command, if that is what it
+ * names.  0, or -1 with a reason. */
+static int builtin(struct monitor *m, struct spawn_ask *a, struct sftp_child *c,
+                   struct spawn_req *req, struct diag *why)
+{
+    if (a->command == NULL || !sftp_is_internal(a->command)) {
+        return 0;
+    }
+    if (a->pty) {
+        diag_add(why, "%s takes no pty", SFTP_INTERNAL);
+        return -1;
+    }
+    if (sftp_child_prepare(c, m, a->command, why) < 0) {
+        return -1;
+    }
+    a->what = SFTP_INTERNAL;
+    req->run = sftp_child_run;
+    req->run_arg = c;
+    return 0;
 }
 
 /* Register the process and hand its fds to the network process. */
@@ -235,6 +264,7 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
     struct userenv env = { 0 };
     struct spawn_req req;
     struct spawn_res res;
+    struct sftp_child sftp;
     char cmd[65536];
     struct diag why = { 0 };
     enum refusal refused;
@@ -265,7 +295,7 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
         return spawn_fail(m, REFUSE_NO_MEMORY, NULL);
     }
     fill_request(m, &a, &env, &req);
-    if (spawn_start(&req, &res, &why) < 0) {
+    if (builtin(m, &a, &sftp, &req, &why) < 0 || spawn_start(&req, &res, &why) < 0) {
         userenv_free(&env);
         rc = spawn_fail(m, REFUSE_START_FAILED, diag_last(&why));
         diag_free(&why);

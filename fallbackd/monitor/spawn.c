@@ -3,7 +3,8 @@
  * In the child, in this order: new session (setsid), controlling tty when
  * there is a pty, stdio on the pty or pipes, every other fd closed,
  * signals back to defaults, setgroups/setgid/setuid (and a check that root
- * cannot be regained), chdir home, execve.  Any failure before execve is
+ * cannot be regained), chdir home, execve - or, for a built-in subsystem,
+ * a call of its entry point instead of execve.  Any failure before execve is
  * reported on the child's stderr, which the client sees.
  */
 #include "spawn.h"
@@ -72,6 +73,20 @@ static void child_stdio_pty(int pts)
 static void child_stdio_pipes(int in[2], int out[2], int err[2])
 {
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) {
+        _exit(255);
+    }
+}
+
+/* Child of a built-in: the client's data on 0 and 1; fd 2 stays the
+ * daemon's, so that the built-in's log lines reach the daemon's log. */
+static void child_stdio_builtin(int in[2], int out[2])
+{
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) {
+        _exit(255);
+    }
+    /* Without a stderr, the first file the built-in opens would be fd 2
+     * and receive stray messages. */
+    if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) {
         _exit(255);
     }
 }
@@ -208,6 +223,16 @@ static void child_exec(const struct spawn_req *req, const char *tty)
     child_fail(req->rescue, errno);
 }
 
+/* Child: run the built-in as the user, from the home directory, with
+ * the umask a shell session gets; its status is the exit status. */
+static void child_run_builtin(const struct spawn_req *req) __attribute__((noreturn));
+static void child_run_builtin(const struct spawn_req *req)
+{
+    child_chdir(req);
+    umask(022);
+    _exit(req->run(req->run_arg));
+}
+
 /* Child side of the fork, pty or pipes already open. */
 static void child_main(const struct spawn_req *req, const char *tty, int pts, int in[2],
                        int out[2], int err[2])
@@ -215,12 +240,17 @@ static void child_main(const struct spawn_req *req, const char *tty, int pts, in
     setsid();
     if (req->pty) {
         child_stdio_pty(pts);
+    } else if (req->run != NULL) {
+        child_stdio_builtin(in, out);
     } else {
         child_stdio_pipes(in, out, err);
     }
     closefrom(3);
     child_signals();
     child_identity(req);
+    if (req->run != NULL) {
+        child_run_builtin(req);
+    }
     child_exec(req, tty);
 }
 

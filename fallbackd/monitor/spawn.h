@@ -3,7 +3,8 @@
  * The only place fallbackd executes anything, and only what the user asked
  * for (shell, command, subsystem).  Only the monitor calls it: the request
  * is filled in from what authz decided and from what the network process
- * asked, after the policy was applied again (session_spawn.c).
+ * asked, after the policy was applied again (session_spawn.c).  A built-in subsystem (internal-sftp) runs in the
+ * forked child without exec.
  */
 #ifndef FBD_SPAWN_H
 #define FBD_SPAWN_H
@@ -29,6 +30,12 @@ struct spawn_req {
     int pty;                            /* allocate a pseudo-terminal */
     struct winsize ws;                  /* its initial size */
     char *const *env;                   /* NULL-terminated NAME=VALUE list */
+    /* Built-in instead of exec (internal-sftp): the child calls
+     * run(run_arg) once it is the user, in the home directory, with the
+     * client's data on fd 0 and fd 1 and the daemon's stderr (its log) on
+     * fd 2; the return value is the exit status.  No pty.  NULL: exec. */
+    int (*run)(void *run_arg);
+    void *run_arg;
 };
 
 struct spawn_res {

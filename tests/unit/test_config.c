@@ -625,6 +625,16 @@ Test(config, subsystem)
                      F ":1: Subsystem: \"\" is not a subsystem name");
 }
 
+Test(config, subsystem_internal_sftp_options_checked_at_load)
+{
+    ok("Subsystem sftp internal-sftp -R -u 027 -l VERBOSE -d /srv/%u\n");
+    cr_expect_str_eq(config_subsystem(&cfg, "sftp"), "internal-sftp -R -u 027 -l VERBOSE -d /srv/%u");
+    cr_expect_str_eq(one_error("Subsystem sftp internal-sftp -u 0999\n"),
+                     F ":1: Subsystem: \"sftp\" -u 0999: not an octal umask");
+    cr_expect_str_eq(one_error("Subsystem sftp internal-sftp -X\n"),
+                     F ":1: Subsystem: \"sftp\" unknown option -X");
+}
+
 Test(config, time_format)
 {
     static const struct {

@@ -817,3 +817,19 @@ Test(userdb, not_a_regular_file)
     cr_assert_eq(rmdir(pw_path), 0);
     userdb_free(db);
 }
+
+Test(userdb, lookup_by_id_for_display)
+{
+    struct userdb *db;
+
+    put(pw_path, ROOT_LINE ALICE_LINE BOB_LINE);
+    put(gr_path, GROUPS);
+    db = open_db(0);
+    cr_expect_str_eq(userdb_user_by_uid(db, 1001)->name, "bob");
+    cr_expect_str_eq(userdb_user_by_uid(db, 0)->name, "root");
+    cr_expect_null(userdb_user_by_uid(db, 4242));
+    cr_expect_str_eq(userdb_group_by_gid(db, 27)->name, "sudo");
+    cr_expect_null(userdb_group_by_gid(db, 4242));
+    cr_expect_null(userdb_user_by_uid(NULL, 0));
+    userdb_free(db);
+}
