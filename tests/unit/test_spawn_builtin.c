@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "spawn.h"
 
 #define NOBODY 65534
@@ -45,7 +46,7 @@ Test(spawn, builtin_runs_as_the_user_without_exec, .timeout = 20)
 {
     struct spawn_req req;
     struct spawn_res res;
-    char why[128];
+    struct diag why = { 0 };
     char buf[16];
     int answer = 42;
     int status;
@@ -63,7 +64,8 @@ Test(spawn, builtin_runs_as_the_user_without_exec, .timeout = 20)
     req.shell = "/nonexistent/shell";
     req.run = echo_builtin;
     req.run_arg = &answer;
-    cr_assert_eq(spawn_start(&req, &res, why, sizeof(why)), 0, "%s", why);
+    cr_assert_eq(spawn_start(&req, &res, &why), 0, "%s", diag_last(&why));
+    diag_free(&why);
     cr_assert_eq(write(res.in, "ping", 4), 4);
     cr_expect_eq(read_waiting(res.out, buf, sizeof(buf)), 4);
     cr_expect_eq(memcmp(buf, "ping", 4), 0);
