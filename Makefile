@@ -46,7 +46,7 @@ STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
                -l:libseccomp.a -lpthread
 
 SRCS     := $(wildcard fallbackd/*.c fallbackd/listener/*.c fallbackd/net/*.c \
-                      fallbackd/monitor/*.c keys/*.c)
+                      fallbackd/monitor/*.c fallbackd/diagnose/*.c keys/*.c)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/fallbackd/main.o
 # The tripwires are linked as an object, not from the archive: only libssh
