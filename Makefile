@@ -30,6 +30,7 @@ CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
 # refuses includes that would reach across by a relative path.
 SIDE_INC = $(if $(filter fallbackd/listener/%,$<),-Ifallbackd/net -Ifallbackd/monitor) \
            $(if $(filter fallbackd/main.c,$<),-Ifallbackd/listener) \
+           $(if $(filter fallbackd/diagnose/%,$<),-Ifallbackd/monitor) \
            $(if $(filter tests/unit/%,$<),-Ifallbackd/listener -Ifallbackd/net -Ifallbackd/monitor)
 
 # Every libc entry point that would consult NSS (or load a shared object) is

@@ -18,17 +18,24 @@ void dg_buf_free(struct dg_buf *b)
 }
 
 /* Open PATH read-only without blocking, refusing anything not regular. */
-static int open_regular(const char *path, struct stat *st, char *why, size_t whylen)
+static int open_regular(const char *path, struct stat *st, int *err, char *why, size_t whylen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
     if (fd < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        *err = errno;
+        snprintf(why, whylen, "%s: %s", path, strerror(*err));
         return -1;
     }
-    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-        snprintf(why, whylen, "%s: %s", path, S_ISREG(st->st_mode) ? strerror(errno)
-                                                                    : "not a regular file");
+    if (fstat(fd, st) < 0) {
+        *err = errno;
+        snprintf(why, whylen, "%s: %s", path, strerror(*err));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        *err = EINVAL;
+        snprintf(why, whylen, "%s: not a regular file", path);
         close(fd);
         return -1;
     }
@@ -63,6 +70,7 @@ static int read_bounded(int fd, const char *path, size_t max, struct dg_buf *b, 
         ssize_t n;
 
         if (b->len == cap && grow(b, &cap, max) < 0) {
+            b->err = ENOMEM;
             snprintf(why, whylen, "%s: out of memory", path);
             return -1;
         }
@@ -71,7 +79,8 @@ static int read_bounded(int fd, const char *path, size_t max, struct dg_buf *b, 
             continue;
         }
         if (n < 0) {
-            snprintf(why, whylen, "%s: %s", path, strerror(errno));
+            b->err = errno;
+            snprintf(why, whylen, "%s: %s", path, strerror(b->err));
             return -1;
         }
         if (n == 0) {
@@ -86,8 +95,11 @@ static int read_bounded(int fd, const char *path, size_t max, struct dg_buf *b, 
 /* Terminate B, or empty it after a failure. */
 static int finish(struct dg_buf *b, int rc)
 {
+    int err = b->err;
+
     if (rc < 0) {
         dg_buf_free(b);
+        b->err = err;
     }
     if (b->p == NULL) {
         b->p = calloc(1, 1);
@@ -106,7 +118,7 @@ int dg_read_head(const char *path, size_t max, struct dg_buf *b, char *why, size
     int fd, rc;
 
     memset(b, 0, sizeof(*b));
-    fd = open_regular(path, &st, why, whylen);
+    fd = open_regular(path, &st, &b->err, why, whylen);
     if (fd < 0) {
         return finish(b, -1);
     }
@@ -135,7 +147,7 @@ int dg_read_tail(const char *path, size_t max, struct dg_buf *b, char *why, size
     int fd, rc;
 
     memset(b, 0, sizeof(*b));
-    fd = open_regular(path, &st, why, whylen);
+    fd = open_regular(path, &st, &b->err, why, whylen);
     if (fd < 0) {
         return finish(b, -1);
     }
@@ -143,7 +155,8 @@ int dg_read_tail(const char *path, size_t max, struct dg_buf *b, char *why, size
         from = st.st_size - (off_t)max;
     }
     if (from > 0 && lseek(fd, from, SEEK_SET) < 0) {
-        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        b->err = errno;
+        snprintf(why, whylen, "%s: %s", path, strerror(b->err));
         close(fd);
         return finish(b, -1);
     }

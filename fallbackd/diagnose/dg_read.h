@@ -19,6 +19,7 @@ struct dg_buf {
     char *p;
     size_t len;
     int truncated;      /* the file had more than the bound */
+    int err;            /* errno of a failed read, else 0 */
 };
 
 /* Read at most MAX bytes from the start of PATH into B (malloc'd; free

@@ -51,12 +51,20 @@ lost:
     r->lost++;
 }
 
+/* Does F count for the verdict?  The door's own section does not. */
+static int in_verdict(const struct dg_finding *f)
+{
+    return strcmp(f->section, DG_SEC_DOOR) != 0;
+}
+
 enum dg_level dg_worst(const struct dg_report *r)
 {
     enum dg_level worst = DG_OK;
 
     for (size_t i = 0; i < r->n; i++) {
-        worst = r->v[i].level > worst ? r->v[i].level : worst;
+        if (in_verdict(&r->v[i]) && r->v[i].level > worst) {
+            worst = r->v[i].level;
+        }
     }
     return worst;
 }
@@ -88,18 +96,25 @@ size_t dg_ordered(const struct dg_report *r, enum dg_level min, size_t *idx, siz
     return n;
 }
 
-/* The first finding of exactly LEVEL in report order, or -1. */
+/* The first finding of exactly LEVEL in report order that counts for the
+ * verdict, or -1; *COUNT gets how many problems (WARN or worse) count. */
 static long first_of(const struct dg_report *r, enum dg_level level, size_t *count)
 {
     long first = -1;
-    size_t idx[1];
 
     *count = 0;
     for (size_t i = 0; i < r->n; i++) {
-        *count += r->v[i].level >= level;
+        if (in_verdict(&r->v[i]) && r->v[i].level >= DG_WARN) {
+            (*count)++;
+        }
     }
-    if (dg_ordered(r, level, idx, 1) == 1) {
-        first = (long)idx[0];
+    for (size_t s = 0; s < NSECTIONS && first < 0; s++) {
+        for (size_t i = 0; i < r->n && first < 0; i++) {
+            if (section_rank(r->v[i].section) == s && r->v[i].level == level &&
+                in_verdict(&r->v[i])) {
+                first = (long)i;
+            }
+        }
     }
     return first;
 }
@@ -173,6 +188,9 @@ static void put_clean(struct dg_out *o, const char *s, const char *indent, const
     for (; *s != '\0'; s++) {
         unsigned char c = (unsigned char)*s;
 
+        if (c == '\r' && s[1] == '\n') {
+            continue;
+        }
         if (c == '\n') {
             if (s[1] != '\0') {
                 dg_out_printf(o, "%s%s", nl, indent);

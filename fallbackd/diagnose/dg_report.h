@@ -10,6 +10,9 @@
  *   DG_WARN     | "DEGRADED: <first WARN title> (+N more problems)"
  *   otherwise   | "healthy"
  *
+ * The verdict is about the main sshd and the system: findings of the
+ * door's own section (DG_SEC_DOOR) are shown but do not count.
+ *
  * Rendering never allocates per byte and never fails: the report is built
  * in a dg_out (a growable string) and written once.
  */
@@ -55,7 +58,7 @@ struct dg_out {
 void dg_add(struct dg_report *r, enum dg_level level, const char *section, const char *evidence,
             const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* The worst level present (DG_OK for an empty report). */
+/* The worst level that counts for the verdict (DG_OK if none). */
 enum dg_level dg_worst(const struct dg_report *r);
 
 /* The one-line verdict (table above) into BUF. */
