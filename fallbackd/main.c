@@ -29,8 +29,6 @@
 #include "log.h"
 #include "server.h"
 
-#define FALLBACKD_VERSION "0.1.0"
-
 struct options {
     const char *config;
     long long lifetime;  /* --for, seconds; -1 if not given */

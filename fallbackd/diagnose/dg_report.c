@@ -255,7 +255,7 @@ void dg_render_banner(const struct dg_report *r, struct dg_out *o, size_t max, c
         put_clean(o, r->v[idx[k]].title, " ", nl);
         dg_out_printf(o, "%s", nl);
     }
-    dg_out_printf(o, "fallbackd: full report: ssh -s ... diagnose%s", nl);
+    dg_out_printf(o, "fallbackd: full report: ssh -p PORT HOST -s diagnose%s", nl);
 }
 
 int dg_out_write(const struct dg_out *o, int fd)
