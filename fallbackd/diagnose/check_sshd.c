@@ -70,8 +70,10 @@ static void describe_ports(pid_t pid, const struct dg_listen **ls, size_t n, cha
     }
 }
 
-/* Deleted files mapped by PID (replaced libraries), as evidence lines. */
-static size_t deleted_maps(pid_t pid, char *ev, size_t evlen, struct dg_report *r)
+/* Deleted files mapped by PID other than its binary EXE (replaced
+ * libraries), as evidence lines. */
+static size_t deleted_maps(pid_t pid, const char *exe, char *ev, size_t evlen,
+                           struct dg_report *r)
 {
     struct dg_buf b;
     char path[64], why[256], last[512] = "";
@@ -88,7 +90,7 @@ static size_t deleted_maps(pid_t pid, char *ev, size_t evlen, struct dg_report *
         struct dg_map m;
 
         if (dg_map_parse_line(line, len, &m) < 0 || !m.deleted || !dg_replaced_file(m.path) ||
-            strcmp(m.path, last) == 0) {
+            strcmp(m.path, last) == 0 || strcmp(m.path, exe) == 0) {
             continue;
         }
         snprintf(last, sizeof(last), "%s", m.path);
@@ -138,7 +140,7 @@ static void check_listener(const struct dg_ctx *c, const struct dg_proc *p,
     dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "sshd listener PID %ld (%s) listens on %s",
            (long)p->pid, p->comm, ports);
     check_binary(c, p);
-    nd = deleted_maps(p->pid, ev, sizeof(ev), c->r);
+    nd = deleted_maps(p->pid, p->exe, ev, sizeof(ev), c->r);
     if (nd > 0) {
         dg_add(c->r, DG_WARN, DG_SEC_SSHD, ev,
                "the sshd listener (PID %ld) has %zu deleted librar%s mapped: they were "
