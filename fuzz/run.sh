@@ -31,6 +31,9 @@ group       fallbackd/userdb_parse.c fallbackd/diag.c
 addrmatch   fallbackd/addrmatch.c fallbackd/diag.c
 shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
+diagnose_dpkg  fallbackd/diagnose/dpkg_status.c fallbackd/diagnose/dg_lines.c
+diagnose_proc  fallbackd/diagnose/proc_net_tcp.c fallbackd/diagnose/proc_maps.c fallbackd/diagnose/proc_locks.c fallbackd/diagnose/meminfo.c fallbackd/diagnose/proc_stat.c fallbackd/diagnose/dg_lines.c
+diagnose_json  fallbackd/diagnose/dg_json.c fallbackd/diagnose/dg_report.c
 '
 # -----------------------------------------------------------------------------
 
