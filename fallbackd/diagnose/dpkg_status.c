@@ -70,27 +70,17 @@ static int parse_status(const char *s, size_t len, struct dg_pkg *p)
 {
     char *words[3] = { p->want, p->flag, p->state };
     size_t sizes[3] = { sizeof(p->want), sizeof(p->flag), sizeof(p->state) };
-    size_t i = 0, pos = 0;
+    struct dg_tok t[3];
 
-    while (pos < len) {
-        size_t start;
-
-        while (pos < len && (s[pos] == ' ' || s[pos] == '\t')) {
-            pos++;
-        }
-        if (pos == len) {
-            break;
-        }
-        start = pos;
-        while (pos < len && s[pos] != ' ' && s[pos] != '\t') {
-            pos++;
-        }
-        if (i == 3 || copy_value(s + start, pos - start, words[i], sizes[i]) < 0) {
+    if (dg_split(s, len, t, 3) != 3) {
+        return -1;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        if (copy_value(t[i].p, t[i].n, words[i], sizes[i]) < 0) {
             return -1;
         }
-        i++;
     }
-    return i == 3 ? 0 : -1;
+    return 0;
 }
 
 /* One stanza being read. */
