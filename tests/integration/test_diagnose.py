@@ -375,3 +375,33 @@ def test_verdict_at_login(make_door, key, tmp_path, mode):
     res = ssh(door, ROOT, key, "echo exec-ran")
     assert res.stdout == b"exec-ran\n"
     assert (banner.encode() in res.stderr) == (mode == "always"), res.stderr
+
+
+# ---------------------------------------------------------------- on the box
+
+def test_command_line_json_names_the_running_door(make_door, key, tmp_path):
+    """`fallbackd diagnose --json -f CONFIG` on the box: valid JSON, the
+    door found in /proc, its host key's fingerprint from the .pub file
+    beside the HostKey, and DiagnoseFiles from that config."""
+    door = make_door()
+    rc_file = tmp_path / "upgrade.rc"
+    rc_file.write_text("2\n")
+    conf = tmp_path / "diag.conf"
+    conf.write_text(door.config_text() + f"DiagnoseFiles {rc_file}\n")
+    res = run([str(FALLBACKD), "diagnose", "--json", "-f", str(conf)], timeout=60)
+    assert res.returncode == 1, res.stderr
+    rep = json.loads(res.stdout.decode("utf-8"))
+    assert rep["verdict"].startswith("BROKEN: ")
+    one(rep, "packages", "bad", rf"^{re.escape(str(rc_file))} says exit code 2")
+    one(rep, "door", "info", rf"^a door runs: PID {door.pid}, up \d+s$")
+    fp = one(rep, "door", "info", rf"^host key 256 {re.escape(door.host_fingerprint)} ")
+    assert fp["evidence"] == f"{door.hostkey}.pub"
+
+
+def test_command_line_bad_config_still_reports(tmp_path):
+    """A config that does not load is said on stderr; the report comes
+    anyway."""
+    res = run([str(FALLBACKD), "diagnose", "-f", str(tmp_path / "missing.conf")], timeout=60)
+    assert res.returncode in (0, 1), res.stderr
+    assert b"missing.conf not loaded" in res.stderr
+    assert res.stdout.startswith(b"verdict: ")
