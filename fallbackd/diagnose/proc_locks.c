@@ -80,7 +80,8 @@ int dg_lock_parse_line(const char *line, size_t len, struct dg_lock *out)
         out->waiting = 1;
         k = 2;
     }
-    if (n < k + 5 || t[k].n == 0 || t[k].n >= sizeof(out->type)) {
+    if (n < k + 5 || t[k].n == 0 || t[k].n >= sizeof(out->type) ||
+        memchr(t[k].p, '\0', t[k].n) != NULL) {
         return -1;
     }
     memcpy(out->type, t[k].p, t[k].n);

@@ -338,3 +338,11 @@ Test(diagnose_parse, pstat_real_and_hostile_comm)
     cr_assert_eq(dg_pstat_parse(S("77 (a) S 1 2 3"), &p), -1, "too short");
     cr_assert_eq(dg_pstat_parse(S("77 a S 1"), &p), -1, "no comm");
 }
+
+Test(diagnose_parse, locks_type_with_nul_is_malformed)
+{
+    struct dg_lock l;
+    static const char line[] = "1: \0POSIX ADVISORY WRITE 12 08:01:1 0 EOF";
+
+    cr_assert_eq(dg_lock_parse_line(line, sizeof(line) - 1, &l), -1);
+}
