@@ -82,16 +82,18 @@ def one(rep, section, level, title_re):
 
 # ---------------------------------------------------------------- sshd
 
-def start_sshd_copy(scratch, port):
+def start_sshd_copy(scratch, port, preload=None):
     """A listener on 127.0.0.1:PORT that is a copy of an sshd named
     `sshd`, started from scratch/sbin/sshd.  With openssh-server installed
     it is a copy of /usr/sbin/sshd itself; without it, a copy of the Python
     interpreter named sshd stands in (the console knows sshd by its name
-    and its exe, so what it must find is the same).  Returns (Popen, path
-    of the copy)."""
+    and its exe, so what it must find is the same).  PRELOAD: a library
+    for LD_PRELOAD (mapped from its own path).  Returns (Popen, path of
+    the copy)."""
     sbin = Path(scratch) / "sbin"
     sbin.mkdir(parents=True, exist_ok=True)
     copy = sbin / "sshd"
+    env = dict(os.environ, **({"LD_PRELOAD": str(preload)} if preload else {}))
     if os.path.exists(SSHD):
         shutil.copy2(SSHD, copy)
         hostkey = Path(scratch) / "sshd_host_key"
@@ -105,7 +107,7 @@ def start_sshd_copy(scratch, port):
             ctx = faults.Ctx(scratch=Path(scratch) / "sshd-ns")
             prep = faults.shadow_dir_script(ctx, "/run", {"sshd": "dir"})
         proc = subprocess.Popen(faults.ns_argv(argv, prep), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     else:
         shutil.copy2(os.path.realpath(sys.executable), copy)
         script = ("import socket, time\n"
@@ -114,7 +116,7 @@ def start_sshd_copy(scratch, port):
                   "s.listen()\n"
                   "time.sleep(600)\n")
         proc = subprocess.Popen([str(copy), "-c", script], stdin=subprocess.DEVNULL,
-                                env=dict(os.environ, PYTHONHOME=sys.base_prefix))
+                                env=dict(env, PYTHONHOME=sys.base_prefix))
     wait_listening(port)
     return proc, copy
 
@@ -154,19 +156,33 @@ def stop(proc):
 
 def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path):
     """#1109742 / the cron-apt report: the listener runs /usr/sbin/sshd
-    (deleted).  A copy of sshd listens, then the copy is removed: the
-    console names the listener, its port (socket inode matched in
-    /proc/net/tcp) and the deleted binary, and the verdict is BROKEN."""
+    (deleted), with replaced libraries mapped.  A copy of sshd listens
+    with a copy of libm preloaded; the binary is then made newer than the
+    process, and then the copies are removed: the console names the
+    listener, its port (socket inode matched in /proc/net/tcp), the binary
+    newer than the process, the deleted binary and the deleted library,
+    and the verdict is BROKEN."""
     door = root_door(ns_door, key)
     port = free_port()
-    proc, copy = start_sshd_copy(tmp_path, port)
+    lib = tmp_path / "lib" / "libm.so.6"
+    lib.parent.mkdir()
+    shutil.copy2(faults.lib_paths("libm.so.6")[0], lib)
+    proc, copy = start_sshd_copy(tmp_path, port, preload=lib)
     try:
         pid = listener_pid(proc)
         before = report(door, key)
         one(before, "sshd", "ok", rf"sshd listener PID {pid} \(sshd\) listens on "
                                   rf"{re.escape(LOCALHOST)}:{port}$")
         assert not find(before, "sshd", "bad", r"deleted binary")
+        assert not find(before, "sshd", "warn", r"deleted librar")
+        future = time.time() + 3600
+        os.utime(copy, (future, future))
+        newer = one(report(door, key), "sshd", "warn",
+                    rf"listener \(PID {pid}\) is older than {re.escape(str(copy))} on disk")
+        assert re.search(rf"\nstarted .* UTC; {re.escape(str(copy))} modified .* UTC$",
+                         newer["evidence"])
         copy.unlink()
+        lib.unlink()
         after = report(door, key)
         bad = one(after, "sshd", "bad", rf"listener \(PID {pid}\) runs a deleted binary: "
                                         rf"{re.escape(str(copy))} was replaced")
@@ -175,6 +191,9 @@ def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path):
         listens = one(after, "sshd", "ok", rf"PID {pid} .* listens on .*:{port}$")
         assert re.search(rf"/proc/{pid}/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} "
                          rf"port {port} \(/proc/net/tcp\)", listens["evidence"])
+        libs = one(after, "sshd", "warn", rf"listener \(PID {pid}\) has 1 deleted library mapped")
+        assert re.search(rf"^/proc/{pid}/maps: .* {re.escape(str(lib))} \(deleted\)$",
+                         libs["evidence"], re.M)
     finally:
         stop(proc)
 
