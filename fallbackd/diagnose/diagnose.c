@@ -1,7 +1,13 @@
 /* diagnose.c - collect every check, print the report (diagnose.h). */
 #include "diagnose.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diag.h"
@@ -10,6 +16,7 @@
 #include "shellcheck.h"
 
 #define BANNER_FINDINGS 4
+#define BANNER_TIMEOUT_MS 3000
 
 int dg_can_start(const char *path, char *why, size_t whylen)
 {
@@ -78,7 +85,8 @@ int diagnose_run(const struct dg_opts *o, int fd, int json, const char *nl)
     return rc;
 }
 
-void diagnose_banner(const struct dg_opts *o, int fd, const char *nl)
+/* The banner of a fresh report, written to FD (grandchild side). */
+static void banner_into(const struct dg_opts *o, int fd, const char *nl)
 {
     struct dg_report r = { 0 };
     struct dg_out out = { 0 };
@@ -90,4 +98,60 @@ void diagnose_banner(const struct dg_opts *o, int fd, const char *nl)
     }
     dg_out_free(&out);
     dg_report_free(&r);
+}
+
+/* Copy IN to OUT until EOF or until TIMEOUT_MS have passed; 1 if the
+ * time ran out. */
+static int relay_until(int in, int out, int timeout_ms)
+{
+    struct pollfd p = { .fd = in, .events = POLLIN };
+    char buf[4096];
+
+    for (;;) {
+        int rc = poll(&p, 1, timeout_ms);
+        ssize_t n;
+
+        if (rc < 0 && errno == EINTR) {
+            continue;
+        }
+        if (rc <= 0) {
+            return rc == 0;
+        }
+        n = read(in, buf, sizeof(buf));
+        if (n <= 0) {
+            return 0;
+        }
+        if (write(out, buf, (size_t)n) < 0) {
+            return 0;
+        }
+    }
+}
+
+/* The banner is collected in a child of its own, given a few seconds:
+ * a read of /proc can block on a process stuck in the kernel, and a login
+ * must never wait for the console. */
+void diagnose_banner(const struct dg_opts *o, int fd, const char *nl)
+{
+    int p[2];
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        return;
+    }
+    pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        banner_into(o, p[1], nl);
+        _exit(0);
+    }
+    close(p[1]);
+    if (pid > 0 && relay_until(p[0], fd, BANNER_TIMEOUT_MS)) {
+        dprintf(fd, "fallbackd: the incident console did not finish within %d s; "
+                "ssh -s diagnose for the report%s", BANNER_TIMEOUT_MS / 1000, nl);
+    }
+    close(p[0]);
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
 }

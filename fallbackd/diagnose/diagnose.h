@@ -57,7 +57,8 @@ int diagnose_run(const struct dg_opts *o, int fd, int json, const char *nl);
 
 /* The at-login banner: when the verdict is not healthy, the verdict and
  * the top findings on FD, before the user's shell starts.  Nothing is
- * written when all is well. */
+ * written when all is well.  Collected in a child process given three
+ * seconds, so that a stuck /proc read never holds up a login. */
 void diagnose_banner(const struct dg_opts *o, int fd, const char *nl);
 
 #endif
