@@ -123,6 +123,12 @@ static void door_self(const struct dg_ctx *c, const struct dg_opts *o, const str
     proven(c, s);
 }
 
+/* Is COMM a door's ("fallbackd", or a build of it: "fallbackd-asan")? */
+static int door_comm(const char *comm)
+{
+    return strncmp(comm, "fallbackd", 9) == 0;
+}
+
 /* From the command line: which doors run (processes named fallbackd
  * whose parent is not one). */
 static void doors_found(const struct dg_ctx *c, const struct dg_opts *o)
@@ -135,10 +141,10 @@ static void doors_found(const struct dg_ctx *c, const struct dg_opts *o)
         struct dg_proc p, parent;
         char up[32], ev[600];
 
-        if (dg_proc_read(c, c->pids[i], &p) < 0 || strcmp(p.comm, "fallbackd") != 0 ||
+        if (dg_proc_read(c, c->pids[i], &p) < 0 || !door_comm(p.comm) ||
             p.pid == getpid() ||
             (dg_proc_read(c, (pid_t)p.ppid, &parent) == 0 &&
-             strcmp(parent.comm, "fallbackd") == 0)) {
+             door_comm(parent.comm))) {
             continue;
         }
         n++;
