@@ -292,6 +292,30 @@ def test_upgrade_exit_code_file(ns_door, key, code, level):
 
 # ---------------------------------------------------------------- system
 
+def test_reboot_required_and_newer_kernel(ns_door, key):
+    """/run/reboot-required (with its .pkgs) and a /boot whose newest
+    vmlinuz is not the running kernel."""
+    door = root_door(ns_door, key)
+    flag = door.ctx.path("reboot-required")
+    flag.write_text("*** System restart required ***\n")
+    pkgs = door.ctx.path("reboot-required.pkgs")
+    pkgs.write_text("linux-image-6.1.0-99-amd64\nlibssl3\n")
+    faults.shadow_dir(door.pid, door.ctx, "/run", {"reboot-required": str(flag),
+                                                   "reboot-required.pkgs": str(pkgs)})
+    faults.ns_sh(door.pid, "\n".join([
+        faults.bb("mount", "-t", "tmpfs", "-o", "size=1m", faults.TMPFS_SOURCE, "/boot"),
+        faults.bb("touch", "/boot/vmlinuz-6.1.0-9-amd64", "/boot/vmlinuz-999.1.0-10-amd64",
+                  "/boot/vmlinuz-999.1.0-9-amd64")]))
+    rep = report(door, key)
+    reboot = one(rep, "packages", "warn", r"^a reboot is required$")
+    assert "System restart required" in reboot["evidence"]
+    assert "linux-image-6.1.0-99-amd64" in reboot["evidence"]
+    kernel = one(rep, "system", "info", rf"^running kernel {re.escape(os.uname().release)}, "
+                                        r"newest installed 999\.1\.0-10-amd64: a reboot")
+    assert kernel["evidence"] == (f"uname: {os.uname().release}; "
+                                  "newest /boot/vmlinuz-999.1.0-10-amd64")
+
+
 def test_libc_garbage_diagnose_still_answers(ns_door, key):
     """Fault 4 (libc.so.6 garbage): no dynamic program starts, not even
     the user's shell; -s diagnose runs inside fallbackd and says so."""
