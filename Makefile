@@ -30,6 +30,7 @@ CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
 # refuses includes that would reach across by a relative path.
 SIDE_INC = $(if $(filter fallbackd/listener/%,$<),-Ifallbackd/net -Ifallbackd/monitor) \
            $(if $(filter fallbackd/main.c,$<),-Ifallbackd/listener) \
+           $(if $(filter fallbackd/diagnose/%,$<),-Ifallbackd/monitor) \
            $(if $(filter tests/unit/%,$<),-Ifallbackd/listener -Ifallbackd/net -Ifallbackd/monitor)
 
 # Every libc entry point that would consult NSS (or load a shared object) is
@@ -46,7 +47,7 @@ STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
                -l:libseccomp.a -lpthread
 
 SRCS     := $(wildcard fallbackd/*.c fallbackd/listener/*.c fallbackd/net/*.c \
-                      fallbackd/monitor/*.c fallbackd/sftp/*.c keys/*.c)
+                      fallbackd/monitor/*.c fallbackd/sftp/*.c fallbackd/diagnose/*.c keys/*.c)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/fallbackd/main.o
 # The tripwires are linked as an object, not from the archive: only libssh
@@ -85,7 +86,7 @@ $(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
 
 # The test build: the same daemon, plus the hooks of fallbackd/net/test_hooks.h
 # (only the files that call a hook are compiled again).
-TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c
+TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c fallbackd/diagnose/door_state.c
 TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
 
 $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)

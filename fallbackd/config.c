@@ -553,6 +553,27 @@ static int h_flag(struct pctx *p, const struct keyword *k)
     return 0;
 }
 
+/* DiagnoseAtLogin no|yes|always */
+static int h_diag_login(struct pctx *p, const struct keyword *k)
+{
+    int v = strcmp(p->argv[0], "always") == 0 ? DIAG_LOGIN_ALWAYS : parse_yesno(p->argv[0]);
+
+    if (v < 0) {
+        return bad_choice(p, k, p->argv[0], "yes, no, always");
+    }
+    set_int(p, k, v);
+    return 0;
+}
+
+/* DiagnoseFiles entry: an absolute path, or ~/ and a path in the home. */
+static int chk_diag_file(struct pctx *p, const struct keyword *k, const char *e)
+{
+    if (e[0] == '/' || (strncmp(e, "~/", 2) == 0 && e[2] != '\0')) {
+        return 0;
+    }
+    return bad(p, k, e, "is not an absolute path or ~/PATH");
+}
+
 /* The N words at W joined by single spaces (malloc'd), or NULL. */
 static char *join_words(char **w, size_t n)
 {
@@ -897,6 +918,13 @@ static void d_flag(const struct fbd_config *c, const struct keyword *k, FILE *ou
     put_line(out, k, *(const int *)cfield(c, k) ? "yes" : "no");
 }
 
+static void d_diag_login(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    static const char *const names[] = { "no", "yes", "always" };
+
+    put_line(out, k, names[*(const int *)cfield(c, k)]);
+}
+
 /* A string field; NULL prints as "none". */
 static void d_str(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
@@ -1109,6 +1137,8 @@ static const struct keyword keywords[] = {
     K_ALGOS("MACs", ALGO_MACS),
     K_ALGOS("HostKeyAlgorithms", ALGO_HOSTKEY),
     K_ALGOS("PubkeyAcceptedAlgorithms", ALGO_PUBKEY),
+    K_FIELD("DiagnoseAtLogin", h_diag_login, diagnose_at_login, d_diag_login),
+    K_LIST("DiagnoseFiles", diagnose_files, chk_diag_file),
     K_SAFE("PubkeyAuthentication", "yes", "fallbackd accepts public keys only"),
     K_SAFE("PasswordAuthentication", "no", "fallbackd accepts public keys only"),
     K_SAFE("KbdInteractiveAuthentication", "no", "fallbackd accepts public keys only"),
@@ -1161,7 +1191,7 @@ static const struct keyword *find_keyword(const char *name)
  * anywhere in a line makes that line an error.  A keyword that is given
  * more than once keeps its first value, as in sshd, except those that
  * accumulate: Port, ListenAddress, HostKey, AllowUsers, DenyUsers,
- * AllowGroups, DenyGroups, AcceptEnv, Subsystem.
+ * AllowGroups, DenyGroups, AcceptEnv, Subsystem, DiagnoseFiles.
  */
 
 /* Append word W to p->argv; 0, or -1 when out of memory. */
@@ -1321,6 +1351,7 @@ void config_defaults(struct fbd_config *c)
     c->sandbox_gid = 65534;
     c->passwd_file = strdup("/etc/passwd");
     c->group_file = strdup("/etc/group");
+    c->diagnose_at_login = DIAG_LOGIN_YES;
 }
 
 /* Did config_defaults get all its memory? */
@@ -1411,6 +1442,7 @@ void config_free(struct fbd_config *c)
     for (i = 0; i < ALGO_KINDS; i++) {
         free(c->algorithms[i]);
     }
+    strlist_free(&c->diagnose_files);
     free(c->rescue_shell);
     free(c->subsystems);
     free(c->path);

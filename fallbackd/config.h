@@ -39,6 +39,13 @@ struct cfg_subsystem {
     char *command;
 };
 
+/* DiagnoseAtLogin no|yes|always */
+enum diag_login {
+    DIAG_LOGIN_NO = 0,          /* never */
+    DIAG_LOGIN_YES,             /* before shells and subsystems, not exec requests */
+    DIAG_LOGIN_ALWAYS,          /* before exec requests too */
+};
+
 enum permit_root {
     ROOT_NO = 0,                /* "no" */
     ROOT_FORCED_COMMANDS_ONLY,  /* "forced-commands-only" */
@@ -111,6 +118,12 @@ struct fbd_config {
                                            PubkeyAcceptedAlgorithms: the
                                            resolved list; NULL = the default
                                            (algolist.h) */
+    int diagnose_at_login;              /* DiagnoseAtLogin: show the incident console's
+                                           verdict before a shell when the main sshd
+                                           is not healthy; enum diag_login */
+    struct strlist diagnose_files;      /* DiagnoseFiles: files the incident console
+                                           shows (absolute, or ~/ for the user's home),
+                                           e.g. an upgrade's exit-code file */
 };
 
 /* Fill c with every default (allocates).  c is overwritten, not freed:
@@ -125,7 +138,7 @@ void config_defaults(struct fbd_config *c);
  * Either way *c must be config_free()d; on error it must not be used.
  * A keyword given twice keeps its first value, as in sshd, except those
  * that accumulate (Port, ListenAddress, HostKey, Allow/Deny lists,
- * AcceptEnv, Subsystem). */
+ * AcceptEnv, Subsystem, DiagnoseFiles). */
 int config_load(const char *path, struct fbd_config *c, struct diag *errs);
 
 /* The same for len bytes of text already in memory (need not be

@@ -7,6 +7,8 @@
  *   fallbackd -T [-f FILE]            print the effective config, exit
  *   fallbackd keygen ...              write a host key (keys/keygen.c)
  *   fallbackd fingerprint FILE        print key fingerprints
+ *   fallbackd diagnose [--json] [-f FILE]
+ *                                     why is the main sshd down? (diagnose/)
  *   fallbackd -V                      version
  */
 #include <errno.h>
@@ -21,12 +23,11 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
+#include "diagnose/diagnose.h"
 #include "keytool.h"
 #include "listener.h"
 #include "log.h"
 #include "server.h"
-
-#define FALLBACKD_VERSION "0.1.0"
 
 struct options {
     const char *config;
@@ -42,7 +43,8 @@ static int usage(void)
     fprintf(stderr,
             "usage: fallbackd [-DeTtV] [-f config_file] [--for time]\n"
             "       fallbackd keygen -t ed25519|ecdsa|rsa [-b bits] [-C comment] [-F] -f file\n"
-            "       fallbackd fingerprint file\n");
+            "       fallbackd fingerprint file\n"
+            "       fallbackd diagnose [--json] [-f config_file]\n");
     return 2;
 }
 
@@ -187,6 +189,43 @@ static int run_daemon(const struct options *o)
     return rc;
 }
 
+/* fallbackd diagnose [--json] [-f FILE]: the incident console on the box.
+ * The config only adds HostKey fingerprints and DiagnoseFiles; a config
+ * that does not load is reported, never fatal. */
+static int diagnose_main(int argc, char **argv)
+{
+    const char *path = CFG_DEFAULT_PATH;
+    struct fbd_config cfg;
+    struct diag errs = { 0 };
+    struct dg_opts o = { .version = FALLBACKD_VERSION, .home = getenv("HOME") };
+    int json = 0, loaded, rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else if (strcmp(argv[i], "-f") == 0 && i + 1 < argc) {
+            path = argv[++i];
+        } else {
+            return usage();
+        }
+    }
+    loaded = config_load(path, &cfg, &errs) == 0;
+    if (loaded) {
+        o.host_keys = (const char *const *)cfg.host_keys;
+        o.nhost_keys = cfg.nhost_keys;
+        o.files = (const char *const *)cfg.diagnose_files.v;
+        o.nfiles = cfg.diagnose_files.n;
+    } else if (!json) {
+        fprintf(stderr, "fallbackd: %s not loaded (%s); diagnosing without it\n", path,
+                errs.n > 0 ? errs.msgs[0] : "error");
+    }
+    fflush(stderr);
+    rc = diagnose_run(&o, STDOUT_FILENO, json, "\n");
+    config_free(&cfg);
+    diag_free(&errs);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -203,6 +242,9 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "fingerprint") == 0) {
         return fingerprint_main(argc - 1, argv + 1);
+    }
+    if (argc > 1 && strcmp(argv[1], "diagnose") == 0) {
+        return diagnose_main(argc - 1, argv + 1);
     }
     rc = parse_options(argc, argv, &o);
     if (rc != 0) {

@@ -13,6 +13,11 @@
 #include "hostkeys.h"
 #include "userdb.h"
 
+/* fallbackd's version (fallbackd -V, the incident console). */
+#define FALLBACKD_VERSION "0.1.0"
+
+struct door_state;
+
 struct server {
     struct fbd_config cfg;      /* the config in force */
     ssh_bind bind;              /* public host keys + algorithms */
@@ -21,6 +26,8 @@ struct server {
     int log_stderr;             /* -e */
     int foreground;             /* -D */
     int lifetime_override;      /* --for, seconds; -1: DoorLifetime decides */
+    struct door_state *state;   /* shared with every child (diagnose/door_state.h);
+                                   made by the listener, kept across reloads */
 };
 
 /* Load config, host keys and the user cache into srv (which must be

@@ -32,6 +32,9 @@ addrmatch   fallbackd/addrmatch.c fallbackd/diag.c
 shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
 sftp        fallbackd/sftp/wire.c fallbackd/sftp/attrs.c fallbackd/sftp/handles.c fallbackd/sftp/longname.c fallbackd/sftp/reply.c fallbackd/sftp/ops_file.c fallbackd/sftp/ops_dir.c fallbackd/sftp/ops_ext.c fallbackd/sftp/dispatch.c fallbackd/log.c keys/sshbuf.c
+diagnose_dpkg  fallbackd/diagnose/dpkg_status.c fallbackd/diagnose/dg_lines.c
+diagnose_proc  fallbackd/diagnose/proc_net_tcp.c fallbackd/diagnose/proc_maps.c fallbackd/diagnose/proc_locks.c fallbackd/diagnose/meminfo.c fallbackd/diagnose/proc_stat.c fallbackd/diagnose/dg_lines.c
+diagnose_json  fallbackd/diagnose/dg_json.c fallbackd/diagnose/dg_report.c
 '
 # -----------------------------------------------------------------------------
 

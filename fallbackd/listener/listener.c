@@ -39,6 +39,7 @@
 
 #include "admission.h"
 #include "clock.h"
+#include "diagnose/door_state.h"
 #include "listen_sockets.h"
 #include "log.h"
 #include "split.h"
@@ -273,6 +274,19 @@ static void accept_all(struct listener *l, int lfd)
     }
 }
 
+static long long lifetime_s(const struct listener *l);
+
+/* Tell the door's shared state when the door closes (the incident
+ * console shows the time left). */
+static void publish_lifetime(const struct listener *l)
+{
+    struct door_state *s = l->srv->state;
+
+    if (s != NULL) {
+        s->closes = lifetime_s(l) > 0 ? s->started + lifetime_s(l) : 0;
+    }
+}
+
 /* SIGHUP: load a complete new state; swap only if all of it loaded. */
 static void reload(struct listener *l)
 {
@@ -296,6 +310,7 @@ static void reload(struct listener *l)
     next.lifetime_override = l->srv->lifetime_override;
     server_replace(l->srv, &next);
     server_free(&next);
+    publish_lifetime(l);
     diag_free(&errs);
     log_setup("fallbackd", l->srv->log_stderr, l->srv->cfg.syslog_facility,
               l->srv->cfg.log_level);
@@ -407,6 +422,10 @@ int listener_run(struct server *srv, const char *config_path)
     size_t *owner;
 
     l.started_ms = clock_now_ms();
+    if (srv->state == NULL) {
+        srv->state = door_state_create();
+    }
+    publish_lifetime(&l);
     l.children = calloc(MAX_CHILDREN, sizeof(*l.children));
     p = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*p));
     owner = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*owner));

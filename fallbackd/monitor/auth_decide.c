@@ -37,6 +37,7 @@
 
 #include "addrmatch.h"
 #include "algolist.h"
+#include "diagnose/door_state.h"
 #include "libssh_internal.h"
 #include "log.h"
 #include "pubkey.h"
@@ -235,6 +236,7 @@ static int accept_login(struct monitor *m, const char *desc)
     snprintf(m->key_desc, sizeof(m->key_desc), "%s", desc);
     log_info("Accepted publickey for %s from %s port %d ssh2: %s", m->user, m->peer,
              m->peer_port, desc);
+    door_state_login(m->srv->state, m->peer, m->user);
     if (m->startup_fd >= 0) {
         close(m->startup_fd);
         m->startup_fd = -1;

@@ -15,6 +15,16 @@
  * otherwise) is internal-sftp, the built-in server (sftp_child.c), which
  * runs in the forked process without exec; so does a Subsystem line or a
  * command= that says internal-sftp.
+ * "diagnose" and "diagnose-json" (unless
+ * configured otherwise) are the incident console, run in the forked child
+ * itself: ssh -s HOST diagnose.  DiagnoseAtLogin puts its verdict before
+ * a shell when the main sshd is not healthy:
+ *
+ *   DiagnoseAtLogin | shell, rescue shell | exec, subsystem, command=
+ *   ----------------+---------------------+--------------------------
+ *   no              | -                   | -
+ *   yes (default)   | banner              | -
+ *   always          | banner              | banner
  */
 #include "monitor.h"
 
@@ -24,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnose/diagnose.h"
 #include "log.h"
 #include "signames.h"
 #include "sftp_child.h"
@@ -32,6 +43,8 @@
 
 #define RESCUE_SUBSYSTEM "rescue"
 #define SFTP_SUBSYSTEM "sftp"
+#define DIAGNOSE_SUBSYSTEM "diagnose"
+#define DIAGNOSE_JSON_SUBSYSTEM "diagnose-json"
 
 /* Why a MON_SPAWN is refused; the text goes back in MON_FAIL. */
 enum refusal {
@@ -64,6 +77,7 @@ struct spawn_ask {
     const char *orig;       /* SSH_ORIGINAL_COMMAND, or NULL */
     const char *what;       /* for the log: "shell", "command", ... */
     int rescue;             /* the rescue shell, whatever the user's shell */
+    int diagnose;           /* enum spawn_diagnose */
     int pty;
     char term[64];
     struct winsize ws;
@@ -154,12 +168,16 @@ static enum refusal resolve(const struct monitor *m, uint32_t kind, const char *
             sub = SFTP_INTERNAL;
         }
         a->rescue = sub == NULL && strcmp(cmd, RESCUE_SUBSYSTEM) == 0;
-        if (sub == NULL && !a->rescue) {
+        a->diagnose = sub != NULL ? SPAWN_DIAG_NONE
+                      : strcmp(cmd, DIAGNOSE_SUBSYSTEM) == 0 ? SPAWN_DIAG_REPORT
+                      : strcmp(cmd, DIAGNOSE_JSON_SUBSYSTEM) == 0 ? SPAWN_DIAG_JSON
+                      : SPAWN_DIAG_NONE;
+        if (sub == NULL && !a->rescue && a->diagnose == SPAWN_DIAG_NONE) {
             log_info("subsystem request for %.64s by user %s failed, subsystem not found",
                      cmd, m->authz.pw.name);
             return REFUSE_NO_SUBSYSTEM;
         }
-        a->what = a->rescue ? "rescue shell" : "subsystem";
+        a->what = a->rescue ? "rescue shell" : a->diagnose ? "diagnose" : "subsystem";
         a->command = sub;
         a->orig = sub;
     } else if (kind != MON_SPAWN_SHELL && kind != MON_SPAWN_EXEC) {
@@ -168,11 +186,40 @@ static enum refusal resolve(const struct monitor *m, uint32_t kind, const char *
     if (forced != NULL) {
         a->command = forced;
         a->rescue = 0;
+        a->diagnose = SPAWN_DIAG_NONE;
         a->what = "forced-command";
     } else {
         a->orig = NULL;
     }
     return REFUSE_NONE;
+}
+
+/* Whether the at-login banner goes before this process (table above). */
+static int wants_banner(const struct monitor *m, uint32_t kind, const struct spawn_ask *a)
+{
+    int mode = m->srv->cfg.diagnose_at_login;
+
+    if (a->diagnose != SPAWN_DIAG_NONE || mode == DIAG_LOGIN_NO) {
+        return 0;
+    }
+    return mode == DIAG_LOGIN_ALWAYS || a->rescue ||
+           (kind == MON_SPAWN_SHELL && m->authz.key.opts.command == NULL);
+}
+
+/* The incident console's options: this door's state, keys and files. */
+static void diagnose_options(const struct monitor *m, struct dg_opts *o)
+{
+    const struct fbd_config *cfg = &m->srv->cfg;
+
+    memset(o, 0, sizeof(*o));
+    o->version = FALLBACKD_VERSION;
+    o->door = m->srv->state;
+    o->keys = &m->srv->keys;
+    o->host_keys = (const char *const *)cfg->host_keys;
+    o->nhost_keys = cfg->nhost_keys;
+    o->files = (const char *const *)cfg->diagnose_files.v;
+    o->nfiles = cfg->diagnose_files.n;
+    o->home = m->authz.pw.dir;
 }
 
 /* The spawn request for the authenticated user. */
@@ -195,6 +242,7 @@ static void fill_request(const struct monitor *m, const struct spawn_ask *a,
     req->pty = a->pty;
     req->ws = a->ws;
     req->env = e->v;
+    req->diagnose = a->diagnose;
 }
 
 /* Run internal-sftp instead of exec'ing a.command, if that is what it
@@ -265,6 +313,7 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
     struct spawn_req req;
     struct spawn_res res;
     struct sftp_child sftp;
+    struct dg_opts dopts;
     char cmd[65536];
     struct diag why = { 0 };
     enum refusal refused;
@@ -295,6 +344,11 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
         return spawn_fail(m, REFUSE_NO_MEMORY, NULL);
     }
     fill_request(m, &a, &env, &req);
+    if (req.diagnose == SPAWN_DIAG_NONE && wants_banner(m, msg->f[0].u, &a)) {
+        req.diagnose = SPAWN_DIAG_BANNER;
+    }
+    diagnose_options(m, &dopts);
+    req.diag = &dopts;
     if (builtin(m, &a, &sftp, &req, &why) < 0 || spawn_start(&req, &res, &why) < 0) {
         userenv_free(&env);
         rc = spawn_fail(m, REFUSE_START_FAILED, diag_last(&why));

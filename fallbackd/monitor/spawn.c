@@ -20,6 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "diagnose/diagnose.h"
 #include "shellcheck.h"
 
 /* Open a pty master/slave pair; the slave belongs to the user. */
@@ -195,6 +196,21 @@ static void exec_rescue_shell(const struct spawn_req *req, char **env)
     execve(path, argv, env);
 }
 
+/* Child: the incident console, in this process (fallbackd is static, so
+ * it runs when libc or the loader are broken): the report replaces the
+ * process, or the banner comes before the shell. */
+static void child_diagnose(const struct spawn_req *req)
+{
+    const char *nl = req->pty ? "\r\n" : "\n";
+
+    if (req->diagnose == SPAWN_DIAG_REPORT || req->diagnose == SPAWN_DIAG_JSON) {
+        _exit(diagnose_run(req->diag, STDOUT_FILENO, req->diagnose == SPAWN_DIAG_JSON, nl));
+    }
+    if (req->diagnose == SPAWN_DIAG_BANNER) {
+        diagnose_banner(req->diag, STDERR_FILENO, nl);
+    }
+}
+
 /* Child: start the user's shell; if it cannot start (exec fails, or its
  * loader or libraries are broken, as mid-upgrade), or the user asked for
  * it, start the static rescue shell instead and say why on stderr. */
@@ -206,6 +222,7 @@ static void child_exec(const struct spawn_req *req, const char *tty)
 
     child_chdir(req);
     umask(022);
+    child_diagnose(req);
     if (req->rescue_only) {
         diag_add(&why, "the rescue shell was requested");
     } else if (shell_check(shell, &why)) {

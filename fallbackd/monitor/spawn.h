@@ -16,6 +16,16 @@
 
 #define SPAWN_MAX_GROUPS 256
 
+struct dg_opts;
+
+/* What the incident console (diagnose/diagnose.h) does in the child. */
+enum spawn_diagnose {
+    SPAWN_DIAG_NONE = 0,
+    SPAWN_DIAG_BANNER,          /* verdict on stderr before the shell, if not healthy */
+    SPAWN_DIAG_REPORT,          /* the "diagnose" subsystem: the report, nothing run */
+    SPAWN_DIAG_JSON,            /* "diagnose-json": the report as JSON */
+};
+
 struct spawn_req {
     uid_t uid;
     gid_t gid;
@@ -36,6 +46,8 @@ struct spawn_req {
      * fd 2; the return value is the exit status.  No pty.  NULL: exec. */
     int (*run)(void *run_arg);
     void *run_arg;
+    int diagnose;                       /* enum spawn_diagnose */
+    const struct dg_opts *diag;         /* its options (needed unless NONE) */
 };
 
 struct spawn_res {

@@ -12,6 +12,8 @@
  *   exec           | ask for "shell -c COMMAND"    | refused
  *   subsystem      | ask for the Subsystem command;| refused
  *                  |   "rescue": the rescue shell  |
+ *                  |   "diagnose": the incident    |
+ *                  |   console (diagnose/)         |
  *   window-change  | record the size               | TIOCSWINSZ on the pty
  *   signal         | ignored                       | relayed to the monitor
  *   x11-req, auth-agent-req, anything else: refused (libssh's default reply)

@@ -119,6 +119,7 @@ static const char default_dump[] =
     "pubkeyacceptedalgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,"
     "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,"
     "rsa-sha2-512,rsa-sha2-256\n"
+    "diagnoseatlogin yes\n"
     "pubkeyauthentication yes\n"
     "passwordauthentication no\n"
     "kbdinteractiveauthentication no\n"
@@ -996,4 +997,30 @@ Test(config, sandbox_ids_are_numeric_and_never_root)
     cr_expect_eq(cfg.sandbox_gid, 998);
     cr_expect(strstr(one_error("SandboxUid 0\n"), "SandboxUid") != NULL);
     cr_expect(strstr(one_error("SandboxUid nobody\n"), "is not a number") != NULL);
+}
+
+/* ---- the incident console ---------------------------------------------- */
+
+Test(config, diagnose_keywords)
+{
+    char *d;
+
+    ok("DiagnoseAtLogin always\nDiagnoseFiles /root/upgrade.rc ~/up.rc\n"
+       "DiagnoseFiles /var/tmp/x\n");
+    cr_expect_eq(cfg.diagnose_at_login, DIAG_LOGIN_ALWAYS);
+    cr_assert_eq(cfg.diagnose_files.n, 3);
+    cr_expect_str_eq(cfg.diagnose_files.v[1], "~/up.rc");
+    d = dump(&cfg);
+    cr_expect(strstr(d, "diagnoseatlogin always\n") != NULL, "%s", d);
+    cr_expect(strstr(d, "diagnosefiles /root/upgrade.rc ~/up.rc /var/tmp/x\n") != NULL, "%s", d);
+    free(d);
+    ok("DiagnoseAtLogin no\n");
+    cr_expect_eq(cfg.diagnose_at_login, DIAG_LOGIN_NO);
+}
+
+Test(config, diagnose_keywords_refuse_bad_values)
+{
+    cr_expect(strstr(one_error("DiagnoseAtLogin sometimes\n"), "yes, no, always") != NULL);
+    cr_expect(strstr(one_error("DiagnoseFiles relative/path\n"), "relative/path") != NULL);
+    cr_expect(strstr(one_error("DiagnoseFiles ~/\n"), "not an absolute path") != NULL);
 }
