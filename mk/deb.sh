@@ -26,6 +26,7 @@ mkdir -p "$src/build"
     | tar --null -T - -cf -) | tar -xf - -C "$src"
 ln -s "$build/deps" "$src/build/deps"
 ln -s "$build/dl" "$src/build/dl"
+[ -d "$build/apt" ] && ln -s "$build/apt" "$src/build/apt"
 
 if [ -n "$version" ]; then
     now=$(date -R)
