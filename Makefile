@@ -20,6 +20,10 @@ WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prot
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2
 CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
+# The version `fallbackd -V` prints; the Debian package passes its own.
+ifneq ($(FALLBACKD_VERSION),)
+CPPFLAGS += -DFALLBACKD_VERSION='"$(FALLBACKD_VERSION)"'
+endif
 
 # The privilege wall, kept by the include path: which folders' headers a
 # source sees besides the shared ones (fallbackd/, keys/) and its own
@@ -157,6 +161,26 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# ---- Debian package ---------------------------------------------------------
+# `make deb` builds build/deb/fallbackd_VERSION_amd64.deb with
+# dpkg-buildpackage in a copy of the tree (build/deb/src), so that the
+# package's clean step never touches this tree's build; the copy reuses
+# build/deps and build/dl (libssh is fetched and built once).
+# `dpkg-buildpackage -b -us -uc` in the tree itself works too.
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb package-test
+deb: $(LIBSSH_A)
+	@sh mk/deb.sh $(BUILD) $(DEB_DIR)
+
+# Build, install, upgrade and purge the package; run the Ansible role
+# (tests/integration/test_packaging.py, test_ansible_role.py; as root,
+# about 2 minutes).  Not part of `make test`: without
+# FALLBACKD_PACKAGE_TESTS=1 these two files skip themselves.
+package-test: test-deps all
+	FALLBACKD_PACKAGE_TESTS=1 $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    tests/integration/test_packaging.py \
+	    tests/integration/test_ansible_role.py
 
 # ---- fuzzing --------------------------------------------------------------
 # libFuzzer targets for the parsers (fuzz/, Debian's clang); fuzz/run.sh

@@ -10,6 +10,7 @@
  *   fallbackd diagnose [--json] [-f FILE]
  *                                     why is the main sshd down? (diagnose/)
  *   fallbackd -V                      version
+ *   fallbackd -h | --help             this summary on stdout, exit 0
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,28 +39,50 @@ struct options {
     int dump;           /* -T */
 };
 
+#define USAGE \
+    "usage: fallbackd [-DeTtV] [-f config_file] [--for time]\n" \
+    "       fallbackd keygen -t ed25519|ecdsa|rsa [-b bits] [-C comment] [-F] -f file\n" \
+    "       fallbackd fingerprint file\n" \
+    "       fallbackd diagnose [--json] [-f config_file]\n"
+
+/* A usage error: the summary on stderr, exit 2. */
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: fallbackd [-DeTtV] [-f config_file] [--for time]\n"
-            "       fallbackd keygen -t ed25519|ecdsa|rsa [-b bits] [-C comment] [-F] -f file\n"
-            "       fallbackd fingerprint file\n"
-            "       fallbackd diagnose [--json] [-f config_file]\n");
+    fputs(USAGE, stderr);
     return 2;
 }
 
-/* Parse daemon options; returns -1 on a usage error, 1 for -V. */
+/* -h, --help: the summary and what each option does, on stdout, exit 0. */
+static int help(void)
+{
+    fputs(USAGE
+          "\n"
+          "  -D              stay in the foreground (for systemd)\n"
+          "  -e              log to stderr instead of syslog (/dev/log)\n"
+          "  -f FILE         config file (default " CFG_DEFAULT_PATH ")\n"
+          "  --for TIME      close the door after TIME (90m, 2h, 1d)\n"
+          "  -t              check the config and host keys, print FILE:LINE: reason\n"
+          "  -T              print the effective configuration\n"
+          "  -V              print the version\n"
+          "  -h, --help      print this help\n"
+          "\n"
+          "See fallbackd(8) and fallbackd.conf(5).\n", stdout);
+    return 0;
+}
+
+/* Parse daemon options; returns -1 on a usage error, 1 for -V, 2 for -h. */
 static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
         { "for", required_argument, NULL, 'L' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     int ch;
 
     o->config = CFG_DEFAULT_PATH;
     o->lifetime = -1;
-    while ((ch = getopt_long(argc, argv, "DeTtVf:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "DeTthVf:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'L':
             o->lifetime = config_parse_time(optarg);
@@ -74,6 +97,7 @@ static int parse_options(int argc, char **argv, struct options *o)
         case 't': o->test = 1; break;
         case 'f': o->config = optarg; break;
         case 'V': return 1;
+        case 'h': return 2;
         default: return -1;
         }
     }
@@ -248,6 +272,9 @@ int main(int argc, char **argv)
     }
     rc = parse_options(argc, argv, &o);
     if (rc != 0) {
+        if (rc == 2) {
+            return help();
+        }
         if (rc > 0) {
             printf("fallbackd %s (libssh %s)\n", FALLBACKD_VERSION, ssh_version(0));
             return 0;

@@ -14,7 +14,9 @@
 #include "userdb.h"
 
 /* fallbackd's version (fallbackd -V, the incident console). */
+#ifndef FALLBACKD_VERSION
 #define FALLBACKD_VERSION "0.1.0"
+#endif
 
 struct door_state;
 

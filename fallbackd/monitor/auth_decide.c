@@ -40,6 +40,7 @@
 #include "diagnose/door_state.h"
 #include "libssh_internal.h"
 #include "log.h"
+#include "login_records.h"
 #include "pubkey.h"
 #include "sshbuf.h"
 
@@ -84,6 +85,9 @@ static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char
         return;
     }
     snprintf(m->logged_user, sizeof(m->logged_user), "%s", m->user);
+    if (v == AUTHZ_INVALID_USER) {
+        login_records_refused(m->user, m->peer);
+    }
     if (v == AUTHZ_INVALID_USER || v == AUTHZ_ROOT_REFUSED) {
         log_info("%s port %d", reason, m->peer_port);
     } else {

@@ -36,6 +36,7 @@
 
 #include "diagnose/diagnose.h"
 #include "log.h"
+#include "login_records.h"
 #include "signames.h"
 #include "sftp_child.h"
 #include "spawn.h"
@@ -286,6 +287,9 @@ static int hand_over(struct monitor *m, const struct spawn_ask *a, const struct 
     log_info("Starting session: %s%s%s for %s from %s port %d id %u", a->what,
              res->tty[0] ? " on " : "", res->tty[0] ? res->tty + 5 : "", m->authz.pw.name,
              m->peer, m->peer_port, s->id);
+    if (res->tty[0]) {
+        login_records_start(res->pid, res->tty, m->authz.pw.name, m->authz.pw.uid, m->peer);
+    }
     rc = mon_send(m->sock, fds, nfds, MON_SPAWNED, s->id, res->tty, strlen(res->tty));
     for (size_t i = 0; i < nfds; i++) {
         close(fds[i]);
@@ -385,6 +389,7 @@ void monspawn_reaped(struct monitor *m, pid_t pid, int status)
 {
     for (size_t i = 0; i < m->nsessions; i++) {
         if (m->sessions[i].pid == pid) {
+            login_records_end(pid);
             mon_send(m->sock, NULL, 0, MON_EXITED, m->sessions[i].id, (uint32_t)status);
             m->sessions[i] = m->sessions[--m->nsessions];
             return;
