@@ -552,6 +552,28 @@ static int h_flag(struct pctx *p, const struct keyword *k)
     return 0;
 }
 
+/* Sandbox auto|strict|yes|no ("yes" is "strict"). */
+static const char *const sandbox_modes[] = {
+    [SANDBOX_NO] = "no", [SANDBOX_AUTO] = "auto", [SANDBOX_STRICT] = "strict",
+};
+
+static int h_sandbox(struct pctx *p, const struct keyword *k)
+{
+    const char *a = p->argv[0];
+
+    for (int i = 0; i < (int)(sizeof(sandbox_modes) / sizeof(sandbox_modes[0])); i++) {
+        if (strcasecmp(a, sandbox_modes[i]) == 0) {
+            set_int(p, k, i);
+            return 0;
+        }
+    }
+    if (strcasecmp(a, "yes") == 0) {
+        set_int(p, k, SANDBOX_STRICT);
+        return 0;
+    }
+    return bad_choice(p, k, a, "auto, strict, yes (= strict), no");
+}
+
 /* The N words at W joined by single spaces (malloc'd), or NULL. */
 static char *join_words(char **w, size_t n)
 {
@@ -723,6 +745,32 @@ static int h_netblock(struct pctx *p, const struct keyword *k)
         p->c->per_source_bits6 = (int)v6;
     }
     return 0;
+}
+
+/* SandboxUidRange LO-HI: uids 1..2147483646, LO <= HI. */
+static int h_uidrange(struct pctx *p, const struct keyword *k)
+{
+    const char *s = p->argv[0];
+    size_t len = strcspn(s, "-");
+    long long lo = parse_num(s, len);
+    long long hi = s[len] == '-' ? parse_num(s + len + 1, strlen(s + len + 1)) : -1;
+
+    if (lo < 1 || hi < lo || hi > 2147483646) {
+        return bad(p, k, s, "is not LO-HI, numeric uids with 1 <= LO <= HI <= 2147483646");
+    }
+    if (p->first) {
+        p->c->sandbox_uid_lo = (int)lo;
+        p->c->sandbox_uid_hi = (int)hi;
+    }
+    return 0;
+}
+
+/* SandboxUid: one uid shared by every connection let one compromised
+ * network process signal the others; it is gone. */
+static int h_sandboxuid(struct pctx *p, const struct keyword *k)
+{
+    return perr(p, "%s: replaced by SandboxUidRange LO-HI (a uid per connection, so "
+                "that no network process can signal another)", k->name);
 }
 
 /* RescueShell none | /ABSOLUTE/PATH [ARGS...] */
@@ -1024,6 +1072,17 @@ static void d_netblock(const struct fbd_config *c, const struct keyword *k, FILE
     fprintf(out, " %d:%d\n", c->per_source_bits4, c->per_source_bits6);
 }
 
+static void d_sandbox(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_line(out, k, sandbox_modes[c->sandbox]);
+}
+
+static void d_uidrange(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_kw(out, k);
+    fprintf(out, " %d-%d\n", c->sandbox_uid_lo, c->sandbox_uid_hi);
+}
+
 static void d_loglevel(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
     put_line(out, k, log_level_name(c->log_level));
@@ -1088,8 +1147,9 @@ static const struct keyword keywords[] = {
     { .name = "RescueShell", .fn = h_rescue, .min = 1, .max = -1,
       .off = OFF(rescue_shell), .dump = d_str },
     K_TIME("DoorLifetime", door_lifetime, INT_MAX),
-    K_FIELD("Sandbox", h_flag, sandbox, d_flag),
-    K_INT("SandboxUid", sandbox_uid, 1, 2147483646),
+    K_FIELD("Sandbox", h_sandbox, sandbox, d_sandbox),
+    K_OWN("SandboxUidRange", h_uidrange, 1, 1, d_uidrange),
+    K_OWN("SandboxUid", h_sandboxuid, 0, -1, NULL),
     K_INT("SandboxGid", sandbox_gid, 1, 2147483646),
     K_FIELD("PasswdFile", h_path, passwd_file, d_str),
     K_FIELD("GroupFile", h_path, group_file, d_str),
@@ -1305,8 +1365,10 @@ void config_defaults(struct fbd_config *c)
     c->per_source_bits6 = 64;
     c->rescue_shell = strdup("/bin/busybox sh");
     c->door_lifetime = 0;
-    c->sandbox = 1;
-    c->sandbox_uid = 65534;
+    c->sandbox = SANDBOX_AUTO;
+    /* far above any uid useradd hands out, below 2^31 */
+    c->sandbox_uid_lo = 2000000000;
+    c->sandbox_uid_hi = 2000065535;
     c->sandbox_gid = 65534;
     c->passwd_file = strdup("/etc/passwd");
     c->group_file = strdup("/etc/group");

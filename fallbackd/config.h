@@ -46,6 +46,14 @@ enum permit_root {
                                    the same thing in a key-only server */
 };
 
+/* Sandbox: how hard the network process must be confined (sandbox.h). */
+enum sandbox_mode {
+    SANDBOX_NO = 0,             /* "no": not at all (the monitor split stays) */
+    SANDBOX_AUTO,               /* "auto": fully if this system allows it, else
+                                   everything but the mount namespace (logged) */
+    SANDBOX_STRICT,             /* "strict" (or "yes"): fully, or refuse to start */
+};
+
 /* The settings.  Their defaults are set in config_defaults() (config.c)
  * and nowhere else. */
 struct fbd_config {
@@ -99,9 +107,10 @@ struct fbd_config {
                                            user's cannot start; NULL = none */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which
                                            the door stops accepting; 0 = never */
-    int sandbox;                        /* Sandbox: confine the network process
-                                           (sandbox.h) */
-    int sandbox_uid;                    /* SandboxUid, numeric */
+    int sandbox;                        /* Sandbox: enum sandbox_mode */
+    int sandbox_uid_lo;                 /* SandboxUidRange LO-HI: each live connection's */
+    int sandbox_uid_hi;                 /*   network process gets a uid of its own from
+                                           this range (no passwd user may own one) */
     int sandbox_gid;                    /* SandboxGid, numeric */
     char *passwd_file;                  /* PasswdFile */
     char *group_file;                   /* GroupFile */

@@ -21,6 +21,7 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
+#include "confine_probe.h"
 #include "keytool.h"
 #include "listener.h"
 #include "log.h"
@@ -99,6 +100,10 @@ static int check_config(const struct options *o)
     memset(&srv, 0, sizeof(srv));
     rc = o->dump ? config_load(o->config, &srv.cfg, &errs)
                  : server_load(&srv, o->config, NULL, &errs);
+    if (rc == 0 && !o->dump) {
+        /* the sandbox is part of what -t checks (confine_probe.h) */
+        rc = confine_probe(&srv, &errs, &errs);
+    }
     print_errors(&errs);
     if (rc == 0 && o->dump) {
         config_dump(&srv.cfg, stdout);
@@ -161,6 +166,7 @@ static int run_daemon(const struct options *o)
 {
     struct server srv;
     struct diag errs = { 0 };
+    struct diag notes = { 0 };
     int rc;
 
     memset(&srv, 0, sizeof(srv));
@@ -177,6 +183,20 @@ static int run_daemon(const struct options *o)
     }
     diag_free(&errs);
     log_setup("fallbackd", o->log_stderr, srv.cfg.syslog_facility, srv.cfg.log_level);
+    if (confine_probe(&srv, &notes, &errs) < 0) {
+        for (size_t i = 0; i < errs.n; i++) {
+            log_error("%s", errs.msgs[i]);
+        }
+        print_errors(&errs);
+        fprintf(stderr, "fallbackd: not started\n");
+        diag_free(&errs);
+        server_free(&srv);
+        return 1;
+    }
+    for (size_t i = 0; i < notes.n; i++) {
+        log_error("%s", notes.msgs[i]);
+    }
+    diag_free(&notes);
     if (!o->foreground && daemonize() < 0) {
         log_error("cannot detach: %s", strerror(errno));
         return 1;

@@ -25,6 +25,7 @@
 #include "listener.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,6 +40,7 @@
 
 #include "admission.h"
 #include "clock.h"
+#include "confine_probe.h"
 #include "listen_sockets.h"
 #include "log.h"
 #include "split.h"
@@ -51,6 +53,7 @@
 struct child {
     pid_t pid;
     int startup_fd;         /* read end; -1 once authenticated or gone */
+    uid_t sandbox_uid;      /* its network process's uid (SandboxUidRange) */
     struct pending pend;    /* its source block and accept time */
     char addr[INET6_ADDRSTRLEN];
     int port;
@@ -151,8 +154,40 @@ static void reap_children(struct listener *l)
     }
 }
 
+/* Does a live connection's network process hold UID? */
+static int uid_taken(const struct listener *l, uid_t uid)
+{
+    for (size_t i = 0; i < l->nchildren; i++) {
+        if (l->children[i].sandbox_uid == uid) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A uid of SandboxUidRange that no live connection holds, so that no
+ * network process can signal another; -1 if every one is taken.  The
+ * search starts at a random place, so two doors sharing a range rarely
+ * pick the same uid. */
+static long long sandbox_uid_pick(const struct listener *l)
+{
+    const struct fbd_config *cfg = &l->srv->cfg;
+    unsigned long long size = (unsigned long long)(cfg->sandbox_uid_hi - cfg->sandbox_uid_lo) + 1;
+    unsigned long long off = randombytes_uniform(size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
+
+    /* nchildren + 1 candidates always hold a free one, if the range does */
+    for (unsigned long long i = 0; i < size && i <= l->nchildren; i++) {
+        uid_t uid = (uid_t)(cfg->sandbox_uid_lo + (long long)((off + i) % size));
+
+        if (!uid_taken(l, uid)) {
+            return uid;
+        }
+    }
+    return -1;
+}
+
 /* The child side of a fork: serve one connection, never return. */
-static void run_connection(struct listener *l, int fd, int startup_wr)
+static void run_connection(struct listener *l, int fd, int startup_wr, uid_t sandbox_uid)
 {
     close(l->sigfd);
     listen_close(&l->socks);
@@ -165,7 +200,7 @@ static void run_connection(struct listener *l, int fd, int startup_wr)
     /* Its own process group (monitor and network process; user sessions
      * get sessions of their own), so that an eviction kills both. */
     setpgid(0, 0);
-    _exit(split_connection(l->srv, fd, startup_wr));
+    _exit(split_connection(l->srv, fd, startup_wr, sandbox_uid));
 }
 
 /* Fork the process for an accepted connection and record it. */
@@ -173,9 +208,16 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
                              const char *host, int port)
 {
     struct child *c = &l->children[l->nchildren];
+    long long uid = sandbox_uid_pick(l);
     int pipefd[2];
     pid_t pid;
 
+    if (uid < 0) {
+        log_refusal(l, host, port, "every uid of SandboxUidRange is in use by a live "
+                    "connection; widen the range");
+        close(fd);
+        return;
+    }
     if (l->nchildren == MAX_CHILDREN || pipe2(pipefd, O_CLOEXEC) < 0) {
         log_error("cannot take connection: %s",
                   l->nchildren == MAX_CHILDREN ? "too many children" : strerror(errno));
@@ -185,7 +227,7 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
     pid = fork();
     if (pid == 0) {
         close(pipefd[0]);
-        run_connection(l, fd, pipefd[1]);
+        run_connection(l, fd, pipefd[1], (uid_t)uid);
     }
     close(pipefd[1]);
     close(fd);
@@ -196,6 +238,7 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
     }
     c->pid = pid;
     c->startup_fd = pipefd[0];
+    c->sandbox_uid = (uid_t)uid;
     c->pend = *pend;
     snprintf(c->addr, sizeof(c->addr), "%s", host);
     c->port = port;
@@ -278,10 +321,12 @@ static void reload(struct listener *l)
 {
     struct server next;
     struct diag errs = { 0 };
+    struct diag notes = { 0 };
 
     memset(&next, 0, sizeof(next));
     log_info("Received SIGHUP; reloading %s.", l->config_path);
-    if (server_load(&next, l->config_path, l->srv, &errs) < 0) {
+    if (server_load(&next, l->config_path, l->srv, &errs) < 0 ||
+        confine_probe(&next, &notes, &errs) < 0) {
         for (size_t i = 0; i < errs.n; i++) {
             log_error("%s", errs.msgs[i]);
         }
@@ -289,8 +334,13 @@ static void reload(struct listener *l)
                   diag_count(&errs), diag_count(&errs) == 1 ? "" : "s");
         server_free(&next);
         diag_free(&errs);
+        diag_free(&notes);
         return;
     }
+    for (size_t i = 0; i < notes.n; i++) {
+        log_error("%s", notes.msgs[i]);
+    }
+    diag_free(&notes);
     next.log_stderr = l->srv->log_stderr;
     next.foreground = l->srv->foreground;
     next.lifetime_override = l->srv->lifetime_override;

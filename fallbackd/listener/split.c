@@ -40,7 +40,7 @@ static void endpoints_read(int fd, struct endpoints *e)
     listen_format_addr(&ss, e->local, sizeof(e->local), &e->local_port);
 }
 
-int split_connection(struct server *srv, int fd, int startup_fd)
+int split_connection(struct server *srv, int fd, int startup_fd, uid_t sandbox_uid)
 {
     struct endpoints e;
     pid_t monitor = getpid();
@@ -59,7 +59,7 @@ int split_connection(struct server *srv, int fd, int startup_fd)
     if (pid == 0) {
         close(sv[0]);
         close(startup_fd);
-        conn_network(srv, fd, sv[1], monitor, &e);
+        conn_network(srv, fd, sv[1], monitor, &e, sandbox_uid);
     }
     close(sv[1]);
     close(fd);      /* the monitor never touches the client's bytes */

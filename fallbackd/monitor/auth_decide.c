@@ -291,11 +291,16 @@ int monauth_other(struct monitor *m, const struct mon_msg *msg)
     if (take_user(m, &msg->f[0]) < 0 || mon_cstr(&msg->f[1], method, sizeof(method)) < 0) {
         return -1;
     }
+    /* A client's first "none" asks which methods there are (not logged,
+     * not counted, as in sshd); every further one is an attempt. */
+    if (strcmp(method, "none") == 0 && m->nones++ == 0) {
+        return reply(m, MON_DENIED);
+    }
     if (strcmp(method, "none") != 0) {
         log_info("Failed %s for %s%s from %s port %d ssh2 (fallbackd accepts public keys only)",
                  method, userdb_user(m->srv->users, m->user) ? "" : "invalid user ",
                  m->user, m->peer, m->peer_port);
-        count_failure(m);
     }
+    count_failure(m);
     return reply(m, MON_DENIED);
 }

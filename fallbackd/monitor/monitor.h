@@ -21,6 +21,7 @@
 #include "endpoints.h"
 #include "monitor_proto.h"
 #include "server.h"
+#include "sign_policy.h"
 
 /* A process the monitor started for a session. */
 struct mon_session {
@@ -43,6 +44,7 @@ struct monitor {
     /* authentication (auth_decide.c) */
     int authenticated;
     int auth_failures;
+    int nones;                      /* "none" requests so far */
     int too_many;
     char user[64];                  /* user name of the last request */
     char logged_user[64];           /* whose refusal reason was logged */
@@ -52,7 +54,7 @@ struct monitor {
     unsigned char session_id[64];   /* the first exchange hash signed */
     size_t session_id_len;
     const struct hostkey *session_hostkey;  /* the host key it was signed with */
-    unsigned signs;                 /* exchange hashes signed so far */
+    struct sign_budget sign;        /* exchange hashes signed so far */
     ssh_session verifier;           /* only for libssh's signature checks */
 
     /* sessions (session_spawn.c) */

@@ -16,10 +16,12 @@
 #include "diag.h"
 
 /* Confine the calling process.  keep_fds lists the only fds that stay
- * open (all others are closed first).  0 ok; -1 with the reason in errs,
- * and the caller must exit: a half-confined process never talks to a
- * client. */
-int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
+ * open (all others are closed first).  Without with_mount_ns, the first
+ * step (private mount namespace, empty root) is left out: the rest still
+ * holds (listener/confine_probe.h decides which this system allows).
+ * 0 ok; -1 with the reason in errs, and the caller must exit: a
+ * half-confined process never talks to a client. */
+int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, size_t nkeep,
                   struct diag *errs);
 
 #endif

@@ -104,8 +104,8 @@ static const char default_dump[] =
     "persourcenetblocksize 32:64\n"
     "rescueshell \"/bin/busybox sh\"\n"
     "doorlifetime 0\n"
-    "sandbox yes\n"
-    "sandboxuid 65534\n"
+    "sandbox auto\n"
+    "sandboxuidrange 2000000000-2000065535\n"
     "sandboxgid 65534\n"
     "passwdfile /etc/passwd\n"
     "groupfile /etc/group\n"
@@ -980,10 +980,34 @@ Test(config, door_lifetime_is_a_time)
 
 Test(config, sandbox_ids_are_numeric_and_never_root)
 {
-    ok("Sandbox no\nSandboxUid 999\nSandboxGid 998\n");
+    ok("Sandbox no\nSandboxUidRange 70000-70009\nSandboxGid 998\n");
     cr_expect_eq(cfg.sandbox, 0);
-    cr_expect_eq(cfg.sandbox_uid, 999);
+    cr_expect_eq(cfg.sandbox_uid_lo, 70000);
+    cr_expect_eq(cfg.sandbox_uid_hi, 70009);
     cr_expect_eq(cfg.sandbox_gid, 998);
-    cr_expect(strstr(one_error("SandboxUid 0\n"), "SandboxUid") != NULL);
-    cr_expect(strstr(one_error("SandboxUid nobody\n"), "is not a number") != NULL);
+    cr_expect(dump_has("sandboxuidrange 70000-70009"));
+    cr_expect(strstr(one_error("SandboxUidRange 0-10\n"), "1 <= LO <= HI") != NULL);
+    cr_expect(strstr(one_error("SandboxUidRange 20-10\n"), "1 <= LO <= HI") != NULL);
+    cr_expect(strstr(one_error("SandboxUidRange 65534\n"), "is not LO-HI") != NULL);
+    cr_expect(strstr(one_error("SandboxUidRange 1-2147483647\n"), "LO-HI") != NULL);
+    cr_expect(strstr(one_error("SandboxGid nobody\n"), "is not a number") != NULL);
+}
+
+Test(config, sandbox_uid_alone_is_refused_with_its_replacement)
+{
+    cr_expect(strstr(one_error("SandboxUid 65534\n"), "replaced by SandboxUidRange") != NULL);
+}
+
+Test(config, sandbox_modes)
+{
+    ok("Sandbox strict\n");
+    cr_expect_eq(cfg.sandbox, SANDBOX_STRICT);
+    cr_expect(dump_has("sandbox strict"));
+    ok("Sandbox yes\n");
+    cr_expect_eq(cfg.sandbox, SANDBOX_STRICT);
+    ok("Sandbox AUTO\n");
+    cr_expect_eq(cfg.sandbox, SANDBOX_AUTO);
+    ok("");
+    cr_expect_eq(cfg.sandbox, SANDBOX_AUTO);
+    cr_expect(strstr(one_error("Sandbox maybe\n"), "auto, strict, yes (= strict), no") != NULL);
 }
