@@ -46,6 +46,24 @@ enum permit_root {
                                    the same thing in a key-only server */
 };
 
+/* PerSourcePenalties (sshd_config(5)'s syntax): seconds a source block
+ * earns per event, and when it is refused. */
+struct cfg_penalties {
+    int enabled;                /* "no" turns them off; default yes */
+    int crash;                  /* crash:90 - its network process died by a signal */
+    int authfail;               /* authfail:5 - it exhausted MaxAuthTries */
+    int noauth;                 /* noauth:1 - it left without trying to log in */
+    int grace_exceeded;         /* grace-exceeded:10 - LoginGraceTime ran out */
+    int refuseconnection;       /* refuseconnection:10 - accepted, unused: fallbackd
+                                   has no RefuseConnection */
+    int max;                    /* max:600 - the most a source can accumulate */
+    int min;                    /* min:15 - refused while it has at least this much */
+    int max_sources4;           /* max-sources4:65536 - penalised blocks kept */
+    int max_sources6;           /* max-sources6:65536 */
+    int overflow_deny4;         /* overflow:permissive|deny-all - table full */
+    int overflow_deny6;         /* overflow6:permissive|deny-all */
+};
+
 /* Sandbox: how hard the network process must be confined (sandbox.h). */
 enum sandbox_mode {
     SANDBOX_NO = 0,             /* "no": not at all (the monitor split stays) */
@@ -103,6 +121,11 @@ struct fbd_config {
                                            limit */
     int per_source_bits4;               /* PerSourceNetBlockSize V4:V6: the source */
     int per_source_bits6;               /*   block size */
+    struct cfg_penalties penalties;     /* PerSourcePenalties (above) */
+    struct strlist penalty_exempt;      /* PerSourcePenaltyExemptList: addresses or
+                                           CIDR blocks never penalised; the entry
+                                           "AllowFrom" stands for every AllowFrom
+                                           block */
     char *rescue_shell;                 /* RescueShell: static shell used when the
                                            user's cannot start; NULL = none */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which

@@ -10,12 +10,14 @@
  *
  *   event                 | action
  *   ----------------------+----------------------------------------------
- *   listening fd readable | accept; AllowFrom; admission (admission.h);
+ *   listening fd readable | accept; AllowFrom; penalties (penalty.h);
+ *                         |   admission (admission.h);
  *                         |   fork the connection process (it splits
  *                         |   in two, split.c)
  *   startup pipe readable | that connection authenticated (or ended):
  *                         |   it no longer counts as unauthenticated
- *   SIGCHLD               | reap every exited child
+ *   SIGCHLD               | reap every exited child; penalise its source
+ *                         |   by how its monitor says it ended
  *   SIGHUP                | reload config + host keys; keep old on error
  *   SIGTERM / SIGINT      | close the listeners and exit; open sessions
  *                         |   live on in their own processes
@@ -25,10 +27,10 @@
 #include "listener.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -43,6 +45,7 @@
 #include "confine_probe.h"
 #include "listen_sockets.h"
 #include "log.h"
+#include "penalty.h"
 #include "split.h"
 
 #define MAX_CHILDREN 4096
@@ -76,6 +79,7 @@ struct listener {
     size_t startups;        /* children not yet authenticated */
     unsigned long conn_count;
     struct ratelimit refusals;
+    struct penalties penalties; /* PerSourcePenalties (penalty.h) */
     long long started_ms;
     int closing;            /* DoorLifetime over: no more accepts */
     int quit;
@@ -137,6 +141,20 @@ static void child_started(struct listener *l, struct child *c)
     }
 }
 
+/* A connection process ended with STATUS: penalise its source if its
+ * monitor says so (conn_end.h). */
+static void penalise(struct listener *l, const struct child *c, int status)
+{
+    enum conn_end how = WIFEXITED(status) ? (enum conn_end)WEXITSTATUS(status) : CONN_END_OK;
+    long long secs = penalty_record(&l->penalties, &l->srv->cfg, &c->pend.block, c->addr, how,
+                                    clock_now_ms());
+
+    if (secs > 0) {
+        log_info("penalty: refusing connections from %s for %llds: %s", c->addr, secs,
+                 penalty_event_name(how));
+    }
+}
+
 /* Reap every exited child and drop it from the table. */
 static void reap_children(struct listener *l)
 {
@@ -146,6 +164,7 @@ static void reap_children(struct listener *l)
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         for (size_t i = 0; i < l->nchildren; i++) {
             if (l->children[i].pid == pid) {
+                penalise(l, &l->children[i], status);
                 child_started(l, &l->children[i]);
                 l->children[i] = l->children[--l->nchildren];
                 break;
@@ -288,6 +307,25 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     return 1;
 }
 
+/* Is the source of a newcomer under a penalty (penalty.h)?  Logged. */
+static int penalised(struct listener *l, const struct sockaddr_storage *ss, const char *host,
+                     int port)
+{
+    struct source_block b;
+    long long left_ms;
+    const char *why;
+    char text[160];
+
+    admission_source_block(ss, &l->srv->cfg, &b);
+    if (!penalty_refused(&l->penalties, &l->srv->cfg, &b, host, clock_now_ms(), &left_ms,
+                         &why)) {
+        return 0;
+    }
+    snprintf(text, sizeof(text), "penalty, %llds left: %s", (left_ms + 999) / 1000, why);
+    log_refusal(l, host, port, text);
+    return 1;
+}
+
 /* Accept every pending connection on one listening socket. */
 static void accept_all(struct listener *l, int lfd)
 {
@@ -303,6 +341,8 @@ static void accept_all(struct listener *l, int lfd)
         listen_format_addr(&ss, host, sizeof(host), &port);
         if (!admission_allowed_from(&l->srv->cfg, host)) {
             log_refusal(l, host, port, "not in AllowFrom");
+            close(fd);
+        } else if (penalised(l, &ss, host, port)) {
             close(fd);
         } else if (!admit(l, &ss, host, port, &pend)) {
             close(fd);
@@ -480,5 +520,6 @@ int listener_run(struct server *srv, const char *config_path)
     free(p);
     free(owner);
     free(l.children);
+    penalty_free(&l.penalties);
     return 0;
 }

@@ -258,6 +258,7 @@ static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_
     if (take_user(m, &msg->f[0]) < 0) {
         return -1;
     }
+    m->attempts++;
     if (m->too_many) {
         return reply(m, MON_DENIED);
     }
@@ -296,6 +297,7 @@ int monauth_other(struct monitor *m, const struct mon_msg *msg)
     if (strcmp(method, "none") == 0 && m->nones++ == 0) {
         return reply(m, MON_DENIED);
     }
+    m->attempts++;
     if (strcmp(method, "none") != 0) {
         log_info("Failed %s for %s%s from %s port %d ssh2 (fallbackd accepts public keys only)",
                  method, userdb_user(m->srv->users, m->user) ? "" : "invalid user ",

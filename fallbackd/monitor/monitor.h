@@ -45,6 +45,8 @@ struct monitor {
     int authenticated;
     int auth_failures;
     int nones;                      /* "none" requests so far */
+    int attempts;                   /* login attempts (all but a first "none") */
+    int net_crashed;                /* the network process died by a signal */
     int too_many;
     char user[64];                  /* user name of the last request */
     char logged_user[64];           /* whose refusal reason was logged */
@@ -66,7 +68,8 @@ struct monitor {
 };
 
 /* Be the monitor of the network process NET_PID (our child), answering it
- * on SOCK until it exits; returns the exit code for the monitor process.
+ * on SOCK until it exits; returns the exit code for the monitor process:
+ * how the connection ended (enum conn_end, conn_end.h).
  * startup_fd is closed once the user authenticated, which tells the
  * listener this connection no longer counts as unauthenticated. */
 int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,

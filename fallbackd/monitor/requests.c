@@ -44,6 +44,7 @@
 
 #include "algolist.h"
 #include "clock.h"
+#include "conn_end.h"
 #include "hostkeys.h"
 #include "log.h"
 #include "sign_policy.h"
@@ -221,10 +222,12 @@ static void on_sigchld(int sig)
     errno = saved;
 }
 
-/* How the network process ended, if it did not simply exit. */
-static void log_network_end(const struct monitor *m, int status)
+/* How the network process ended, if it did not simply exit.  A signal
+ * the monitor did not send (it only sends SIGKILL) is a crash. */
+static void log_network_end(struct monitor *m, int status)
 {
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
+        m->net_crashed = 1;
         log_error("network process for %s port %d killed by signal %d%s", m->peer,
                   m->peer_port, WTERMSIG(status),
                   WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
@@ -314,6 +317,24 @@ static int setup_signals(struct monitor *m)
     return sigaction(SIGCHLD, &sa, NULL);
 }
 
+/* How the connection ended, for the listener's penalties (conn_end.h). */
+static enum conn_end conn_end_of(const struct monitor *m)
+{
+    if (m->net_crashed) {
+        return CONN_END_CRASH;
+    }
+    if (m->too_many) {
+        return CONN_END_AUTHFAIL;
+    }
+    if (m->authenticated) {
+        return CONN_END_OK;
+    }
+    if (grace_expired) {
+        return CONN_END_GRACE;
+    }
+    return m->attempts == 0 ? CONN_END_NOAUTH : CONN_END_OK;
+}
+
 /* Serve the network process until it exits. */
 static int monitor_run(struct monitor *m)
 {
@@ -341,7 +362,7 @@ static int monitor_run(struct monitor *m)
     }
     grace_timer_stop();
     finish_network(m);
-    return 0;
+    return (int)conn_end_of(m);
 }
 
 int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,

@@ -102,6 +102,9 @@ static const char default_dump[] =
     "sessionlinger 2\n"
     "persourcemaxstartups 10\n"
     "persourcenetblocksize 32:64\n"
+    "persourcepenalties crash:90 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 "
+    "max:600 min:15 max-sources4:65536 max-sources6:65536 overflow:permissive "
+    "overflow6:permissive\n"
     "rescueshell \"/bin/busybox sh\"\n"
     "doorlifetime 0\n"
     "sandbox auto\n"
@@ -1010,4 +1013,26 @@ Test(config, sandbox_modes)
     ok("");
     cr_expect_eq(cfg.sandbox, SANDBOX_AUTO);
     cr_expect(strstr(one_error("Sandbox maybe\n"), "auto, strict, yes (= strict), no") != NULL);
+}
+
+Test(config, per_source_penalties)
+{
+    ok("");
+    cr_expect(dump_has("persourcepenalties crash:90 authfail:5 noauth:1 grace-exceeded:10 "
+                       "refuseconnection:10 max:600 min:15 max-sources4:65536 "
+                       "max-sources6:65536 overflow:permissive overflow6:permissive"));
+    ok("PerSourcePenalties crash:1h overflow6:deny-all\n");
+    cr_expect_eq(cfg.penalties.crash, 3600);
+    cr_expect_eq(cfg.penalties.overflow_deny6, 1);
+    ok("PerSourcePenalties no\n");
+    cr_expect(dump_has("persourcepenalties no"));
+    cr_expect(strstr(one_error("PerSourcePenalties crash:soon\n"), "needs a time") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenalties bogus:1\n"), "is not yes, no") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenalties no crash:1\n"), "stands alone") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenalties overflow:maybe\n"), "deny-all") != NULL);
+    ok("PerSourcePenaltyExemptList 10.0.0.0/8,192.0.2.1 AllowFrom\n");
+    cr_expect_eq(cfg.penalty_exempt.n, 2);
+    cr_expect(strstr(one_error("PerSourcePenaltyExemptList 10.0.0.0/8,\n"), "comma") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenaltyExemptList host.example\n"),
+                     "not an address") != NULL);
 }
