@@ -1528,7 +1528,13 @@ int config_parse(const char *name, const char *text, size_t len,
     p.name = name;
     config_defaults(c);
     c->path = strdup(name);
-    if (defaults_complete(c)) {
+    c->text = malloc(len + 1);
+    if (c->text != NULL) {
+        memcpy(c->text, text, len);
+        c->text[len] = '\0';
+        c->text_len = len;
+    }
+    if (defaults_complete(c) && c->text != NULL) {
         parse_text(&p, text, len);
     } else {
         diag_add(errs, "%s: out of memory", name);
@@ -1600,6 +1606,7 @@ void config_free(struct fbd_config *c)
     free(c->rescue_shell);
     free(c->subsystems);
     free(c->path);
+    free(c->text);
     free(c->authorized_keys_file);
     free(c->pid_file);
     free(c->passwd_file);

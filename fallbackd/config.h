@@ -76,6 +76,9 @@ enum sandbox_mode {
  * and nowhere else. */
 struct fbd_config {
     char *path;                         /* the file it came from */
+    char *text;                         /* its text as parsed (NUL-terminated), so */
+    size_t text_len;                    /*   that a re-executed network process gets
+                                           exactly this config, never the file again */
 
     int ports[CFG_MAX_PORTS];           /* Port */
     size_t nports;

@@ -25,6 +25,7 @@
 #include "keytool.h"
 #include "listener.h"
 #include "log.h"
+#include "netexec.h"
 #include "server.h"
 
 #define FALLBACKD_VERSION "0.1.0"
@@ -162,8 +163,9 @@ static void write_pid_file(const struct fbd_config *cfg)
 }
 
 /* Load everything, detach, serve. */
-static int run_daemon(const struct options *o)
+static int run_daemon(const struct options *o, const char *argv0)
 {
+    char why[256];
     struct server srv;
     struct diag errs = { 0 };
     struct diag notes = { 0 };
@@ -197,6 +199,10 @@ static int run_daemon(const struct options *o)
         log_error("%s", notes.msgs[i]);
     }
     diag_free(&notes);
+    if (netexec_open_self(argv0, why, sizeof(why)) < 0) {
+        log_error("%s: network processes will be forked, sharing the listener's address "
+                  "space layout, instead of started as new images", why);
+    }
     if (!o->foreground && daemonize() < 0) {
         log_error("cannot detach: %s", strerror(errno));
         return 1;
@@ -218,6 +224,9 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (argc == 2 && strcmp(argv[1], NETEXEC_ARG) == 0) {
+        return netexec_main();      /* a connection's network process (netexec.h) */
+    }
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         return keygen_main(argc - 1, argv + 1);
     }
@@ -235,5 +244,5 @@ int main(int argc, char **argv)
     if (o.test || o.dump) {
         return check_config(&o);
     }
-    return run_daemon(&o);
+    return run_daemon(&o, argv[0]);
 }

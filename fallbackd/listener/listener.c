@@ -1,10 +1,13 @@
 /* listener.c - accept connections and fork one process for each.
  *
- * The listener never executes anything: every connection is a fork() of
- * this process, which already holds the config, the host keys and the user
- * cache in memory.  Replacing the binary, the libraries or the config on
- * disk therefore cannot break the next login (the failure that takes sshd
- * down mid-upgrade, see shared/background).
+ * The listener never executes anything by path: every connection is a
+ * fork() of this process, which already holds the config, the host keys
+ * and the user cache in memory; only its network process becomes a new
+ * image, of the very inode that was started, through a file descriptor
+ * opened at start (netexec.h), with that state handed over.  Replacing the
+ * binary, the libraries or the config on disk therefore cannot break the
+ * next login (the failure that takes sshd down mid-upgrade, see
+ * shared/background).
  *
  * Events (one poll loop, signals through a signalfd):
  *
