@@ -4,7 +4,8 @@
  * In this order: a private mount namespace whose root is an empty,
  * read-only tmpfs (mounted over /proc inside that namespace only, so no
  * directory under /run or /var has to exist), no supplementary groups,
- * the unprivileged uid/gid from the config (numeric, no NSS), death with
+ * a uid no other live connection's network process has (SandboxUidRange,
+ * picked by the listener) and SandboxGid (numeric, no NSS), death with
  * the monitor (PR_SET_PDEATHSIG, which the id change cleared), no_new_privs, rlimits (no processes, no file growth, no core dumps, few
  * fds), then a seccomp allowlist whose default action kills the process.
  */
