@@ -77,13 +77,16 @@ int sign_size_ok(const char *kex_list, size_t len)
 
 int sign_budget_take(struct sign_budget *b, int authenticated, long long now_ms)
 {
-    if (b->signs >= SIGN_MAX) {
+    long long due = b->due_ms > now_ms ? b->due_ms : now_ms;
+
+    if (b->signs >= SIGN_MAX || (b->signs > 0 && !authenticated)) {
         return 0;
     }
-    if (b->signs > 0 && (!authenticated || now_ms - b->last_ms < SIGN_REKEY_MIN_MS)) {
+    /* the burst is used up when the clock runs SIGN_BURST intervals ahead */
+    if (b->signs > 0 && due - now_ms > (long long)(SIGN_BURST - 1) * SIGN_REKEY_MIN_MS) {
         return 0;
     }
     b->signs++;
-    b->last_ms = now_ms;
+    b->due_ms = due + SIGN_REKEY_MIN_MS;
     return 1;
 }

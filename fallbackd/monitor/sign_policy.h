@@ -18,15 +18,19 @@
  *          fallbackd offers (KexAlgorithms: "...-sha256" 32 bytes, "-sha384" 48,
  *          "-sha512" 64; ecdh-sha2-nistp256/384/521 32/48/64)
  *   when   once before authentication (that hash is the session
- *          identifier); after it, once per rekey: at most one signature
- *          per SIGN_REKEY_MIN_MS, and SIGN_MAX in all
+ *          identifier); after it, once per rekey.  The monitor cannot see
+ *          the key exchange, so "per rekey" is a rate: a burst of
+ *          SIGN_BURST, then one per SIGN_REKEY_MIN_MS (a client with
+ *          RekeyLimit=64K rekeys a dozen times a second while uploading),
+ *          and SIGN_MAX in all
  */
 #ifndef FBD_SIGN_POLICY_H
 #define FBD_SIGN_POLICY_H
 
 #include <stddef.h>
 
-#define SIGN_REKEY_MIN_MS 1000
+#define SIGN_REKEY_MIN_MS 100
+#define SIGN_BURST 64
 #define SIGN_MAX 10000
 
 /* libssh's enum ssh_digest_e (include/libssh/priv.h), the digest argument
@@ -42,7 +46,8 @@ enum sign_digest {
 /* Signatures given so far on one connection. */
 struct sign_budget {
     unsigned signs;
-    long long last_ms;
+    long long due_ms;       /* when the rate would allow the next one, if no
+                               burst were left (a leaky bucket's clock) */
 };
 
 /* Is DIGEST the one the host key of public blob BLOB signs exchange
