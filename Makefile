@@ -18,7 +18,7 @@ PYTHON   := /usr/bin/python3
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
 # The version `fallbackd -V` prints; the Debian package passes its own.
 ifneq ($(FALLBACKD_VERSION),)
@@ -46,6 +46,15 @@ empty    :=
 space    := $(empty) $(empty)
 comma    := ,
 WRAPFLAG := -Wl,--wrap=$(subst $(space),$(comma)--wrap=,$(strip $(WRAPPED)))
+
+# One static-pie executable: every connection's network process is a new
+# image of it (fallbackd/listener/netexec.h), so each gets its own address
+# space layout and stack canary.  Relocations are resolved at start and
+# then made read-only (full RELRO).  Every archive linked in is PIC:
+# libssh is built so (mk/libssh.sh), Debian's libgcrypt, libgpg-error,
+# libsodium and libseccomp archives are (no R_X86_64_32/32S relocation in
+# `readelf -r`).
+LDPIE    := -static-pie -Wl,-z,relro,-z,now
 
 STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
                -l:libseccomp.a -lpthread
@@ -83,14 +92,14 @@ $(BUILD)/libfallbackd.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
-	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a \
+	$(CC) $(LDPIE) $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a \
 	    $(STATIC_LIBS) 2> $(BUILD)/link.log || { cat $(BUILD)/link.log; exit 1; }
 	@grep -v -e 'statically linked applications requires at runtime' \
 	    -e 'in function' $(BUILD)/link.log || true
 
 # The test build: the same daemon, plus the hooks of fallbackd/net/test_hooks.h
 # (only the files that call a hook are compiled again).
-TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c fallbackd/diagnose/door_state.c
+TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c fallbackd/diagnose/door_state.c fallbackd/net/sandbox.c
 TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
 
 $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)
@@ -98,7 +107,7 @@ $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)
 	$(CC) $(CPPFLAGS) $(SIDE_INC) $(CFLAGS) -DFBD_TEST_HOOKS -MMD -MP -c -o $@ $<
 
 $(BUILD)/fallbackd-testhooks: $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) $(BUILD)/libfallbackd.a
-	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) \
+	$(CC) $(LDPIE) $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) \
 	    $(BUILD)/libfallbackd.a $(STATIC_LIBS) 2> $(BUILD)/link-testhooks.log || \
 	    { cat $(BUILD)/link-testhooks.log; exit 1; }
 

@@ -574,6 +574,28 @@ static int chk_diag_file(struct pctx *p, const struct keyword *k, const char *e)
     return bad(p, k, e, "is not an absolute path or ~/PATH");
 }
 
+/* Sandbox auto|strict|yes|no ("yes" is "strict"). */
+static const char *const sandbox_modes[] = {
+    [SANDBOX_NO] = "no", [SANDBOX_AUTO] = "auto", [SANDBOX_STRICT] = "strict",
+};
+
+static int h_sandbox(struct pctx *p, const struct keyword *k)
+{
+    const char *a = p->argv[0];
+
+    for (int i = 0; i < (int)(sizeof(sandbox_modes) / sizeof(sandbox_modes[0])); i++) {
+        if (strcasecmp(a, sandbox_modes[i]) == 0) {
+            set_int(p, k, i);
+            return 0;
+        }
+    }
+    if (strcasecmp(a, "yes") == 0) {
+        set_int(p, k, SANDBOX_STRICT);
+        return 0;
+    }
+    return bad_choice(p, k, a, "auto, strict, yes (= strict), no");
+}
+
 /* The N words at W joined by single spaces (malloc'd), or NULL. */
 static char *join_words(char **w, size_t n)
 {
@@ -739,6 +761,112 @@ static int h_persource(struct pctx *p, const struct keyword *k)
     return 0;
 }
 
+/* The PerSourcePenalties words: NAME:SECONDS (sshd time format), NAME:N,
+ * NAME:permissive|deny-all. */
+static const struct {
+    const char *name;
+    size_t off;                 /* in struct cfg_penalties */
+    char kind;                  /* 't' time, 'n' number, 'o' overflow policy */
+} penalty_words[] = {
+    { "crash", offsetof(struct cfg_penalties, crash), 't' },
+    { "authfail", offsetof(struct cfg_penalties, authfail), 't' },
+    { "noauth", offsetof(struct cfg_penalties, noauth), 't' },
+    { "grace-exceeded", offsetof(struct cfg_penalties, grace_exceeded), 't' },
+    { "refuseconnection", offsetof(struct cfg_penalties, refuseconnection), 't' },
+    { "max", offsetof(struct cfg_penalties, max), 't' },
+    { "min", offsetof(struct cfg_penalties, min), 't' },
+    { "max-sources4", offsetof(struct cfg_penalties, max_sources4), 'n' },
+    { "max-sources6", offsetof(struct cfg_penalties, max_sources6), 'n' },
+    { "overflow", offsetof(struct cfg_penalties, overflow_deny4), 'o' },
+    { "overflow6", offsetof(struct cfg_penalties, overflow_deny6), 'o' },
+};
+
+/* One NAME:VALUE word of PerSourcePenalties into *pc; NULL or why not. */
+static const char *penalty_word(struct cfg_penalties *pc, const char *w)
+{
+    const char *colon = strchr(w, ':');
+    size_t n = colon != NULL ? (size_t)(colon - w) : 0;
+
+    for (size_t i = 0; colon != NULL && i < sizeof(penalty_words) / sizeof(penalty_words[0]);
+         i++) {
+        int *slot = (int *)((char *)pc + penalty_words[i].off);
+        long long v;
+
+        if (strlen(penalty_words[i].name) != n || strncmp(penalty_words[i].name, w, n) != 0) {
+            continue;
+        }
+        if (penalty_words[i].kind == 'o') {
+            v = strcmp(colon + 1, "deny-all") == 0 ? 1 :
+                strcmp(colon + 1, "permissive") == 0 ? 0 : -1;
+        } else if (penalty_words[i].kind == 'n') {
+            v = parse_num(colon + 1, strlen(colon + 1));
+        } else {
+            v = parse_time(colon + 1);
+        }
+        if (v < 0 || v > INT_MAX) {
+            return penalty_words[i].kind == 'o' ? "needs permissive or deny-all" :
+                   penalty_words[i].kind == 'n' ? "needs a number" : "needs a time";
+        }
+        *slot = (int)v;
+        return NULL;
+    }
+    return "is not yes, no or one of crash:, authfail:, noauth:, grace-exceeded:, "
+           "refuseconnection:, max:, min:, max-sources4:, max-sources6:, overflow:, overflow6:";
+}
+
+/* PerSourcePenalties yes | no | NAME:VALUE ... */
+static int h_penalties(struct pctx *p, const struct keyword *k)
+{
+    struct cfg_penalties pc = p->c->penalties;
+    const char *why = NULL;
+    size_t i;
+
+    pc.enabled = 1;
+    for (i = 0; i < p->argc && why == NULL; i++) {
+        const char *w = p->argv[i];
+
+        if (strcasecmp(w, "yes") == 0 || strcasecmp(w, "no") == 0) {
+            why = p->argc == 1 ? NULL : "stands alone";
+            pc.enabled = strcasecmp(w, "yes") == 0;
+        } else {
+            why = penalty_word(&pc, w);
+        }
+    }
+    if (why != NULL) {
+        return bad(p, k, p->argv[i - 1], why);
+    }
+    if (p->first) {
+        p->c->penalties = pc;
+    }
+    return 0;
+}
+
+/* PerSourcePenaltyExemptList entry: comma-separated addresses, CIDR
+ * blocks or "AllowFrom". */
+static int chk_exempt(struct pctx *p, const struct keyword *k, const char *e)
+{
+    char part[INET6_ADDRSTRLEN + 8];
+    struct cidr block;
+
+    for (const char *s = e; *s != '\0' || s == e;) {
+        size_t n = strcspn(s, ",");
+
+        if (n >= sizeof(part)) {
+            return bad(p, k, e, "has an entry that is not an address, a CIDR block or AllowFrom");
+        }
+        memcpy(part, s, n);
+        part[n] = '\0';
+        if (strcasecmp(part, "AllowFrom") != 0 && addrmatch_cidr_parse(part, &block) < 0) {
+            return bad(p, k, e, "has an entry that is not an address, a CIDR block or AllowFrom");
+        }
+        s += n + (s[n] == ',' ? 1 : 0);
+        if (s[-1] == ',' && *s == '\0') {
+            return bad(p, k, e, "ends in a comma");
+        }
+    }
+    return 0;
+}
+
 /* PerSourceNetBlockSize V4[:V6]: prefix lengths 1-32 and 1-128. */
 static int h_netblock(struct pctx *p, const struct keyword *k)
 {
@@ -755,6 +883,32 @@ static int h_netblock(struct pctx *p, const struct keyword *k)
         p->c->per_source_bits6 = (int)v6;
     }
     return 0;
+}
+
+/* SandboxUidRange LO-HI: uids 1..2147483646, LO <= HI. */
+static int h_uidrange(struct pctx *p, const struct keyword *k)
+{
+    const char *s = p->argv[0];
+    size_t len = strcspn(s, "-");
+    long long lo = parse_num(s, len);
+    long long hi = s[len] == '-' ? parse_num(s + len + 1, strlen(s + len + 1)) : -1;
+
+    if (lo < 1 || hi < lo || hi > 2147483646) {
+        return bad(p, k, s, "is not LO-HI, numeric uids with 1 <= LO <= HI <= 2147483646");
+    }
+    if (p->first) {
+        p->c->sandbox_uid_lo = (int)lo;
+        p->c->sandbox_uid_hi = (int)hi;
+    }
+    return 0;
+}
+
+/* SandboxUid: one uid shared by every connection let one compromised
+ * network process signal the others; it is gone. */
+static int h_sandboxuid(struct pctx *p, const struct keyword *k)
+{
+    return perr(p, "%s: replaced by SandboxUidRange LO-HI (a uid per connection, so "
+                "that no network process can signal another)", k->name);
 }
 
 /* RescueShell none | /ABSOLUTE/PATH [ARGS...] */
@@ -1063,6 +1217,38 @@ static void d_netblock(const struct fbd_config *c, const struct keyword *k, FILE
     fprintf(out, " %d:%d\n", c->per_source_bits4, c->per_source_bits6);
 }
 
+static void d_sandbox(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_line(out, k, sandbox_modes[c->sandbox]);
+}
+
+static void d_penalties(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    const struct cfg_penalties *pc = &c->penalties;
+
+    put_kw(out, k);
+    if (!pc->enabled) {
+        fputs(" no\n", out);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(penalty_words) / sizeof(penalty_words[0]); i++) {
+        int v = *(const int *)((const char *)pc + penalty_words[i].off);
+
+        if (penalty_words[i].kind == 'o') {
+            fprintf(out, " %s:%s", penalty_words[i].name, v ? "deny-all" : "permissive");
+        } else {
+            fprintf(out, " %s:%d", penalty_words[i].name, v);
+        }
+    }
+    fputc('\n', out);
+}
+
+static void d_uidrange(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_kw(out, k);
+    fprintf(out, " %d-%d\n", c->sandbox_uid_lo, c->sandbox_uid_hi);
+}
+
 static void d_loglevel(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
     put_line(out, k, log_level_name(c->log_level));
@@ -1124,11 +1310,14 @@ static const struct keyword keywords[] = {
     K_LIST("AllowFrom", allow_from, chk_cidr),
     K_FIELD("PerSourceMaxStartups", h_persource, per_source_max_startups, d_persource),
     K_OWN("PerSourceNetBlockSize", h_netblock, 1, 1, d_netblock),
+    K_OWN("PerSourcePenalties", h_penalties, 1, -1, d_penalties),
+    K_LIST("PerSourcePenaltyExemptList", penalty_exempt, chk_exempt),
     { .name = "RescueShell", .fn = h_rescue, .min = 1, .max = -1,
       .off = OFF(rescue_shell), .dump = d_str },
     K_TIME("DoorLifetime", door_lifetime, INT_MAX),
-    K_FIELD("Sandbox", h_flag, sandbox, d_flag),
-    K_INT("SandboxUid", sandbox_uid, 1, 2147483646),
+    K_FIELD("Sandbox", h_sandbox, sandbox, d_sandbox),
+    K_OWN("SandboxUidRange", h_uidrange, 1, 1, d_uidrange),
+    K_OWN("SandboxUid", h_sandboxuid, 0, -1, NULL),
     K_INT("SandboxGid", sandbox_gid, 1, 2147483646),
     K_FIELD("PasswdFile", h_path, passwd_file, d_str),
     K_FIELD("GroupFile", h_path, group_file, d_str),
@@ -1344,10 +1533,17 @@ void config_defaults(struct fbd_config *c)
     c->per_source_max_startups = 10;
     c->per_source_bits4 = 32;
     c->per_source_bits6 = 64;
+    c->penalties = (struct cfg_penalties){
+        .enabled = 1, .crash = 90, .authfail = 5, .noauth = 1, .grace_exceeded = 10,
+        .refuseconnection = 10, .max = 600, .min = 15, .max_sources4 = 65536,
+        .max_sources6 = 65536,
+    };
     c->rescue_shell = strdup("/bin/busybox sh");
     c->door_lifetime = 0;
-    c->sandbox = 1;
-    c->sandbox_uid = 65534;
+    c->sandbox = SANDBOX_AUTO;
+    /* far above any uid useradd hands out, below 2^31 */
+    c->sandbox_uid_lo = 2000000000;
+    c->sandbox_uid_hi = 2000065535;
     c->sandbox_gid = 65534;
     c->passwd_file = strdup("/etc/passwd");
     c->group_file = strdup("/etc/group");
@@ -1374,7 +1570,13 @@ int config_parse(const char *name, const char *text, size_t len,
     p.name = name;
     config_defaults(c);
     c->path = strdup(name);
-    if (defaults_complete(c)) {
+    c->text = malloc(len + 1);
+    if (c->text != NULL) {
+        memcpy(c->text, text, len);
+        c->text[len] = '\0';
+        c->text_len = len;
+    }
+    if (defaults_complete(c) && c->text != NULL) {
         parse_text(&p, text, len);
     } else {
         diag_add(errs, "%s: out of memory", name);
@@ -1443,9 +1645,11 @@ void config_free(struct fbd_config *c)
         free(c->algorithms[i]);
     }
     strlist_free(&c->diagnose_files);
+    strlist_free(&c->penalty_exempt);
     free(c->rescue_shell);
     free(c->subsystems);
     free(c->path);
+    free(c->text);
     free(c->authorized_keys_file);
     free(c->pid_file);
     free(c->passwd_file);

@@ -53,10 +53,39 @@ enum permit_root {
                                    the same thing in a key-only server */
 };
 
+/* PerSourcePenalties (sshd_config(5)'s syntax): seconds a source block
+ * earns per event, and when it is refused. */
+struct cfg_penalties {
+    int enabled;                /* "no" turns them off; default yes */
+    int crash;                  /* crash:90 - its network process died by a signal */
+    int authfail;               /* authfail:5 - it exhausted MaxAuthTries */
+    int noauth;                 /* noauth:1 - it left without trying to log in */
+    int grace_exceeded;         /* grace-exceeded:10 - LoginGraceTime ran out */
+    int refuseconnection;       /* refuseconnection:10 - accepted, unused: fallbackd
+                                   has no RefuseConnection */
+    int max;                    /* max:600 - the most a source can accumulate */
+    int min;                    /* min:15 - refused while it has at least this much */
+    int max_sources4;           /* max-sources4:65536 - penalised blocks kept */
+    int max_sources6;           /* max-sources6:65536 */
+    int overflow_deny4;         /* overflow:permissive|deny-all - table full */
+    int overflow_deny6;         /* overflow6:permissive|deny-all */
+};
+
+/* Sandbox: how hard the network process must be confined (sandbox.h). */
+enum sandbox_mode {
+    SANDBOX_NO = 0,             /* "no": not at all (the monitor split stays) */
+    SANDBOX_AUTO,               /* "auto": fully if this system allows it, else
+                                   everything but the mount namespace (logged) */
+    SANDBOX_STRICT,             /* "strict" (or "yes"): fully, or refuse to start */
+};
+
 /* The settings.  Their defaults are set in config_defaults() (config.c)
  * and nowhere else. */
 struct fbd_config {
     char *path;                         /* the file it came from */
+    char *text;                         /* its text as parsed (NUL-terminated), so */
+    size_t text_len;                    /*   that a re-executed network process gets
+                                           exactly this config, never the file again */
 
     int ports[CFG_MAX_PORTS];           /* Port */
     size_t nports;
@@ -102,13 +131,19 @@ struct fbd_config {
                                            limit */
     int per_source_bits4;               /* PerSourceNetBlockSize V4:V6: the source */
     int per_source_bits6;               /*   block size */
+    struct cfg_penalties penalties;     /* PerSourcePenalties (above) */
+    struct strlist penalty_exempt;      /* PerSourcePenaltyExemptList: addresses or
+                                           CIDR blocks never penalised; the entry
+                                           "AllowFrom" stands for every AllowFrom
+                                           block */
     char *rescue_shell;                 /* RescueShell: static shell used when the
                                            user's cannot start; NULL = none */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which
                                            the door stops accepting; 0 = never */
-    int sandbox;                        /* Sandbox: confine the network process
-                                           (sandbox.h) */
-    int sandbox_uid;                    /* SandboxUid, numeric */
+    int sandbox;                        /* Sandbox: enum sandbox_mode */
+    int sandbox_uid_lo;                 /* SandboxUidRange LO-HI: each live connection's */
+    int sandbox_uid_hi;                 /*   network process gets a uid of its own from
+                                           this range (no passwd user may own one) */
     int sandbox_gid;                    /* SandboxGid, numeric */
     char *passwd_file;                  /* PasswdFile */
     char *group_file;                   /* GroupFile */

@@ -25,9 +25,11 @@
 #include <sodium.h>
 
 #include "diagnose/diagnose.h"
+#include "confine_probe.h"
 #include "keytool.h"
 #include "listener.h"
 #include "log.h"
+#include "netexec.h"
 #include "server.h"
 
 struct options {
@@ -125,6 +127,10 @@ static int check_config(const struct options *o)
     memset(&srv, 0, sizeof(srv));
     rc = o->dump ? config_load(o->config, &srv.cfg, &errs)
                  : server_load(&srv, o->config, NULL, &errs);
+    if (rc == 0 && !o->dump) {
+        /* the sandbox is part of what -t checks (confine_probe.h) */
+        rc = confine_probe(&srv, &errs, &errs);
+    }
     print_errors(&errs);
     if (rc == 0 && o->dump) {
         config_dump(&srv.cfg, stdout);
@@ -183,10 +189,12 @@ static void write_pid_file(const struct fbd_config *cfg)
 }
 
 /* Load everything, detach, serve. */
-static int run_daemon(const struct options *o)
+static int run_daemon(const struct options *o, const char *argv0)
 {
+    char why[256];
     struct server srv;
     struct diag errs = { 0 };
+    struct diag notes = { 0 };
     int rc;
 
     memset(&srv, 0, sizeof(srv));
@@ -203,6 +211,24 @@ static int run_daemon(const struct options *o)
     }
     diag_free(&errs);
     log_setup("fallbackd", o->log_stderr, srv.cfg.syslog_facility, srv.cfg.log_level);
+    if (confine_probe(&srv, &notes, &errs) < 0) {
+        for (size_t i = 0; i < errs.n; i++) {
+            log_error("%s", errs.msgs[i]);
+        }
+        print_errors(&errs);
+        fprintf(stderr, "fallbackd: not started\n");
+        diag_free(&errs);
+        server_free(&srv);
+        return 1;
+    }
+    for (size_t i = 0; i < notes.n; i++) {
+        log_error("%s", notes.msgs[i]);
+    }
+    diag_free(&notes);
+    if (netexec_open_self(argv0, why, sizeof(why)) < 0) {
+        log_error("%s: network processes will be forked, sharing the listener's address "
+                  "space layout, instead of started as new images", why);
+    }
     if (!o->foreground && daemonize() < 0) {
         log_error("cannot detach: %s", strerror(errno));
         return 1;
@@ -261,6 +287,9 @@ int main(int argc, char **argv)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    if (argc == 2 && strcmp(argv[1], NETEXEC_ARG) == 0) {
+        return netexec_main();      /* a connection's network process (netexec.h) */
+    }
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         return keygen_main(argc - 1, argv + 1);
     }
@@ -284,5 +313,5 @@ int main(int argc, char **argv)
     if (o.test || o.dump) {
         return check_config(&o);
     }
-    return run_daemon(&o);
+    return run_daemon(&o, argv[0]);
 }

@@ -556,6 +556,18 @@ const struct pw_entry *userdb_user(const struct userdb *db, const char *name)
     return s != NULL ? &s->u.pw : NULL;
 }
 
+const struct pw_entry *userdb_uid_owner(const struct userdb *db, uid_t lo, uid_t hi)
+{
+    for (size_t i = 0; db != NULL && i < db->pw.tab.n; i++) {
+        const struct pw_entry *pw = &db->pw.tab.v[i].u.pw;
+
+        if (pw->uid >= lo && pw->uid <= hi) {
+            return pw;
+        }
+    }
+    return NULL;
+}
+
 /* The group named NAME, or NULL; valid until the next refresh or free. */
 const struct gr_entry *userdb_group(const struct userdb *db, const char *name)
 {

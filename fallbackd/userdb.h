@@ -61,6 +61,10 @@ int userdb_refresh(struct userdb *db);
  * next userdb_refresh() or userdb_free(). */
 const struct pw_entry *userdb_user(const struct userdb *db, const char *name);
 
+/* A user whose uid lies in LO..HI (the first by name), or NULL.  Valid
+ * as userdb_user(). */
+const struct pw_entry *userdb_uid_owner(const struct userdb *db, uid_t lo, uid_t hi);
+
 /* Look a group up by name; NULL if unknown.  Valid as userdb_user(). */
 const struct gr_entry *userdb_group(const struct userdb *db, const char *name);
 

@@ -264,6 +264,7 @@ static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_
     if (take_user(m, &msg->f[0]) < 0) {
         return -1;
     }
+    m->attempts++;
     if (m->too_many) {
         return reply(m, MON_DENIED);
     }
@@ -297,11 +298,17 @@ int monauth_other(struct monitor *m, const struct mon_msg *msg)
     if (take_user(m, &msg->f[0]) < 0 || mon_cstr(&msg->f[1], method, sizeof(method)) < 0) {
         return -1;
     }
+    /* A client's first "none" asks which methods there are (not logged,
+     * not counted, as in sshd); every further one is an attempt. */
+    if (strcmp(method, "none") == 0 && m->nones++ == 0) {
+        return reply(m, MON_DENIED);
+    }
+    m->attempts++;
     if (strcmp(method, "none") != 0) {
         log_info("Failed %s for %s%s from %s port %d ssh2 (fallbackd accepts public keys only)",
                  method, userdb_user(m->srv->users, m->user) ? "" : "invalid user ",
                  m->user, m->peer, m->peer_port);
-        count_failure(m);
     }
+    count_failure(m);
     return reply(m, MON_DENIED);
 }

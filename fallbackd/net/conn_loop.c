@@ -265,20 +265,21 @@ static void conn_cleanup(struct conn *c)
     }
 }
 
-/* Confine this process unless Sandbox no.  -1: do not go on. */
+/* Confine this process as the start-up probe found possible (none for
+ * Sandbox no).  -1: do not go on. */
 static int confine(struct conn *c)
 {
     const struct fbd_config *cfg = &c->srv->cfg;
     int keep[2] = { c->fd, c->mon };
     struct diag errs = { 0 };
 
-    if (!cfg->sandbox) {
+    if (c->srv->confine == CONFINE_NONE) {
         return 0;
     }
-    if (sandbox_enter((uid_t)cfg->sandbox_uid, (gid_t)cfg->sandbox_gid, keep, 2, &errs) < 0) {
+    if (sandbox_enter(c->sandbox_uid, (gid_t)cfg->sandbox_gid,
+                      c->srv->confine == CONFINE_FULL, keep, 2, &errs) < 0) {
         log_error("cannot confine the network process for %s port %d: %s; closing the "
-                  "connection (set Sandbox no to run without a sandbox)", c->peer,
-                  c->peer_port, diag_last(&errs));
+                  "connection", c->peer, c->peer_port, diag_last(&errs));
         diag_free(&errs);
         return -1;
     }
@@ -295,7 +296,7 @@ static void die_with_monitor(pid_t monitor)
 }
 
 void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
-                  const struct endpoints *e)
+                  const struct endpoints *e, uid_t sandbox_uid)
 {
     struct ssh_server_callbacks_struct cb;
     struct conn c;
@@ -305,6 +306,7 @@ void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
     c.srv = srv;
     c.fd = fd;
     c.mon = mon;
+    c.sandbox_uid = sandbox_uid;
     monclient_log_to(mon);
     hostkeys_wipe(&srv->keys);
     memcpy(c.peer, e->peer, sizeof(c.peer));

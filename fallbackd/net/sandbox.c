@@ -12,7 +12,9 @@
  *   recvmsg, sendmsg   | monitor messages, fds passed with SCM_RIGHTS
  *   poll, ppoll        | the event loop
  *   close              | fds of ended sessions
- *   fcntl              | O_NONBLOCK on fds received from the monitor
+ *   fcntl (F_GETFL,    | O_NONBLOCK on fds received from the monitor, and
+ *    F_SETFL, F_GETFD, |   libssh's own; only these four commands (F_SETOWN
+ *    F_SETFD only)     |   with F_SETSIG would let it signal other processes)
  *   ioctl (TIOCSWINSZ) | window-change on the pty master (only that request)
  *   brk, mmap, munmap, | malloc (mmap without PROT_EXEC)
  *   mremap, madvise    |
@@ -156,7 +158,7 @@ static int limits(struct diag *errs)
 static const int allowed[] = {
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
     SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(close), SCMP_SYS(fcntl),
+    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(close),
     SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
     SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrusage),
     SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom),
@@ -164,6 +166,9 @@ static const int allowed[] = {
     SCMP_SYS(exit_group), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
     SCMP_SYS(shutdown), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 };
+
+/* The fcntl commands of the table above. */
+static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
 
 /* Build and load the seccomp filter. */
 static int seccomp_load_filter(struct diag *errs)
@@ -174,6 +179,18 @@ static int seccomp_load_filter(struct diag *errs)
     for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
     }
+    for (size_t i = 0; rc == 0 && i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                              SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
+    }
+#ifdef FBD_TEST_HOOKS
+    /* The test build only: kill(2), so that a test can show that the uid
+     * wall alone stops one network process signalling another
+     * (test_hooks.h, fbd-test-kill:PID). */
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 0);
+    }
+#endif
     if (rc == 0) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                               SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
@@ -198,11 +215,11 @@ static int seccomp_load_filter(struct diag *errs)
     return 0;
 }
 
-int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
+int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, size_t nkeep,
                   struct diag *errs)
 {
     close_others(keep_fds, nkeep);
-    if (empty_root(errs) < 0 || drop_ids(uid, gid, errs) < 0) {
+    if ((with_mount_ns && empty_root(errs) < 0) || drop_ids(uid, gid, errs) < 0) {
         return -1;
     }
     /* Changing ids cleared the parent-death signal: set it again. */
