@@ -18,8 +18,12 @@ PYTHON   := /usr/bin/python3
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
+# The version `fallbackd -V` prints; the Debian package passes its own.
+ifneq ($(FALLBACKD_VERSION),)
+CPPFLAGS += -DFALLBACKD_VERSION='"$(FALLBACKD_VERSION)"'
+endif
 
 # The privilege wall, kept by the include path: which folders' headers a
 # source sees besides the shared ones (fallbackd/, keys/) and its own
@@ -30,6 +34,7 @@ CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
 # refuses includes that would reach across by a relative path.
 SIDE_INC = $(if $(filter fallbackd/listener/%,$<),-Ifallbackd/net -Ifallbackd/monitor) \
            $(if $(filter fallbackd/main.c,$<),-Ifallbackd/listener) \
+           $(if $(filter fallbackd/diagnose/%,$<),-Ifallbackd/monitor) \
            $(if $(filter tests/unit/%,$<),-Ifallbackd/listener -Ifallbackd/net -Ifallbackd/monitor)
 
 # Every libc entry point that would consult NSS (or load a shared object) is
@@ -42,11 +47,20 @@ space    := $(empty) $(empty)
 comma    := ,
 WRAPFLAG := -Wl,--wrap=$(subst $(space),$(comma)--wrap=,$(strip $(WRAPPED)))
 
+# One static-pie executable: every connection's network process is a new
+# image of it (fallbackd/listener/netexec.h), so each gets its own address
+# space layout and stack canary.  Relocations are resolved at start and
+# then made read-only (full RELRO).  Every archive linked in is PIC:
+# libssh is built so (mk/libssh.sh), Debian's libgcrypt, libgpg-error,
+# libsodium and libseccomp archives are (no R_X86_64_32/32S relocation in
+# `readelf -r`).
+LDPIE    := -static-pie -Wl,-z,relro,-z,now
+
 STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
                -l:libseccomp.a -lpthread
 
 SRCS     := $(wildcard fallbackd/*.c fallbackd/listener/*.c fallbackd/net/*.c \
-                      fallbackd/monitor/*.c keys/*.c)
+                      fallbackd/monitor/*.c fallbackd/sftp/*.c fallbackd/diagnose/*.c keys/*.c)
 OBJS     := $(SRCS:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/fallbackd/main.o
 # The tripwires are linked as an object, not from the archive: only libssh
@@ -78,14 +92,14 @@ $(BUILD)/libfallbackd.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
 $(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
-	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a \
+	$(CC) $(LDPIE) $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a \
 	    $(STATIC_LIBS) 2> $(BUILD)/link.log || { cat $(BUILD)/link.log; exit 1; }
 	@grep -v -e 'statically linked applications requires at runtime' \
 	    -e 'in function' $(BUILD)/link.log || true
 
 # The test build: the same daemon, plus the hooks of fallbackd/net/test_hooks.h
 # (only the files that call a hook are compiled again).
-TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c
+TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c fallbackd/diagnose/door_state.c fallbackd/net/sandbox.c
 TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
 
 $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)
@@ -93,7 +107,7 @@ $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)
 	$(CC) $(CPPFLAGS) $(SIDE_INC) $(CFLAGS) -DFBD_TEST_HOOKS -MMD -MP -c -o $@ $<
 
 $(BUILD)/fallbackd-testhooks: $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) $(BUILD)/libfallbackd.a
-	$(CC) -static $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) \
+	$(CC) $(LDPIE) $(CFLAGS) $(WRAPFLAG) -o $@ $(MAIN_OBJ) $(TRIP_OBJ) $(TH_OBJS) \
 	    $(BUILD)/libfallbackd.a $(STATIC_LIBS) 2> $(BUILD)/link-testhooks.log || \
 	    { cat $(BUILD)/link-testhooks.log; exit 1; }
 
@@ -156,6 +170,26 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# ---- Debian package ---------------------------------------------------------
+# `make deb` builds build/deb/fallbackd_VERSION_amd64.deb with
+# dpkg-buildpackage in a copy of the tree (build/deb/src), so that the
+# package's clean step never touches this tree's build; the copy reuses
+# build/deps and build/dl (libssh is fetched and built once).
+# `dpkg-buildpackage -b -us -uc` in the tree itself works too.
+DEB_DIR := $(BUILD)/deb
+.PHONY: deb package-test
+deb: $(LIBSSH_A)
+	@sh mk/deb.sh $(BUILD) $(DEB_DIR)
+
+# Build, install, upgrade and purge the package; run the Ansible role
+# (tests/integration/test_packaging.py, test_ansible_role.py; as root,
+# about 2 minutes).  Not part of `make test`: without
+# FALLBACKD_PACKAGE_TESTS=1 these two files skip themselves.
+package-test: test-deps all
+	FALLBACKD_PACKAGE_TESTS=1 $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    tests/integration/test_packaging.py \
+	    tests/integration/test_ansible_role.py
 
 # ---- fuzzing --------------------------------------------------------------
 # libFuzzer targets for the parsers (fuzz/, Debian's clang); fuzz/run.sh

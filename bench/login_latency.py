@@ -118,6 +118,34 @@ class Door:
         return depth
 
 
+def check_root_and_binary(path):
+    """The daemon to run, as an absolute path; exits unless we are root
+    and it is there."""
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: fallbackd must be able to fork the monitor and sandbox")
+    binary = Path(path).resolve()
+    if not os.access(binary, os.X_OK):
+        raise SystemExit(f"{binary} not found: run `make`")
+    return binary
+
+
+def make_keys(workdir, user):
+    """A throwaway host key and client key in workdir, the client key
+    authorized for user in workdir/authorized/USER (the doors'
+    AuthorizedKeysFile).  Returns (host key, client key)."""
+    hostkey = workdir / "ssh_host_ed25519_key"
+    clientkey = workdir / "client_ed25519"
+    run(keygen_argv(hostkey, "ed25519"))
+    run(keygen_argv(clientkey, "ed25519"))
+    authdir = workdir / "authorized"
+    authdir.mkdir(mode=0o755)
+    os.chmod(authdir, 0o755)
+    keyfile = authdir / user
+    keyfile.write_text(Path(f"{clientkey}.pub").read_text())
+    os.chmod(keyfile, 0o644)
+    return hostkey, clientkey
+
+
 def stats(times):
     ms = sorted(t * 1000 for t in times)
     p90 = ms[min(len(ms) - 1, int(round(0.9 * (len(ms) - 1))))]
@@ -136,26 +164,13 @@ def main():
                     help="largest acceptable ratio of the medians (1.10)")
     ap.add_argument("--timeout", type=float, default=30, help="seconds per login (30)")
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        raise SystemExit("run as root: fallbackd must be able to fork the monitor and sandbox")
-    binary = Path(args.binary).resolve()
-    if not os.access(binary, os.X_OK):
-        raise SystemExit(f"{binary} not found: run `make`")
+    binary = check_root_and_binary(args.binary)
 
     workdir = Path(tempfile.mkdtemp(prefix="fbd-bench-"))
     os.chmod(workdir, 0o755)
     doors = []
     try:
-        hostkey = workdir / "ssh_host_ed25519_key"
-        clientkey = workdir / "client_ed25519"
-        run(keygen_argv(hostkey, "ed25519"))
-        run(keygen_argv(clientkey, "ed25519"))
-        authdir = workdir / "authorized"
-        authdir.mkdir(mode=0o755)
-        os.chmod(authdir, 0o755)
-        keyfile = authdir / args.user
-        keyfile.write_text(Path(f"{clientkey}.pub").read_text())
-        os.chmod(keyfile, 0o644)
+        hostkey, clientkey = make_keys(workdir, args.user)
 
         sandboxed = Door("sandbox", workdir, binary, hostkey, args.user, [])
         plain = Door("nosandbox", workdir, binary, hostkey, args.user, ["Sandbox no"])

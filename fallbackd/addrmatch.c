@@ -78,7 +78,7 @@ static int glob_core(const char *pat, size_t plen, const char *s, int fold)
 }
 
 /* 1 if S matches PATTERN as a whole (case-sensitive), else 0. */
-int glob_match(const char *pattern, const char *s)
+int addrmatch_glob(const char *pattern, const char *s)
 {
     if (pattern == NULL || s == NULL) {
         return 0;
@@ -88,7 +88,7 @@ int glob_match(const char *pattern, const char *s)
 
 /* 1 if a positive entry of LIST matches S and no negated one does, -1 if a
  * negated one does, else 0.  Empty entries never match. */
-int pattern_list_match(const char *s, const char *list)
+int addrmatch_patterns(const char *s, const char *list)
 {
     const char *p = list;
     int found = 0;
@@ -168,7 +168,7 @@ static int host_bits_clear(const unsigned char *addr, int len, int bits)
     return memcmp(tmp, zero, (size_t)len) == 0;
 }
 
-/* cidr_parse() that also says why S was refused (a static string). */
+/* addrmatch_cidr_parse() that also says why S was refused (a static string). */
 static int cidr_parse_why(const char *s, struct cidr *out, const char **why)
 {
     char buf[INET6_ADDRSTRLEN + 8];
@@ -207,7 +207,7 @@ static int cidr_parse_why(const char *s, struct cidr *out, const char **why)
 
 /* Fill *OUT from "ADDR" or "ADDR/BITS"; *OUT is untouched on error.
  * 0 ok, -1 invalid (bad address, bad length, host bits set). */
-int cidr_parse(const char *s, struct cidr *out)
+int addrmatch_cidr_parse(const char *s, struct cidr *out)
 {
     const char *why;
 
@@ -256,7 +256,7 @@ static int cidr_match_naddr(const struct cidr *c, const struct naddr *na)
 }
 
 /* 1 if numeric ADDR lies in C, 0 if not or if ADDR is not numeric. */
-int cidr_contains(const struct cidr *c, const char *addr)
+int addrmatch_cidr_contains(const struct cidr *c, const char *addr)
 {
     struct naddr na;
 
@@ -341,20 +341,18 @@ static int entry_match(const char *entry, size_t n, const struct naddr *na,
                               : cidr_match_naddr(&c, na);
 }
 
-/* Put "entry IDX "ENTRY": WHY" into OUT (if any room). */
-static void set_why(char *out, size_t outlen, size_t idx, const char *entry,
-                    size_t n, const char *why)
+/* Add "entry IDX "ENTRY": WHY" to OUT (if any). */
+static void set_why(struct diag *out, size_t idx, const char *entry, size_t n, const char *why)
 {
-    if (out != NULL && outlen > 0) {
-        snprintf(out, outlen, "entry %zu \"%.*s\": %s", idx,
-                 (int)(n > 64 ? 64 : n), entry, why);
+    if (out != NULL) {
+        diag_add(out, "entry %zu \"%.*s\": %s", idx, (int)(n > 64 ? 64 : n), entry, why);
     }
 }
 
 /* Check every entry of LIST and, if NA is set, match it: 1 / 0 / -1 as
- * pattern_list_match(), or -2 with a reason in WHY if any entry is bad. */
-static int addr_list_walk(const char *list, const struct naddr *na,
-                          char *why, size_t whylen)
+ * addrmatch_patterns(), or -2 with a reason added to WHY if any entry is
+ * bad. */
+static int addr_list_walk(const char *list, const struct naddr *na, struct diag *why)
 {
     const char *p = list;
     const char *bad = NULL;
@@ -378,16 +376,16 @@ static int addr_list_walk(const char *list, const struct naddr *na,
         p += len + 1;
     }
     if (bad != NULL) {
-        set_why(why, whylen, idx, p, len, bad);
+        set_why(why, idx, p, len, bad);
         return -2;
     }
     return result;
 }
 
 /* Match numeric ADDR against address list LIST: 1 / 0 / -1 as
- * pattern_list_match() (a non-numeric ADDR matches nothing), or -2 if
+ * addrmatch_patterns() (a non-numeric ADDR matches nothing), or -2 if
  * LIST is malformed anywhere, whatever ADDR is. */
-int addr_list_match(const char *addr, const char *list)
+int addrmatch_list(const char *addr, const char *list)
 {
     struct naddr na;
 
@@ -395,21 +393,18 @@ int addr_list_match(const char *addr, const char *list)
         return -2;
     }
     if (naddr_parse(addr, &na) < 0) {
-        return addr_list_walk(list, NULL, NULL, 0) == -2 ? -2 : 0;
+        return addr_list_walk(list, NULL, NULL) == -2 ? -2 : 0;
     }
-    return addr_list_walk(list, &na, NULL, 0);
+    return addr_list_walk(list, &na, NULL);
 }
 
-/* 0 if every entry of LIST is well formed, else -1 with the first bad
- * entry and the reason in WHY (NUL-terminated if WHYLEN > 0). */
-int addr_list_valid(const char *list, char *why, size_t whylen)
+/* 0 if every entry of LIST is well formed, else -1 with one line naming
+ * the first bad entry and the reason added to WHY (if not NULL). */
+int addrmatch_list_valid(const char *list, struct diag *why)
 {
-    if (why != NULL && whylen > 0) {
-        why[0] = '\0';
-    }
     if (list == NULL) {
-        set_why(why, whylen, 0, "", 0, "no list");
+        set_why(why, 0, "", 0, "no list");
         return -1;
     }
-    return addr_list_walk(list, NULL, why, whylen) == -2 ? -1 : 0;
+    return addr_list_walk(list, NULL, why) == -2 ? -1 : 0;
 }

@@ -11,12 +11,14 @@
 
 #include <stddef.h>
 
+#include "diag.h"
+
 /* Glob match of S against PATTERN ('*', '?'). 1 = match, 0 = not. */
-int glob_match(const char *pattern, const char *s);
+int addrmatch_glob(const char *pattern, const char *s);
 
 /* Match S against a pattern list.  1 = a positive pattern matched and no
  * negated one did, 0 = nothing matched, -1 = a negated pattern matched. */
-int pattern_list_match(const char *s, const char *list);
+int addrmatch_patterns(const char *s, const char *list);
 
 /* A parsed CIDR block, network bits only. */
 struct cidr {
@@ -27,18 +29,19 @@ struct cidr {
 
 /* Parse "ADDR" or "ADDR/BITS" (IPv4 or IPv6).  Host bits set beyond the
  * prefix are an error, as in OpenSSH.  0 ok, -1 invalid. */
-int cidr_parse(const char *s, struct cidr *out);
+int addrmatch_cidr_parse(const char *s, struct cidr *out);
 
 /* Does numeric address string ADDR fall in C?  IPv4-mapped IPv6 addresses
  * (::ffff:a.b.c.d) match IPv4 blocks. */
-int cidr_contains(const struct cidr *c, const char *addr);
+int addrmatch_cidr_contains(const struct cidr *c, const char *addr);
 
 /* Match numeric address ADDR against an address pattern list (CIDR or
- * wildcard entries, '!' negation).  1 / 0 / -1 as pattern_list_match;
+ * wildcard entries, '!' negation).  1 / 0 / -1 as addrmatch_patterns;
  * -2 if the list is malformed. */
-int addr_list_match(const char *addr, const char *list);
+int addrmatch_list(const char *addr, const char *list);
 
-/* Check an address pattern list; 0 ok, -1 with a reason in why. */
-int addr_list_valid(const char *list, char *why, size_t whylen);
+/* Check an address pattern list; 0 ok, -1 with one line added to why
+ * (which may be NULL) naming the first bad entry and what is wrong. */
+int addrmatch_list_valid(const char *list, struct diag *why);
 
 #endif

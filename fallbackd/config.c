@@ -23,6 +23,8 @@
 
 #include "addrmatch.h"
 #include "log.h"
+#include "readfile.h"
+#include "sftp/sftp.h"
 
 #define XSTR(x) STR(x)
 #define STR(x) #x
@@ -75,16 +77,15 @@ __attribute__((format(printf, 2, 3)))
 static int perr(struct pctx *p, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
+    char *where = NULL;
 
-    va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
+    if (asprintf(&where, "%s:%zu: ", p->name, p->line) < 0) {
+        where = NULL;
     }
+    va_start(ap, fmt);
+    diag_vadd(p->errs, where, fmt, ap);
     va_end(ap);
-    diag_add(p->errs, "%s:%zu: %s", p->name, p->line,
-             msg != NULL ? msg : "out of memory");
-    free(msg);
+    free(where);
     return -1;
 }
 
@@ -488,14 +489,15 @@ static int chk_user(struct pctx *p, const struct keyword *k, const char *e)
 {
     const char *at = strchr(e, '@');
     const char *why = NULL;
-    char reason[200] = "";
+    struct diag reason = { 0 };
 
     if (e[0] == '\0' || at == e) {
         why = "has no user name";
-    } else if (at != NULL && addr_list_valid(at + 1, reason, sizeof(reason)) < 0) {
-        snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", reason);
+    } else if (at != NULL && addrmatch_list_valid(at + 1, &reason) < 0) {
+        snprintf(p->why, sizeof(p->why), "has a bad address pattern: %s", diag_last(&reason));
         why = p->why;
     }
+    diag_free(&reason);
     return why == NULL ? 0 : bad(p, k, e, why);
 }
 
@@ -582,6 +584,49 @@ static int h_flag(struct pctx *p, const struct keyword *k)
     return 0;
 }
 
+/* DiagnoseAtLogin no|yes|always */
+static int h_diag_login(struct pctx *p, const struct keyword *k)
+{
+    int v = strcmp(p->argv[0], "always") == 0 ? DIAG_LOGIN_ALWAYS : parse_yesno(p->argv[0]);
+
+    if (v < 0) {
+        return bad_choice(p, k, p->argv[0], "yes, no, always");
+    }
+    set_int(p, k, v);
+    return 0;
+}
+
+/* DiagnoseFiles entry: an absolute path, or ~/ and a path in the home. */
+static int chk_diag_file(struct pctx *p, const struct keyword *k, const char *e)
+{
+    if (e[0] == '/' || (strncmp(e, "~/", 2) == 0 && e[2] != '\0')) {
+        return 0;
+    }
+    return bad(p, k, e, "is not an absolute path or ~/PATH");
+}
+
+/* Sandbox auto|strict|yes|no ("yes" is "strict"). */
+static const char *const sandbox_modes[] = {
+    [SANDBOX_NO] = "no", [SANDBOX_AUTO] = "auto", [SANDBOX_STRICT] = "strict",
+};
+
+static int h_sandbox(struct pctx *p, const struct keyword *k)
+{
+    const char *a = p->argv[0];
+
+    for (int i = 0; i < (int)(sizeof(sandbox_modes) / sizeof(sandbox_modes[0])); i++) {
+        if (strcasecmp(a, sandbox_modes[i]) == 0) {
+            set_int(p, k, i);
+            return 0;
+        }
+    }
+    if (strcasecmp(a, "yes") == 0) {
+        set_int(p, k, SANDBOX_STRICT);
+        return 0;
+    }
+    return bad_choice(p, k, a, "auto, strict, yes (= strict), no");
+}
+
 /* The N words at W joined by single spaces (malloc'd), or NULL. */
 static char *join_words(char **w, size_t n)
 {
@@ -604,7 +649,9 @@ static char *join_words(char **w, size_t n)
 }
 
 /* Subsystem NAME COMMAND...: the command is the remaining words joined by
- * single spaces (as sshd does); a name may be defined only once. */
+ * single spaces (as sshd does); a name may be defined only once.  The
+ * options of internal-sftp are checked here, so that a typo is reported
+ * with the file and line rather than at the first login. */
 static int h_subsystem(struct pctx *p, const struct keyword *k)
 {
     struct fbd_config *c = p->c;
@@ -612,6 +659,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     void *v = c->subsystems;
     char *name = NULL;
     char *cmd = NULL;
+    struct sftp_options sftp;
+    struct diag sftp_errs = { 0 };
+    int rc;
 
     if (p->argv[0][0] == '\0') {
         why = "is not a subsystem name";
@@ -621,6 +671,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
         why = "cannot be stored: out of memory";
     } else if (cmd[strspn(cmd, WS)] == '\0') {
         why = "has an empty command";
+    } else if (sftp_is_internal(cmd) &&
+               sftp_options_parse(cmd, "user", "/", &sftp, &sftp_errs) < 0) {
+        why = sftp_errs.n > 0 ? sftp_errs.msgs[sftp_errs.n - 1] : "has bad internal-sftp options";
     } else if ((name = strdup(p->argv[0])) == NULL
                || grow_pow2(&v, c->nsubsystems, sizeof(*c->subsystems)) < 0) {
         why = "cannot be stored: out of memory";
@@ -629,7 +682,9 @@ static int h_subsystem(struct pctx *p, const struct keyword *k)
     if (why != NULL) {
         free(name);
         free(cmd);
-        return bad(p, k, p->argv[0], why);
+        rc = bad(p, k, p->argv[0], why);
+        diag_free(&sftp_errs);
+        return rc;
     }
     c->subsystems = v;
     c->subsystems[c->nsubsystems].name = name;
@@ -715,7 +770,7 @@ static int chk_cidr(struct pctx *p, const struct keyword *k, const char *e)
 {
     struct cidr block;
 
-    if (cidr_parse(e, &block) < 0) {
+    if (addrmatch_cidr_parse(e, &block) < 0) {
         return bad(p, k, e, "is not an address or CIDR block (e.g. 192.0.2.0/24, 2001:db8::/32)");
     }
     return 0;
@@ -737,6 +792,112 @@ static int h_persource(struct pctx *p, const struct keyword *k)
     return 0;
 }
 
+/* The PerSourcePenalties words: NAME:SECONDS (sshd time format), NAME:N,
+ * NAME:permissive|deny-all. */
+static const struct {
+    const char *name;
+    size_t off;                 /* in struct cfg_penalties */
+    char kind;                  /* 't' time, 'n' number, 'o' overflow policy */
+} penalty_words[] = {
+    { "crash", offsetof(struct cfg_penalties, crash), 't' },
+    { "authfail", offsetof(struct cfg_penalties, authfail), 't' },
+    { "noauth", offsetof(struct cfg_penalties, noauth), 't' },
+    { "grace-exceeded", offsetof(struct cfg_penalties, grace_exceeded), 't' },
+    { "refuseconnection", offsetof(struct cfg_penalties, refuseconnection), 't' },
+    { "max", offsetof(struct cfg_penalties, max), 't' },
+    { "min", offsetof(struct cfg_penalties, min), 't' },
+    { "max-sources4", offsetof(struct cfg_penalties, max_sources4), 'n' },
+    { "max-sources6", offsetof(struct cfg_penalties, max_sources6), 'n' },
+    { "overflow", offsetof(struct cfg_penalties, overflow_deny4), 'o' },
+    { "overflow6", offsetof(struct cfg_penalties, overflow_deny6), 'o' },
+};
+
+/* One NAME:VALUE word of PerSourcePenalties into *pc; NULL or why not. */
+static const char *penalty_word(struct cfg_penalties *pc, const char *w)
+{
+    const char *colon = strchr(w, ':');
+    size_t n = colon != NULL ? (size_t)(colon - w) : 0;
+
+    for (size_t i = 0; colon != NULL && i < sizeof(penalty_words) / sizeof(penalty_words[0]);
+         i++) {
+        int *slot = (int *)((char *)pc + penalty_words[i].off);
+        long long v;
+
+        if (strlen(penalty_words[i].name) != n || strncmp(penalty_words[i].name, w, n) != 0) {
+            continue;
+        }
+        if (penalty_words[i].kind == 'o') {
+            v = strcmp(colon + 1, "deny-all") == 0 ? 1 :
+                strcmp(colon + 1, "permissive") == 0 ? 0 : -1;
+        } else if (penalty_words[i].kind == 'n') {
+            v = parse_num(colon + 1, strlen(colon + 1));
+        } else {
+            v = parse_time(colon + 1);
+        }
+        if (v < 0 || v > INT_MAX) {
+            return penalty_words[i].kind == 'o' ? "needs permissive or deny-all" :
+                   penalty_words[i].kind == 'n' ? "needs a number" : "needs a time";
+        }
+        *slot = (int)v;
+        return NULL;
+    }
+    return "is not yes, no or one of crash:, authfail:, noauth:, grace-exceeded:, "
+           "refuseconnection:, max:, min:, max-sources4:, max-sources6:, overflow:, overflow6:";
+}
+
+/* PerSourcePenalties yes | no | NAME:VALUE ... */
+static int h_penalties(struct pctx *p, const struct keyword *k)
+{
+    struct cfg_penalties pc = p->c->penalties;
+    const char *why = NULL;
+    size_t i;
+
+    pc.enabled = 1;
+    for (i = 0; i < p->argc && why == NULL; i++) {
+        const char *w = p->argv[i];
+
+        if (strcasecmp(w, "yes") == 0 || strcasecmp(w, "no") == 0) {
+            why = p->argc == 1 ? NULL : "stands alone";
+            pc.enabled = strcasecmp(w, "yes") == 0;
+        } else {
+            why = penalty_word(&pc, w);
+        }
+    }
+    if (why != NULL) {
+        return bad(p, k, p->argv[i - 1], why);
+    }
+    if (p->first) {
+        p->c->penalties = pc;
+    }
+    return 0;
+}
+
+/* PerSourcePenaltyExemptList entry: comma-separated addresses, CIDR
+ * blocks or "AllowFrom". */
+static int chk_exempt(struct pctx *p, const struct keyword *k, const char *e)
+{
+    char part[INET6_ADDRSTRLEN + 8];
+    struct cidr block;
+
+    for (const char *s = e; *s != '\0' || s == e;) {
+        size_t n = strcspn(s, ",");
+
+        if (n >= sizeof(part)) {
+            return bad(p, k, e, "has an entry that is not an address, a CIDR block or AllowFrom");
+        }
+        memcpy(part, s, n);
+        part[n] = '\0';
+        if (strcasecmp(part, "AllowFrom") != 0 && addrmatch_cidr_parse(part, &block) < 0) {
+            return bad(p, k, e, "has an entry that is not an address, a CIDR block or AllowFrom");
+        }
+        s += n + (s[n] == ',' ? 1 : 0);
+        if (s[-1] == ',' && *s == '\0') {
+            return bad(p, k, e, "ends in a comma");
+        }
+    }
+    return 0;
+}
+
 /* PerSourceNetBlockSize V4[:V6]: prefix lengths 1-32 and 1-128. */
 static int h_netblock(struct pctx *p, const struct keyword *k)
 {
@@ -753,6 +914,32 @@ static int h_netblock(struct pctx *p, const struct keyword *k)
         p->c->per_source_bits6 = (int)v6;
     }
     return 0;
+}
+
+/* SandboxUidRange LO-HI: uids 1..2147483646, LO <= HI. */
+static int h_uidrange(struct pctx *p, const struct keyword *k)
+{
+    const char *s = p->argv[0];
+    size_t len = strcspn(s, "-");
+    long long lo = parse_num(s, len);
+    long long hi = s[len] == '-' ? parse_num(s + len + 1, strlen(s + len + 1)) : -1;
+
+    if (lo < 1 || hi < lo || hi > 2147483646) {
+        return bad(p, k, s, "is not LO-HI, numeric uids with 1 <= LO <= HI <= 2147483646");
+    }
+    if (p->first) {
+        p->c->sandbox_uid_lo = (int)lo;
+        p->c->sandbox_uid_hi = (int)hi;
+    }
+    return 0;
+}
+
+/* SandboxUid: one uid shared by every connection let one compromised
+ * network process signal the others; it is gone. */
+static int h_sandboxuid(struct pctx *p, const struct keyword *k)
+{
+    return perr(p, "%s: replaced by SandboxUidRange LO-HI (a uid per connection, so "
+                "that no network process can signal another)", k->name);
 }
 
 /* RescueShell none | /ABSOLUTE/PATH [ARGS...] */
@@ -916,6 +1103,13 @@ static void d_flag(const struct fbd_config *c, const struct keyword *k, FILE *ou
     put_line(out, k, *(const int *)cfield(c, k) ? "yes" : "no");
 }
 
+static void d_diag_login(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    static const char *const names[] = { "no", "yes", "always" };
+
+    put_line(out, k, names[*(const int *)cfield(c, k)]);
+}
+
 /* A string field; NULL prints as "none". */
 static void d_str(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
@@ -1065,6 +1259,38 @@ static void d_netblock(const struct fbd_config *c, const struct keyword *k, FILE
     fprintf(out, " %d:%d\n", c->per_source_bits4, c->per_source_bits6);
 }
 
+static void d_sandbox(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_line(out, k, sandbox_modes[c->sandbox]);
+}
+
+static void d_penalties(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    const struct cfg_penalties *pc = &c->penalties;
+
+    put_kw(out, k);
+    if (!pc->enabled) {
+        fputs(" no\n", out);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(penalty_words) / sizeof(penalty_words[0]); i++) {
+        int v = *(const int *)((const char *)pc + penalty_words[i].off);
+
+        if (penalty_words[i].kind == 'o') {
+            fprintf(out, " %s:%s", penalty_words[i].name, v ? "deny-all" : "permissive");
+        } else {
+            fprintf(out, " %s:%d", penalty_words[i].name, v);
+        }
+    }
+    fputc('\n', out);
+}
+
+static void d_uidrange(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_kw(out, k);
+    fprintf(out, " %d-%d\n", c->sandbox_uid_lo, c->sandbox_uid_hi);
+}
+
 static void d_loglevel(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
     put_line(out, k, log_level_name(c->log_level));
@@ -1128,13 +1354,16 @@ static const struct keyword keywords[] = {
     K_LIST("AllowFrom", allow_from, chk_cidr),
     K_FIELD("PerSourceMaxStartups", h_persource, per_source_max_startups, d_persource),
     K_OWN("PerSourceNetBlockSize", h_netblock, 1, 1, d_netblock),
+    K_OWN("PerSourcePenalties", h_penalties, 1, -1, d_penalties),
+    K_LIST("PerSourcePenaltyExemptList", penalty_exempt, chk_exempt),
     { .name = "RescueShell", .fn = h_rescue, .min = 1, .max = -1,
       .off = OFF(rescue_shell), .dump = d_str },
     K_LIST("RescueShellUsers", rescue_users, chk_group),
     K_LIST("RescueShellGroups", rescue_groups, chk_group),
     K_TIME("DoorLifetime", door_lifetime, INT_MAX),
-    K_FIELD("Sandbox", h_flag, sandbox, d_flag),
-    K_INT("SandboxUid", sandbox_uid, 1, 2147483646),
+    K_FIELD("Sandbox", h_sandbox, sandbox, d_sandbox),
+    K_OWN("SandboxUidRange", h_uidrange, 1, 1, d_uidrange),
+    K_OWN("SandboxUid", h_sandboxuid, 0, -1, NULL),
     K_INT("SandboxGid", sandbox_gid, 1, 2147483646),
     K_FIELD("PasswdFile", h_path, passwd_file, d_str),
     K_FIELD("GroupFile", h_path, group_file, d_str),
@@ -1143,6 +1372,8 @@ static const struct keyword keywords[] = {
     K_ALGOS("MACs", ALGO_MACS),
     K_ALGOS("HostKeyAlgorithms", ALGO_HOSTKEY),
     K_ALGOS("PubkeyAcceptedAlgorithms", ALGO_PUBKEY),
+    K_FIELD("DiagnoseAtLogin", h_diag_login, diagnose_at_login, d_diag_login),
+    K_LIST("DiagnoseFiles", diagnose_files, chk_diag_file),
     K_SAFE("PubkeyAuthentication", "yes", "fallbackd accepts public keys only"),
     K_SAFE("PasswordAuthentication", "no", "fallbackd accepts public keys only"),
     K_SAFE("KbdInteractiveAuthentication", "no", "fallbackd accepts public keys only"),
@@ -1195,7 +1426,7 @@ static const struct keyword *find_keyword(const char *name)
  * anywhere in a line makes that line an error.  A keyword that is given
  * more than once keeps its first value, as in sshd, except those that
  * accumulate: Port, ListenAddress, HostKey, AllowUsers, DenyUsers,
- * AllowGroups, DenyGroups, AcceptEnv, Subsystem.
+ * AllowGroups, DenyGroups, AcceptEnv, Subsystem, DiagnoseFiles.
  */
 
 /* Append word W to p->argv; 0, or -1 when out of memory. */
@@ -1319,17 +1550,20 @@ static void parse_text(struct pctx *p, const char *text, size_t len)
 
 /* ---- public ------------------------------------------------------------ */
 
+/* Every default, and the only place one is set (README's keyword table
+ * documents them for administrators). */
 void config_defaults(struct fbd_config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->ports[0] = CFG_DEFAULT_PORT;
+    c->ports[0] = 1022;
     c->nports = 1;
-    c->host_keys[0] = strdup(CFG_DEFAULT_HOSTKEY);
+    c->host_keys[0] = strdup("/etc/fallbackd/ssh_host_ed25519_key");
     c->nhost_keys = c->host_keys[0] != NULL ? 1 : 0;
-    c->authorized_keys_file = strdup(CFG_DEFAULT_AUTHKEYS);
+    c->authorized_keys_file = strdup("/etc/fallbackd/keys/%u");
     c->permit_root_login = ROOT_NO;
     c->permit_user_environment = 0;
     c->permit_tty = 1;
+    c->pubkey_auth_options = 0;
     c->login_grace_time = 30;
     c->max_auth_tries = 6;
     c->max_sessions = 10;
@@ -1346,13 +1580,21 @@ void config_defaults(struct fbd_config *c)
     c->per_source_max_startups = 10;
     c->per_source_bits4 = 32;
     c->per_source_bits6 = 64;
-    c->rescue_shell = strdup(CFG_DEFAULT_RESCUE);
+    c->penalties = (struct cfg_penalties){
+        .enabled = 1, .crash = 90, .authfail = 5, .noauth = 1, .grace_exceeded = 10,
+        .refuseconnection = 10, .max = 600, .min = 15, .max_sources4 = 65536,
+        .max_sources6 = 65536,
+    };
+    c->rescue_shell = strdup("/bin/busybox sh");
     c->door_lifetime = 0;
-    c->sandbox = 1;
-    c->sandbox_uid = 65534;
+    c->sandbox = SANDBOX_AUTO;
+    /* far above any uid useradd hands out, below 2^31 */
+    c->sandbox_uid_lo = 2000000000;
+    c->sandbox_uid_hi = 2000065535;
     c->sandbox_gid = 65534;
     c->passwd_file = strdup("/etc/passwd");
     c->group_file = strdup("/etc/group");
+    c->diagnose_at_login = DIAG_LOGIN_YES;
 }
 
 /* Did config_defaults get all its memory? */
@@ -1375,57 +1617,19 @@ int config_parse(const char *name, const char *text, size_t len,
     p.name = name;
     config_defaults(c);
     c->path = strdup(name);
-    if (defaults_complete(c)) {
+    c->text = malloc(len + 1);
+    if (c->text != NULL) {
+        memcpy(c->text, text, len);
+        c->text[len] = '\0';
+        c->text_len = len;
+    }
+    if (defaults_complete(c) && c->text != NULL) {
         parse_text(&p, text, len);
     } else {
         diag_add(errs, "%s: out of memory", name);
     }
     free(p.argv);
     return diag_count(errs) == before ? 0 : -1;
-}
-
-/* Make room for 64 KiB more in *TEXT of capacity *CAP; 0, ENOMEM, or
- * EFBIG once the file is known to exceed CFG_MAX_FILE. */
-static int grow_text(char **text, size_t *cap)
-{
-    char *nt = *cap <= CFG_MAX_FILE ? realloc(*text, *cap + 65536) : NULL;
-
-    if (nt == NULL) {
-        return *cap <= CFG_MAX_FILE ? ENOMEM : EFBIG;
-    }
-    *text = nt;
-    *cap += 65536;
-    return 0;
-}
-
-/* Read all of PATH (at most CFG_MAX_FILE bytes) into *TEXT (malloc'd) and
- * *LEN.  0, or an errno value. */
-static int read_file(const char *path, char **text, size_t *len)
-{
-    /* O_NONBLOCK: a FIFO in the config's place must not hang a reload. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    int err = fd < 0 ? errno : 0;
-    int eof = 0;
-    size_t cap = 0;
-
-    *text = NULL;
-    *len = 0;
-    while (err == 0 && !eof) {
-        ssize_t got = 0;
-        if (*len == cap) {
-            err = grow_text(text, &cap);
-        } else if ((got = read(fd, *text + *len, cap - *len)) > 0) {
-            *len += (size_t)got;
-        } else if (got == 0) {
-            eof = 1;
-        } else if (errno != EINTR) {
-            err = errno;
-        }
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    return err == 0 && *len > CFG_MAX_FILE ? EFBIG : err;
 }
 
 /* The number of the last line of the LEN bytes at TEXT. */
@@ -1443,7 +1647,7 @@ int config_load(const char *path, struct fbd_config *c, struct diag *errs)
 {
     char *text = NULL;
     size_t len = 0;
-    int err = read_file(path, &text, &len);
+    int err = readfile_path(path, CFG_MAX_FILE, &text, &len);
     int rc = -1;
 
     if (err == 0 && len > 0 && text[len - 1] != '\n') {
@@ -1507,9 +1711,12 @@ void config_free(struct fbd_config *c)
     for (i = 0; i < ALGO_KINDS; i++) {
         free(c->algorithms[i]);
     }
+    strlist_free(&c->diagnose_files);
+    strlist_free(&c->penalty_exempt);
     free(c->rescue_shell);
     free(c->subsystems);
     free(c->path);
+    free(c->text);
     free(c->authorized_keys_file);
     free(c->pid_file);
     free(c->passwd_file);
@@ -1522,7 +1729,7 @@ int config_accepts_env(const struct fbd_config *c, const char *name)
     size_t i;
 
     for (i = 0; i < c->accept_env.n; i++) {
-        if (glob_match(c->accept_env.v[i], name) == 1) {
+        if (addrmatch_glob(c->accept_env.v[i], name) == 1) {
             return 1;
         }
     }

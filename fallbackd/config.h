@@ -17,11 +17,8 @@
 #define CFG_MAX_LISTEN 16
 #define CFG_MAX_HOSTKEYS 8
 
-#define CFG_DEFAULT_PORT 1022
+/* The config file read when -f does not name another. */
 #define CFG_DEFAULT_PATH "/etc/fallbackd/fallbackd.conf"
-#define CFG_DEFAULT_HOSTKEY "/etc/fallbackd/ssh_host_ed25519_key"
-#define CFG_DEFAULT_AUTHKEYS "/etc/fallbackd/keys/%u"
-#define CFG_DEFAULT_RESCUE "/bin/busybox sh"
 
 /* A growable list of owned strings. */
 struct strlist {
@@ -48,21 +45,59 @@ struct cfg_subsystem {
 #define CFG_PK_TOUCH_REQUIRED 1
 #define CFG_PK_VERIFY_REQUIRED 2
 
+/* DiagnoseAtLogin no|yes|always */
+enum diag_login {
+    DIAG_LOGIN_NO = 0,          /* never */
+    DIAG_LOGIN_YES,             /* before shells and subsystems, not exec requests */
+    DIAG_LOGIN_ALWAYS,          /* before exec requests too */
+};
+
 enum permit_root {
-    ROOT_NO = 0,                /* "no" (fallbackd's default) */
+    ROOT_NO = 0,                /* "no" */
     ROOT_FORCED_COMMANDS_ONLY,  /* "forced-commands-only" */
     ROOT_YES,                   /* "yes", "prohibit-password", "without-password":
                                    the same thing in a key-only server */
 };
 
+/* PerSourcePenalties (sshd_config(5)'s syntax): seconds a source block
+ * earns per event, and when it is refused. */
+struct cfg_penalties {
+    int enabled;                /* "no" turns them off; default yes */
+    int crash;                  /* crash:90 - its network process died by a signal */
+    int authfail;               /* authfail:5 - it exhausted MaxAuthTries */
+    int noauth;                 /* noauth:1 - it left without trying to log in */
+    int grace_exceeded;         /* grace-exceeded:10 - LoginGraceTime ran out */
+    int refuseconnection;       /* refuseconnection:10 - accepted, unused: fallbackd
+                                   has no RefuseConnection */
+    int max;                    /* max:600 - the most a source can accumulate */
+    int min;                    /* min:15 - refused while it has at least this much */
+    int max_sources4;           /* max-sources4:65536 - penalised blocks kept */
+    int max_sources6;           /* max-sources6:65536 */
+    int overflow_deny4;         /* overflow:permissive|deny-all - table full */
+    int overflow_deny6;         /* overflow6:permissive|deny-all */
+};
+
+/* Sandbox: how hard the network process must be confined (sandbox.h). */
+enum sandbox_mode {
+    SANDBOX_NO = 0,             /* "no": not at all (the monitor split stays) */
+    SANDBOX_AUTO,               /* "auto": fully if this system allows it, else
+                                   everything but the mount namespace (logged) */
+    SANDBOX_STRICT,             /* "strict" (or "yes"): fully, or refuse to start */
+};
+
+/* The settings.  Their defaults are set in config_defaults() (config.c)
+ * and nowhere else. */
 struct fbd_config {
     char *path;                         /* the file it came from */
+    char *text;                         /* its text as parsed (NUL-terminated), so */
+    size_t text_len;                    /*   that a re-executed network process gets
+                                           exactly this config, never the file again */
 
-    int ports[CFG_MAX_PORTS];           /* Port, default 1022 */
+    int ports[CFG_MAX_PORTS];           /* Port */
     size_t nports;
     struct cfg_listen listen[CFG_MAX_LISTEN];   /* ListenAddress; none = 0.0.0.0 and :: */
     size_t nlisten;
-    char *host_keys[CFG_MAX_HOSTKEYS];  /* HostKey, default CFG_DEFAULT_HOSTKEY */
+    char *host_keys[CFG_MAX_HOSTKEYS];  /* HostKey */
     size_t nhost_keys;
 
     char *authorized_keys_file;         /* AuthorizedKeysFile (%u, %h, %%), one file */
@@ -70,64 +105,74 @@ struct fbd_config {
     struct strlist deny_users;          /* DenyUsers */
     struct strlist allow_groups;        /* AllowGroups */
     struct strlist deny_groups;         /* DenyGroups */
-    int permit_root_login;              /* PermitRootLogin, enum permit_root, default no */
+    int permit_root_login;              /* PermitRootLogin, enum permit_root */
     int permit_user_environment;        /* PermitUserEnvironment: honour environment= */
-    int permit_tty;                     /* PermitTTY, default yes */
-    int pubkey_auth_options;            /* PubkeyAuthOptions: CFG_PK_* bits, default
-                                           none */
+    int permit_tty;                     /* PermitTTY */
+    int pubkey_auth_options;            /* PubkeyAuthOptions: CFG_PK_* bits */
     struct strlist accept_env;          /* AcceptEnv patterns */
     struct cfg_subsystem *subsystems;   /* Subsystem */
     size_t nsubsystems;
 
-    int login_grace_time;               /* LoginGraceTime, seconds, 0 = none, default 30 */
-    int max_auth_tries;                 /* MaxAuthTries, default 6 */
-    int max_sessions;                   /* MaxSessions, default 10 */
-    int max_startups_begin;             /* MaxStartups begin:rate:full, default 10:30:100 */
+    int login_grace_time;               /* LoginGraceTime, seconds, 0 = none */
+    int max_auth_tries;                 /* MaxAuthTries */
+    int max_sessions;                   /* MaxSessions */
+    int max_startups_begin;             /* MaxStartups begin:rate:full */
     int max_startups_rate;
     int max_startups_full;
     int client_alive_interval;          /* ClientAliveInterval, seconds, 0 = off */
-    int client_alive_count_max;         /* ClientAliveCountMax, default 3 */
-    int tcp_keep_alive;                 /* TCPKeepAlive, default yes */
+    int client_alive_count_max;         /* ClientAliveCountMax */
+    int tcp_keep_alive;                 /* TCPKeepAlive */
 
-    int log_level;                      /* LogLevel (enum log_level), default INFO */
-    int syslog_facility;                /* SyslogFacility, default AUTH */
-    char *pid_file;                     /* PidFile, NULL = none (the default) */
+    int log_level;                      /* LogLevel (enum log_level) */
+    int syslog_facility;                /* SyslogFacility */
+    char *pid_file;                     /* PidFile, NULL = none */
 
     /* fallbackd's own keywords (sshd has none with this meaning) */
     int session_linger;                 /* SessionLinger: seconds a session stays open
                                            after its process exited while a background
-                                           job still holds stdout/stderr; default 2 */
+                                           job still holds stdout/stderr */
     struct strlist allow_from;          /* AllowFrom: CIDR blocks a connection may come
                                            from, checked at accept; empty = any */
     int per_source_max_startups;        /* PerSourceMaxStartups: unauthenticated
                                            connections per source block, 0 = no
-                                           limit; default 10 */
+                                           limit */
     int per_source_bits4;               /* PerSourceNetBlockSize V4:V6: the source */
-    int per_source_bits6;               /*   block size, default 32:64 */
+    int per_source_bits6;               /*   block size */
+    struct cfg_penalties penalties;     /* PerSourcePenalties (above) */
+    struct strlist penalty_exempt;      /* PerSourcePenaltyExemptList: addresses or
+                                           CIDR blocks never penalised; the entry
+                                           "AllowFrom" stands for every AllowFrom
+                                           block */
     char *rescue_shell;                 /* RescueShell: static shell used when the
-                                           user's cannot start; NULL = none; default
-                                           "/bin/busybox sh" */
+                                           user's cannot start; NULL = none */
     struct strlist rescue_users;        /* RescueShellUsers, RescueShellGroups: who */
     struct strlist rescue_groups;       /*   may have it (user/group name patterns);
                                            both empty: every user whose own shell
                                            is a real login shell (rescue_policy.h) */
     int door_lifetime;                  /* DoorLifetime: seconds after start at which
                                            the door stops accepting; 0 = never */
-    int sandbox;                        /* Sandbox: confine the network process
-                                           (sandbox.h); default yes */
-    int sandbox_uid;                    /* SandboxUid, numeric, default 65534 */
-    int sandbox_gid;                    /* SandboxGid, numeric, default 65534 */
-    char *passwd_file;                  /* PasswdFile, default /etc/passwd */
-    char *group_file;                   /* GroupFile, default /etc/group */
+    int sandbox;                        /* Sandbox: enum sandbox_mode */
+    int sandbox_uid_lo;                 /* SandboxUidRange LO-HI: each live connection's */
+    int sandbox_uid_hi;                 /*   network process gets a uid of its own from
+                                           this range (no passwd user may own one) */
+    int sandbox_gid;                    /* SandboxGid, numeric */
+    char *passwd_file;                  /* PasswdFile */
+    char *group_file;                   /* GroupFile */
 
     char *algorithms[ALGO_KINDS];       /* KexAlgorithms, Ciphers, MACs,
                                            HostKeyAlgorithms,
                                            PubkeyAcceptedAlgorithms: the
                                            resolved list; NULL = the default
                                            (algolist.h) */
+    int diagnose_at_login;              /* DiagnoseAtLogin: show the incident console's
+                                           verdict before a shell when the main sshd
+                                           is not healthy; enum diag_login */
+    struct strlist diagnose_files;      /* DiagnoseFiles: files the incident console
+                                           shows (absolute, or ~/ for the user's home),
+                                           e.g. an upgrade's exit-code file */
 };
 
-/* Fill c with the defaults above (allocates).  c is overwritten, not freed:
+/* Fill c with every default (allocates).  c is overwritten, not freed:
  * pass an uninitialised or config_free()d struct. */
 void config_defaults(struct fbd_config *c);
 
@@ -139,7 +184,7 @@ void config_defaults(struct fbd_config *c);
  * Either way *c must be config_free()d; on error it must not be used.
  * A keyword given twice keeps its first value, as in sshd, except those
  * that accumulate (Port, ListenAddress, HostKey, Allow/Deny lists,
- * AcceptEnv, Subsystem). */
+ * AcceptEnv, Subsystem, DiagnoseFiles). */
 int config_load(const char *path, struct fbd_config *c, struct diag *errs);
 
 /* The same for len bytes of text already in memory (need not be

@@ -1,4 +1,4 @@
-/* diag.c - a list of diagnostics collected while parsing (see diag.h). */
+/* diag.c - the one way fallbackd reports an error (diag.h). */
 #include "diag.h"
 
 #include <stdarg.h>
@@ -8,13 +8,28 @@
 void diag_add(struct diag *d, const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
 
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0) {
-        msg = NULL;
-    }
+    diag_vadd(d, NULL, fmt, ap);
     va_end(ap);
+}
+
+void diag_vadd(struct diag *d, const char *prefix, const char *fmt, va_list ap)
+{
+    char *text = NULL;
+    char *msg = NULL;
+
+    if (vasprintf(&text, fmt, ap) < 0) {
+        text = NULL;
+    }
+    if (text != NULL && prefix != NULL && prefix[0] != '\0') {
+        if (asprintf(&msg, "%s%s", prefix, text) < 0) {
+            msg = NULL;
+        }
+        free(text);
+    } else {
+        msg = text;
+    }
     if (msg == NULL) {
         d->lost++;
         return;
@@ -31,6 +46,14 @@ void diag_add(struct diag *d, const char *fmt, ...)
         d->cap = cap;
     }
     d->msgs[d->n++] = msg;
+}
+
+const char *diag_last(const struct diag *d)
+{
+    if (d->n > 0) {
+        return d->msgs[d->n - 1];
+    }
+    return d->lost > 0 ? "out of memory" : "";
 }
 
 void diag_free(struct diag *d)

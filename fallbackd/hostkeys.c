@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "libssh_internal.h"
 #include "sshbuf.h"
+#include "readfile.h"
 
 #define KEY_FILE_MAX 65536
 
@@ -29,8 +30,9 @@ static char *read_key_file(const char *path, size_t *len, struct diag *errs)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     char *text = NULL;
-    ssize_t n = -1;
+    int err;
 
+    *len = 0;
     if (fd < 0 || fstat(fd, &st) < 0) {
         diag_add(errs, "%s: cannot read host key: %s", path, strerror(errno));
     } else if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
@@ -41,19 +43,18 @@ static char *read_key_file(const char *path, size_t *len, struct diag *errs)
     } else if ((st.st_mode & 077) != 0) {
         diag_add(errs, "%s: host key permissions %04o are too open (want 0600)",
                  path, (unsigned)(st.st_mode & 07777));
-    } else if ((text = calloc(1, (size_t)st.st_size + 1)) != NULL) {
-        n = read(fd, text, (size_t)st.st_size);
+    } else if ((err = readfile_fd(fd, KEY_FILE_MAX, (size_t)st.st_size, &text, len)) != 0) {
+        diag_add(errs, "%s: cannot read host key: %s", path, strerror(err));
+    } else if (*len != (size_t)st.st_size) {
+        diag_add(errs, "%s: cannot read host key: %s", path, "short read");
+        sodium_memzero(text, *len);
+        free(text);
+        text = NULL;
+        *len = 0;
     }
     if (fd >= 0) {
         close(fd);
     }
-    if (text != NULL && n != (ssize_t)st.st_size) {
-        diag_add(errs, "%s: cannot read host key: %s", path, n < 0 ? strerror(errno) : "short read");
-        sodium_memzero(text, (size_t)st.st_size);
-        free(text);
-        text = NULL;
-    }
-    *len = text != NULL ? (size_t)n : 0;
     return text;
 }
 
@@ -101,13 +102,43 @@ static int bind_set_algorithms(ssh_bind b, const struct fbd_config *cfg)
     return rc == 0 ? 0 : -1;
 }
 
+/* Import the public key BLOB (of key NAME, for messages) into the bind;
+ * seen[] records the key file of each type slot. */
+static int import_public(ssh_bind b, const unsigned char *blob, size_t bloblen,
+                         const char *name, const char **seen, struct diag *errs)
+{
+    ssh_key pub = NULL;
+    ssh_string s = ssh_string_new(bloblen);
+    int slot;
+
+    if (s == NULL || ssh_string_fill(s, blob, bloblen) < 0 ||
+        ssh_pki_import_pubkey_blob(s, &pub) != SSH_OK) {
+        diag_add(errs, "%s: unreadable public key", name);
+        ssh_string_free(s);
+        return -1;
+    }
+    ssh_string_free(s);
+    slot = key_slot(ssh_key_type(pub));
+    if (slot < 0 || seen[slot] != NULL) {
+        diag_add(errs, slot < 0 ? "%s: unsupported host key type%s" :
+                 "%s: a host key of this type was already loaded from %s", name,
+                 slot < 0 ? "" : seen[slot]);
+        ssh_key_free(pub);
+        return -1;
+    }
+    if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, pub) != SSH_OK) {
+        diag_add(errs, "%s: libssh refused the key: %s", name, ssh_get_error(b));
+        ssh_key_free(pub);
+        return -1;
+    }
+    seen[slot] = name;
+    return 0;
+}
+
 /* Read one key file and import its public key into the bind. */
 static int load_one(ssh_bind b, struct hostkey *hk, const char **seen, struct diag *errs)
 {
     struct keyfile_info info;
-    ssh_key pub = NULL;
-    ssh_string s;
-    int slot;
 
     hk->text = read_key_file(hk->path, &hk->len, errs);
     if (hk->text == NULL) {
@@ -121,29 +152,7 @@ static int load_one(ssh_bind b, struct hostkey *hk, const char **seen, struct di
     hk->bloblen = info.bloblen;
     info.blob = NULL;
     keyfile_info_free(&info);
-    s = ssh_string_new(hk->bloblen);
-    if (s == NULL || ssh_string_fill(s, hk->blob, hk->bloblen) < 0 ||
-        ssh_pki_import_pubkey_blob(s, &pub) != SSH_OK) {
-        diag_add(errs, "%s: unreadable public key", hk->path);
-        ssh_string_free(s);
-        return -1;
-    }
-    ssh_string_free(s);
-    slot = key_slot(ssh_key_type(pub));
-    if (slot < 0 || seen[slot] != NULL) {
-        diag_add(errs, slot < 0 ? "%s: unsupported host key type%s" :
-                 "%s: a host key of this type was already loaded from %s", hk->path,
-                 slot < 0 ? "" : seen[slot]);
-        ssh_key_free(pub);
-        return -1;
-    }
-    if (ssh_bind_options_set(b, SSH_BIND_OPTIONS_IMPORT_KEY, pub) != SSH_OK) {
-        diag_add(errs, "%s: libssh refused the key: %s", hk->path, ssh_get_error(b));
-        ssh_key_free(pub);
-        return -1;
-    }
-    seen[slot] = hk->path;
-    return 0;
+    return import_public(b, hk->blob, hk->bloblen, hk->path, seen, errs);
 }
 
 /* Does the private key in hk->text parse, unencrypted, and match its
@@ -243,6 +252,26 @@ ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, stru
     if (diag_count(errs) > before) {
         ssh_bind_free(b);
         hostkeys_free(keys);
+        return NULL;
+    }
+    return b;
+}
+
+ssh_bind hostkeys_public_bind(const struct fbd_config *cfg, const struct hostkeys *keys,
+                              struct diag *errs)
+{
+    const char *seen[3] = { NULL, NULL, NULL };
+    size_t before = diag_count(errs);
+    ssh_bind b = ssh_bind_new();
+
+    if (b == NULL || bind_set_algorithms(b, cfg) < 0) {
+        diag_add(errs, "cannot set up libssh's listener state");
+    }
+    for (size_t i = 0; diag_count(errs) == before && i < keys->n; i++) {
+        import_public(b, keys->k[i].blob, keys->k[i].bloblen, keys->k[i].path, seen, errs);
+    }
+    if (diag_count(errs) > before) {
+        ssh_bind_free(b);
         return NULL;
     }
     return b;

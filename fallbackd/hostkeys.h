@@ -40,6 +40,12 @@ struct hostkeys {
  * in errs. */
 ssh_bind hostkeys_load(const struct fbd_config *cfg, struct hostkeys *keys, struct diag *errs);
 
+/* An ssh_bind with cfg's algorithms and the public keys of KEYS (path and
+ * blob of each; no text, no private key): the re-executed network
+ * process's (listener/netexec.h).  NULL with reasons in errs. */
+ssh_bind hostkeys_public_bind(const struct fbd_config *cfg, const struct hostkeys *keys,
+                              struct diag *errs);
+
 /* Wipe the key file texts (the network process, before anything else). */
 void hostkeys_wipe(struct hostkeys *keys);
 

@@ -27,8 +27,25 @@
 #define MON_MAX_MSG (256 * 1024)
 #define MON_MAX_FIELDS 10
 #define MON_MAX_FDS 3
-/* Largest terminal dimension passed on (both sides clamp to it). */
-#define MON_MAX_TTY_DIM 10000
+
+/* Live session processes per connection: the monitor starts no more
+ * (session_spawn.c); the network process polls and queues the exits of
+ * no more (conn_loop.c, monitor_client.c). */
+#define MON_MAX_SESSIONS 64
+
+/* Limits of a MON_SPAWN, checked on both sides of the wall: the network
+ * process keeps no more (session_req.c), the monitor takes no more
+ * (session_spawn.c), whatever the network process sends. */
+#define MON_MAX_TTY_DIM 10000       /* terminal columns, rows, pixels: clamped */
+#define MON_MAX_ENV 64              /* env requests per session */
+#define MON_MAX_ENV_NAME 256        /* bytes of a variable's name */
+#define MON_MAX_ENV_VALUE 8192      /* bytes of its value */
+
+/* A terminal dimension from the wire, clamped to 0..MON_MAX_TTY_DIM. */
+static inline unsigned short mon_tty_dim(long long v)
+{
+    return (unsigned short)(v < 0 ? 0 : v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
+}
 
 enum mon_type {
     /* network process -> monitor                    schema          */
@@ -91,8 +108,8 @@ const char *mon_schema(uint32_t type);
  * malformed (unknown type, short, long, a field out of bounds). */
 int mon_parse(const unsigned char *buf, size_t len, struct mon_msg *m);
 
-/* A string field as a C string in out (truncated to outlen - 1; NUL bytes
- * inside make it invalid).  0 ok, -1 if it holds a NUL or does not fit. */
+/* A string field as a C string in out.  0 ok; -1 if it holds a NUL byte
+ * or is longer than outlen - 1 bytes (never truncated). */
 int mon_cstr(const struct mon_field *f, char *out, size_t outlen);
 
 /* Build and send one message of TYPE; fields given as uint32_t for 'u'

@@ -4,13 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 /* May directory FD (named NAME) lead to a root-managed file? */
-static int dir_ok(int fd, const char *name, char *why, size_t whylen)
+static int dir_ok(int fd, const char *name, struct diag *why)
 {
     struct stat st;
 
@@ -19,7 +18,7 @@ static int dir_ok(int fd, const char *name, char *why, size_t whylen)
     }
     if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
                            (st.st_mode & S_ISVTX) == 0)) {
-        snprintf(why, whylen, "bad ownership or modes for directory %s", name);
+        diag_add(why, "bad ownership or modes for directory %s", name);
         errno = EPERM;
         return -1;
     }
@@ -27,7 +26,7 @@ static int dir_ok(int fd, const char *name, char *why, size_t whylen)
 }
 
 /* Is the opened file FD root's, regular and writable by root only? */
-static int file_ok(int fd, char *why, size_t whylen)
+static int file_ok(int fd, struct diag *why)
 {
     struct stat st;
 
@@ -35,7 +34,7 @@ static int file_ok(int fd, char *why, size_t whylen)
         return -1;
     }
     if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        snprintf(why, whylen, "bad ownership or modes");
+        diag_add(why, "bad ownership or modes");
         errno = EPERM;
         return -1;
     }
@@ -44,7 +43,7 @@ static int file_ok(int fd, char *why, size_t whylen)
 
 /* Open component NAME under directory DFD (closed here); as a directory
  * unless LAST.  The new fd, or -1. */
-static int step(int dfd, const char *name, int last, char *why, size_t whylen)
+static int step(int dfd, const char *name, int last, struct diag *why)
 {
     int flags = last ? O_RDONLY | O_NONBLOCK | O_NOCTTY : O_PATH | O_DIRECTORY;
     int fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
@@ -52,43 +51,42 @@ static int step(int dfd, const char *name, int last, char *why, size_t whylen)
 
     close(dfd);
     if (fd < 0 && err == ELOOP) {
-        snprintf(why, whylen, "%s is a symbolic link", name);
+        diag_add(why, "%s is a symbolic link", name);
     }
     errno = err;
     return fd;
 }
 
-int safeopen_root_file(const char *path, char *why, size_t whylen)
+int safeopen_root_file(const char *path, struct diag *why)
 {
     char buf[PATH_MAX];
     char *p = buf + 1;
     char *slash;
     int fd;
 
-    why[0] = '\0';
     if (path[0] != '/' || strlen(path) >= sizeof(buf)) {
-        snprintf(why, whylen, "not an absolute path of at most %d bytes", PATH_MAX - 1);
+        diag_add(why, "not an absolute path of at most %d bytes", PATH_MAX - 1);
         errno = EINVAL;
         return -1;
     }
     memcpy(buf, path, strlen(path) + 1);
     fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || dir_ok(fd, "/", why, whylen) < 0) {
+    if (fd < 0 || dir_ok(fd, "/", why) < 0) {
         return fd < 0 ? -1 : (close(fd), -1);
     }
     while ((slash = strchr(p, '/')) != NULL) {
         *slash = '\0';
-        if (p[0] != '\0' && (fd = step(fd, p, 0, why, whylen)) < 0) {
+        if (p[0] != '\0' && (fd = step(fd, p, 0, why)) < 0) {
             return -1;
         }
-        if (p[0] != '\0' && dir_ok(fd, buf, why, whylen) < 0) {
+        if (p[0] != '\0' && dir_ok(fd, buf, why) < 0) {
             close(fd);
             return -1;
         }
         *slash = '/';
         p = slash + 1;
     }
-    if ((fd = step(fd, p, 1, why, whylen)) < 0 || file_ok(fd, why, whylen) < 0) {
+    if ((fd = step(fd, p, 1, why)) < 0 || file_ok(fd, why) < 0) {
         return fd < 0 ? -1 : (close(fd), -1);
     }
     return fd;

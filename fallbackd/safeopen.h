@@ -12,17 +12,17 @@
  * group- or world-writable; it is opened O_NONBLOCK, so a FIFO put in its
  * place cannot hang the door before it is refused.
  *
- * Certificates (user-owned keys files) will add the user as an allowed
- * owner later.
+ * This is the rule for keys files outside the user's home directory;
+ * user-owned files in the home are read as the user (certificates).
  */
 #ifndef FBD_SAFEOPEN_H
 #define FBD_SAFEOPEN_H
 
-#include <stddef.h>
+#include "diag.h"
 
-/* Open the absolute PATH read-only after the checks above.  Returns the fd;
- * or -1 with errno set and, when a check (not a system call) refused it,
- * the reason in why (else why is left empty). */
-int safeopen_root_file(const char *path, char *why, size_t whylen);
+/* Open the absolute PATH read-only after the checks above.  Returns the fd
+ * (for readfile_fd()); or -1 with errno set and, when a check (not a system
+ * call) refused it, the reason added to why (else nothing is added). */
+int safeopen_root_file(const char *path, struct diag *why);
 
 #endif

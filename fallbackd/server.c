@@ -18,6 +18,23 @@ static int same_userdb(const struct fbd_config *a, const struct fbd_config *b)
            strcmp(a->group_file, b->group_file) == 0;
 }
 
+/* SandboxUidRange must be nobody's: a network process running as a real
+ * user's uid could signal that user's processes (and the reverse). */
+static int check_sandbox_uids(const struct fbd_config *cfg, const struct userdb *users,
+                              struct diag *errs)
+{
+    const struct pw_entry *pw = userdb_uid_owner(users, (uid_t)cfg->sandbox_uid_lo,
+                                                 (uid_t)cfg->sandbox_uid_hi);
+
+    if (pw == NULL) {
+        return 0;
+    }
+    diag_add(errs, "%s: SandboxUidRange %d-%d: uid %u belongs to user %s in %s; choose a "
+             "range no account uses", cfg->path, cfg->sandbox_uid_lo, cfg->sandbox_uid_hi,
+             (unsigned)pw->uid, pw->name, cfg->passwd_file);
+    return -1;
+}
+
 int server_load(struct server *srv, const char *config_path,
                 const struct server *prev, struct diag *errs)
 {
@@ -29,7 +46,7 @@ int server_load(struct server *srv, const char *config_path,
         return -1;
     }
     if (prev != NULL && same_userdb(&prev->cfg, &srv->cfg)) {
-        return 0;
+        return check_sandbox_uids(&srv->cfg, prev->users, errs);
     }
     srv->users = userdb_new(srv->cfg.passwd_file, srv->cfg.group_file);
     if (srv->users == NULL) {
@@ -37,13 +54,14 @@ int server_load(struct server *srv, const char *config_path,
         return -1;
     }
     userdb_refresh(srv->users);
-    return 0;
+    return check_sandbox_uids(&srv->cfg, srv->users, errs);
 }
 
 void server_replace(struct server *srv, struct server *next)
 {
     config_free(&srv->cfg);
     srv->cfg = next->cfg;
+    srv->confine = next->confine;
     memset(&next->cfg, 0, sizeof(next->cfg));
     if (srv->bind != NULL) {
         ssh_bind_free(srv->bind);

@@ -13,6 +13,20 @@
 #include "hostkeys.h"
 #include "userdb.h"
 
+/* fallbackd's version (fallbackd -V, the incident console). */
+#ifndef FALLBACKD_VERSION
+#define FALLBACKD_VERSION "0.1.0"
+#endif
+
+struct door_state;
+/* How network processes are confined on this system, found by trying it
+ * at start and at each reload (listener/confine_probe.h). */
+enum confine_level {
+    CONFINE_NONE = 0,           /* Sandbox no */
+    CONFINE_NO_MOUNT_NS,        /* uid, no_new_privs, rlimits, seccomp */
+    CONFINE_FULL,               /* and a private mount namespace, empty root */
+};
+
 struct server {
     struct fbd_config cfg;      /* the config in force */
     ssh_bind bind;              /* public host keys + algorithms */
@@ -21,6 +35,9 @@ struct server {
     int log_stderr;             /* -e */
     int foreground;             /* -D */
     int lifetime_override;      /* --for, seconds; -1: DoorLifetime decides */
+    struct door_state *state;   /* shared with every child (diagnose/door_state.h);
+                                   made by the listener, kept across reloads */
+    int confine;                /* enum confine_level */
 };
 
 /* Load config, host keys and the user cache into srv (which must be

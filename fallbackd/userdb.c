@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "readfile.h"
 
 #define FILE_MAX ((size_t)16 << 20)     /* larger files are not read at all */
 #define LINE_MAX_LEN ((size_t)1 << 20)  /* longer lines are malformed */
@@ -73,7 +74,7 @@ struct table {
 /* How one file type is parsed and freed. */
 struct kind {
     const char *noun;                           /* "user", "group" */
-    int (*parse)(const char *line, struct slot *s, const char **why);
+    int (*parse)(const char *line, struct slot *s, struct diag *why);
     void (*destroy)(struct slot *s);
     int (*is_anchor)(const struct slot *s);     /* a complete file has one */
     const char *no_anchor;                      /* the problem if it has none */
@@ -102,9 +103,9 @@ struct readout {
 };
 
 /* kind callbacks for passwd(5). */
-static int pw_parse(const char *line, struct slot *s, const char **why)
+static int pw_parse(const char *line, struct slot *s, struct diag *why)
 {
-    int rc = passwd_parse_line(line, &s->u.pw, why);
+    int rc = userdb_parse_passwd(line, &s->u.pw, why);
 
     s->name = s->u.pw.name;
     return rc;
@@ -112,7 +113,7 @@ static int pw_parse(const char *line, struct slot *s, const char **why)
 
 static void pw_destroy(struct slot *s)
 {
-    pw_entry_free(&s->u.pw);
+    userdb_pw_free(&s->u.pw);
 }
 
 static int pw_is_root(const struct slot *s)
@@ -121,9 +122,9 @@ static int pw_is_root(const struct slot *s)
 }
 
 /* kind callbacks for group(5). */
-static int gr_parse(const char *line, struct slot *s, const char **why)
+static int gr_parse(const char *line, struct slot *s, struct diag *why)
 {
-    int rc = group_parse_line(line, &s->u.gr, why);
+    int rc = userdb_parse_group(line, &s->u.gr, why);
 
     s->name = s->u.gr.name;
     return rc;
@@ -131,7 +132,7 @@ static int gr_parse(const char *line, struct slot *s, const char **why)
 
 static void gr_destroy(struct slot *s)
 {
-    gr_entry_free(&s->u.gr);
+    userdb_gr_free(&s->u.gr);
 }
 
 static const struct kind pw_kind = {
@@ -288,30 +289,35 @@ static int is_blank_or_comment(const char *line, size_t n)
 static int parse_one(const struct source *src, const char *line, size_t n,
                      size_t lineno, struct readout *ro)
 {
-    const char *why = NULL;
+    const char *early = NULL;
+    struct diag why = { 0 };
     struct slot *s;
+    int err = 0;
 
     if (is_blank_or_comment(line, n)) {
         return 0;
     }
     if (n > LINE_MAX_LEN) {
-        why = "line too long";
+        early = "line too long";
     } else if (memchr(line, '\0', n) != NULL) {
-        why = "NUL byte in line";
+        early = "NUL byte in line";
     }
-    errno = 0;
-    if (why == NULL && table_reserve(&ro->tab) == 0) {
+    if (early == NULL && table_reserve(&ro->tab) == 0) {
         s = &ro->tab.v[ro->tab.n];
         s->line = lineno;
+        errno = 0;
         if (src->kind->parse(line, s, &why) == 0) {
             ro->tab.n++;
             return 0;
         }
+        err = errno;
     }
-    if (why == NULL || errno == ENOMEM) {
-        return -1;
+    if ((early == NULL && why.n == 0) || err == ENOMEM) {
+        diag_free(&why);
+        return -1;      /* out of memory */
     }
-    report(ro, src, lineno, why);
+    report(ro, src, lineno, early != NULL ? early : diag_last(&why));
+    diag_free(&why);
     return 0;
 }
 
@@ -375,60 +381,20 @@ static int stamp_equal(const struct stamp *a, const struct stamp *b)
            a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
 }
 
-/* Double *BUF's capacity *CAP, to at most FILE_MAX + 2.  NULL, or the
- * static oom_reason. */
-static const char *grow(char **buf, size_t *cap)
-{
-    size_t ncap = *cap * 2;
-    char *nbuf;
-
-    if (ncap > FILE_MAX + 2) {
-        ncap = FILE_MAX + 2;
-    }
-    nbuf = realloc(*buf, ncap);
-    if (nbuf == NULL) {
-        return oom_reason;
-    }
-    *buf = nbuf;
-    *cap = ncap;
-    return NULL;
-}
-
 /* Read FD to its end (at most FILE_MAX bytes; HINT is the expected size)
  * into a NUL-terminated heap buffer.  NULL, or why not (oom_reason when out
  * of memory). */
 static const char *read_all(int fd, size_t hint, char **bufp, size_t *lenp)
 {
-    size_t cap = hint < FILE_MAX ? hint + 2 : FILE_MAX + 2, len = 0;
-    char *buf = malloc(cap);
-    const char *bad = buf == NULL ? oom_reason : NULL;
+    int err = readfile_fd(fd, FILE_MAX, hint, bufp, lenp);
 
-    while (bad == NULL) {
-        ssize_t n;
-
-        if (len + 1 >= cap && (bad = grow(&buf, &cap)) != NULL) {
-            break;
-        }
-        n = read(fd, buf + len, cap - 1 - len);
-        if (n == 0) {
-            break;
-        }
-        if (n < 0 && errno != EINTR) {
-            bad = "read error";
-        }
-        len += n > 0 ? (size_t)n : 0;
-        if (len > FILE_MAX) {
-            bad = "larger than 16 MiB, not read";
-        }
+    if (err == ENOMEM) {
+        return oom_reason;
     }
-    if (bad != NULL) {
-        free(buf);
-        return bad;
+    if (err == EFBIG) {
+        return "larger than 16 MiB, not read";
     }
-    buf[len] = '\0';
-    *bufp = buf;
-    *lenp = len;
-    return NULL;
+    return err != 0 ? "read error" : NULL;
 }
 
 /* Read and parse the version of SRC's file open on FD (or the failure in
@@ -611,6 +577,18 @@ const struct pw_entry *userdb_user(const struct userdb *db, const char *name)
     return s != NULL ? &s->u.pw : NULL;
 }
 
+const struct pw_entry *userdb_uid_owner(const struct userdb *db, uid_t lo, uid_t hi)
+{
+    for (size_t i = 0; db != NULL && i < db->pw.tab.n; i++) {
+        const struct pw_entry *pw = &db->pw.tab.v[i].u.pw;
+
+        if (pw->uid >= lo && pw->uid <= hi) {
+            return pw;
+        }
+    }
+    return NULL;
+}
+
 /* The group named NAME, or NULL; valid until the next refresh or free. */
 const struct gr_entry *userdb_group(const struct userdb *db, const char *name)
 {
@@ -621,6 +599,29 @@ const struct gr_entry *userdb_group(const struct userdb *db, const char *name)
     }
     s = table_find(&db->gr.tab, name);
     return s != NULL ? &s->u.gr : NULL;
+}
+
+/* The first user with uid UID, or NULL (a linear scan: for names shown
+ * to a client, not for authentication); valid as userdb_user(). */
+const struct pw_entry *userdb_user_by_uid(const struct userdb *db, uid_t uid)
+{
+    for (size_t i = 0; db != NULL && i < db->pw.tab.n; i++) {
+        if (db->pw.tab.v[i].u.pw.uid == uid) {
+            return &db->pw.tab.v[i].u.pw;
+        }
+    }
+    return NULL;
+}
+
+/* The first group with gid GID, or NULL; as userdb_user_by_uid(). */
+const struct gr_entry *userdb_group_by_gid(const struct userdb *db, gid_t gid)
+{
+    for (size_t i = 0; db != NULL && i < db->gr.tab.n; i++) {
+        if (db->gr.tab.v[i].u.gr.gid == gid) {
+            return &db->gr.tab.v[i].u.gr;
+        }
+    }
+    return NULL;
 }
 
 /* Does GR list NAME as a member? */

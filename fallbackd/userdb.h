@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 /* passwd(5): name:password:UID:GID:GECOS:directory:shell */
 struct pw_entry {
     char *name;
@@ -32,12 +34,13 @@ struct gr_entry {
 };
 
 /* Parse one line (without its newline).  Returns 0 and fills *out, or -1
- * with *why set to a static reason.  Comments and blank lines are errors
- * here: callers skip them before calling. */
-int passwd_parse_line(const char *line, struct pw_entry *out, const char **why);
-int group_parse_line(const char *line, struct gr_entry *out, const char **why);
-void pw_entry_free(struct pw_entry *pw);
-void gr_entry_free(struct gr_entry *gr);
+ * with one line saying why added to WHY (which may be NULL) and errno
+ * EINVAL, or ENOMEM when out of memory.  Comments and blank lines are
+ * errors here: callers skip them before calling. */
+int userdb_parse_passwd(const char *line, struct pw_entry *out, struct diag *why);
+int userdb_parse_group(const char *line, struct gr_entry *out, struct diag *why);
+void userdb_pw_free(struct pw_entry *pw);
+void userdb_gr_free(struct gr_entry *gr);
 
 struct userdb;
 
@@ -60,8 +63,19 @@ int userdb_refresh(struct userdb *db);
  * next userdb_refresh() or userdb_free(). */
 const struct pw_entry *userdb_user(const struct userdb *db, const char *name);
 
+/* A user whose uid lies in LO..HI (the first by name), or NULL.  Valid
+ * as userdb_user(). */
+const struct pw_entry *userdb_uid_owner(const struct userdb *db, uid_t lo, uid_t hi);
+
 /* Look a group up by name; NULL if unknown.  Valid as userdb_user(). */
 const struct gr_entry *userdb_group(const struct userdb *db, const char *name);
+
+/* The first user with uid UID / group with gid GID (the first by
+ * name); NULL if none.  A linear scan, for names shown to a client
+ * (internal-sftp's long names), never for a decision.  Valid as
+ * userdb_user(). */
+const struct pw_entry *userdb_user_by_uid(const struct userdb *db, uid_t uid);
+const struct gr_entry *userdb_group_by_gid(const struct userdb *db, gid_t gid);
 
 /* Is USER a member of group GROUPNAME (primary or supplementary)? */
 int userdb_in_group(const struct userdb *db, const struct pw_entry *pw,

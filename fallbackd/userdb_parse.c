@@ -15,8 +15,8 @@
  *   - user_list: comma-separated names, may be empty; empty items
  *     ("a,,b", "a,") are skipped, as NSS does.
  *
- * On error a parser returns -1, sets *why to a static reason and errno to
- * EINVAL (ENOMEM when out of memory), and leaves *out zeroed.
+ * On error a parser returns -1, adds one line saying why to its diag, sets
+ * errno to EINVAL (ENOMEM when out of memory), and leaves *out zeroed.
  */
 #include "userdb.h"
 
@@ -166,16 +166,27 @@ static int pw_copy(const struct field *f, unsigned long long uid,
     out->shell = strndup(f[6].p, f[6].n);
     if (out->name == NULL || out->passwd == NULL || out->gecos == NULL ||
         out->dir == NULL || out->shell == NULL) {
-        pw_entry_free(out);
+        userdb_pw_free(out);
         errno = ENOMEM;
         return -1;
     }
     return 0;
 }
 
-/* Fill *OUT from a passwd(5) line (no newline).  0, or -1 with *WHY set
- * (WHY may be NULL), errno EINVAL or ENOMEM, and *OUT zeroed. */
-int passwd_parse_line(const char *line, struct pw_entry *out, const char **why)
+/* A line refused for BAD: one line to WHY (if any), errno set (after the
+ * line was added, which may itself change errno).  Returns -1. */
+static int refuse(const char *bad, struct diag *why)
+{
+    if (why != NULL) {
+        diag_add(why, "%s", bad);
+    }
+    errno = bad == oom_reason ? ENOMEM : EINVAL;
+    return -1;
+}
+
+/* Fill *OUT from a passwd(5) line (no newline).  0, or -1 (see the top of
+ * this file). */
+int userdb_parse_passwd(const char *line, struct pw_entry *out, struct diag *why)
 {
     struct field f[PW_FIELDS];
     unsigned long long uid = 0, gid = 0;
@@ -188,14 +199,7 @@ int passwd_parse_line(const char *line, struct pw_entry *out, const char **why)
             bad = oom_reason;
         }
     }
-    if (bad != NULL) {
-        errno = bad == oom_reason ? ENOMEM : EINVAL;
-        if (why != NULL) {
-            *why = bad;
-        }
-        return -1;
-    }
-    return 0;
+    return bad != NULL ? refuse(bad, why) : 0;
 }
 
 /* Call FN(P, N, ARG) on each non-empty item of the comma list F; stop at
@@ -278,16 +282,16 @@ static int gr_copy(const struct field *f, unsigned long long gid,
     out->members = calloc(items, sizeof(*out->members));
     if (out->name == NULL || out->members == NULL ||
         each_member(&f[3], member_add, out) != 0) {
-        gr_entry_free(out);
+        userdb_gr_free(out);
         errno = ENOMEM;
         return -1;
     }
     return 0;
 }
 
-/* Fill *OUT from a group(5) line (no newline).  0, or -1 with *WHY set
- * (WHY may be NULL), errno EINVAL or ENOMEM, and *OUT zeroed. */
-int group_parse_line(const char *line, struct gr_entry *out, const char **why)
+/* Fill *OUT from a group(5) line (no newline).  0, or -1 (see the top of
+ * this file). */
+int userdb_parse_group(const char *line, struct gr_entry *out, struct diag *why)
 {
     struct field f[GR_FIELDS];
     unsigned long long gid = 0;
@@ -300,18 +304,11 @@ int group_parse_line(const char *line, struct gr_entry *out, const char **why)
             bad = oom_reason;
         }
     }
-    if (bad != NULL) {
-        errno = bad == oom_reason ? ENOMEM : EINVAL;
-        if (why != NULL) {
-            *why = bad;
-        }
-        return -1;
-    }
-    return 0;
+    return bad != NULL ? refuse(bad, why) : 0;
 }
 
 /* Free everything *PW owns and zero it; PW may be NULL. */
-void pw_entry_free(struct pw_entry *pw)
+void userdb_pw_free(struct pw_entry *pw)
 {
     if (pw == NULL) {
         return;
@@ -325,7 +322,7 @@ void pw_entry_free(struct pw_entry *pw)
 }
 
 /* Free everything *GR owns and zero it; GR may be NULL. */
-void gr_entry_free(struct gr_entry *gr)
+void userdb_gr_free(struct gr_entry *gr)
 {
     size_t i;
 

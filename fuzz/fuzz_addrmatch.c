@@ -1,17 +1,18 @@
 /* fuzz_addrmatch.c - libFuzzer target for the pattern and address lists
- * of fallbackd/addrmatch.h: addr_list_match, addr_list_valid,
- * pattern_list_match, glob_match, cidr_parse, cidr_contains.
+ * of fallbackd/addrmatch.h: addrmatch_list, addrmatch_list_valid,
+ * addrmatch_patterns, addrmatch_glob, addrmatch_cidr_parse,
+ * addrmatch_cidr_contains.
  *
  * Input: "S\nLIST": the first line is the address (or string) S, the rest
  * the list; without a newline S and LIST are both the whole input.
  * Inputs holding a NUL are rejected.  Invariants:
- *   - results stay in their ranges; addr_list_valid explains a refusal and
- *     leaves the reason empty otherwise;
- *   - addr_list_match says "malformed" (-2) exactly when addr_list_valid
+ *   - results stay in their ranges; addrmatch_list_valid explains a refusal in
+ *     one non-empty line and adds none otherwise;
+ *   - addrmatch_list says "malformed" (-2) exactly when addrmatch_list_valid
  *     refuses the list, whatever the address;
  *   - any string matches itself as a glob, and as a one-entry pattern list
  *     when it has no ',' and no leading '!';
- *   - a block cidr_parse accepts has a sane family and prefix, contains
+ *   - a block addrmatch_cidr_parse accepts has a sane family and prefix, contains
  *     its own network address, is a valid one-entry address list that
  *     matches that address, and negated ("!S") refuses it.
  */
@@ -21,20 +22,17 @@
 #include "addrmatch.h"
 #include "fuzz.h"
 
-#define WHY_LEN 128
-
-/* addr_list_valid() of LIST, with its reason checked. */
+/* addrmatch_list_valid() of LIST, with its reason checked. */
 static int valid_checked(const char *list)
 {
-    char *why = malloc(WHY_LEN);
-    int v;
+    struct diag why = { 0 };
+    int v = addrmatch_list_valid(list, &why);
 
-    FUZZ_CHECK(why != NULL, "out of memory");
-    v = addr_list_valid(list, why, WHY_LEN);
-    FUZZ_CHECK(v == 0 || v == -1, "addr_list_valid returned %d", v);
-    FUZZ_CHECK(fuzz_terminated(why, WHY_LEN), "reason not terminated");
-    FUZZ_CHECK((v == 0) == (why[0] == '\0'), "result %d with reason \"%s\"", v, why);
-    free(why);
+    FUZZ_CHECK(v == 0 || v == -1, "addrmatch_list_valid returned %d", v);
+    FUZZ_CHECK(why.lost == 0 && why.n == (v == 0 ? 0u : 1u), "result %d with %zu reasons", v,
+               why.n);
+    FUZZ_CHECK(v == 0 || diag_last(&why)[0] != '\0', "an empty reason");
+    diag_free(&why);
     return v;
 }
 
@@ -42,22 +40,22 @@ static int valid_checked(const char *list)
 static void check_lists(const char *s, const char *list)
 {
     int v = valid_checked(list);
-    int m = addr_list_match(s, list);
-    int p = pattern_list_match(s, list);
-    int g = glob_match(list, s);
+    int m = addrmatch_list(s, list);
+    int p = addrmatch_patterns(s, list);
+    int g = addrmatch_glob(list, s);
 
-    FUZZ_CHECK(m >= -2 && m <= 1, "addr_list_match returned %d", m);
-    FUZZ_CHECK((m == -2) == (v == -1), "addr_list_match %d but addr_list_valid %d", m, v);
-    FUZZ_CHECK(p >= -1 && p <= 1, "pattern_list_match returned %d", p);
-    FUZZ_CHECK(g == 0 || g == 1, "glob_match returned %d", g);
+    FUZZ_CHECK(m >= -2 && m <= 1, "addrmatch_list returned %d", m);
+    FUZZ_CHECK((m == -2) == (v == -1), "addrmatch_list %d but addrmatch_list_valid %d", m, v);
+    FUZZ_CHECK(p >= -1 && p <= 1, "addrmatch_patterns returned %d", p);
+    FUZZ_CHECK(g == 0 || g == 1, "addrmatch_glob returned %d", g);
 }
 
 /* Every string matches itself. */
 static void check_self_match(const char *s)
 {
-    FUZZ_CHECK(glob_match(s, s) == 1, "\"%s\" does not glob-match itself", s);
+    FUZZ_CHECK(addrmatch_glob(s, s) == 1, "\"%s\" does not glob-match itself", s);
     if (s[0] != '\0' && s[0] != '!' && strchr(s, ',') == NULL) {
-        FUZZ_CHECK(pattern_list_match(s, s) == 1, "\"%s\" does not pattern-match itself", s);
+        FUZZ_CHECK(addrmatch_patterns(s, s) == 1, "\"%s\" does not pattern-match itself", s);
     }
 }
 
@@ -70,7 +68,7 @@ static char *negated(const char *s)
     return neg;
 }
 
-/* A block S that cidr_parse accepted as C. */
+/* A block S that addrmatch_cidr_parse accepted as C. */
 static void check_cidr(const char *s, const struct cidr *c)
 {
     char text[INET6_ADDRSTRLEN];
@@ -80,11 +78,11 @@ static void check_cidr(const char *s, const struct cidr *c)
     FUZZ_CHECK(v4 || c->family == AF_INET6, "family %d", c->family);
     FUZZ_CHECK(c->bits >= 0 && c->bits <= (v4 ? 32 : 128), "prefix /%d", c->bits);
     FUZZ_CHECK(inet_ntop(c->family, c->addr, text, sizeof(text)) != NULL, "inet_ntop failed");
-    FUZZ_CHECK(cidr_contains(c, text) == 1, "%s does not contain %s", s, text);
+    FUZZ_CHECK(addrmatch_cidr_contains(c, text) == 1, "%s does not contain %s", s, text);
     FUZZ_CHECK(valid_checked(s) == 0, "block %s is not a valid address list", s);
-    FUZZ_CHECK(addr_list_match(text, s) == 1, "list \"%s\" does not match %s", s, text);
+    FUZZ_CHECK(addrmatch_list(text, s) == 1, "list \"%s\" does not match %s", s, text);
     neg = negated(s);
-    FUZZ_CHECK(addr_list_match(text, neg) == -1, "list \"%s\" does not refuse %s", neg, text);
+    FUZZ_CHECK(addrmatch_list(text, neg) == -1, "list \"%s\" does not refuse %s", neg, text);
     free(neg);
 }
 
@@ -107,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_self_match(input);
     check_self_match(list);
     memset(&c, 0, sizeof(c));
-    if (cidr_parse(input, &c) == 0) {
+    if (addrmatch_cidr_parse(input, &c) == 0) {
         check_cidr(input, &c);
     }
     free(input);

@@ -9,8 +9,8 @@
  *     "TYPE BASE64(blob)" parses to the same blob, options are consistent
  *     (from= a valid address list, environment= entries NAME=VALUE and only
  *     with PermitUserEnvironment), the comment is trimmed;
- *   - AK_BAD: a non-empty reason of printable ASCII only, within the
- *     buffer; AK_EMPTY and AK_BAD leave *out empty;
+ *   - AK_BAD: one line of reason, non-empty, printable ASCII only (AK_KEY
+ *     and AK_EMPTY add none); AK_EMPTY and AK_BAD leave *out empty;
  *   - allowing environment= never turns a bad line into a good one, nor
  *     changes anything but the environment.
  */
@@ -21,9 +21,6 @@
 #include "authkeys.h"
 #include "fuzz.h"
 #include "pubkey.h"
-
-#define WHY_LEN 200
-#define SHORT_WHY_LEN 6
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -41,12 +38,13 @@ static int key_empty(const struct ak_key *k)
     return memcmp(k, &zero, sizeof(zero)) == 0;
 }
 
-/* A reason must be non-empty printable ASCII, terminated in LEN bytes. */
-static void check_reason(const char *why, size_t len)
+/* A reason must be one line of non-empty printable ASCII. */
+static void check_reason(const struct diag *d)
 {
+    const char *why = diag_last(d);
     size_t i;
 
-    FUZZ_CHECK(fuzz_terminated(why, len), "reason not terminated in %zu bytes", len);
+    FUZZ_CHECK(d->n == 1 && d->lost == 0, "%zu reasons, %zu lost", d->n, d->lost);
     FUZZ_CHECK(why[0] != '\0', "a bad line without a reason");
     for (i = 0; why[i] != '\0'; i++) {
         FUZZ_CHECK(why[i] >= ' ' && why[i] < 0x7f, "byte 0x%02x in reason \"%s\"",
@@ -60,18 +58,19 @@ static void check_reencoded(const struct ak_key *k)
     size_t b64len = sodium_base64_ENCODED_LEN(k->bloblen, sodium_base64_VARIANT_ORIGINAL);
     size_t len = strlen(k->type) + 1 + b64len;
     char *line = malloc(len);
-    char why[WHY_LEN];
+    struct diag why = { 0 };
     struct ak_key again;
 
     FUZZ_CHECK(line != NULL, "out of memory");
     snprintf(line, len, "%s ", k->type);
     sodium_bin2base64(line + strlen(line), b64len, k->blob, k->bloblen,
                       sodium_base64_VARIANT_ORIGINAL);
-    FUZZ_CHECK(authkeys_parse_line(line, 0, &again, why, sizeof(why)) == AK_KEY,
-               "re-encoded key refused: %s", why);
+    FUZZ_CHECK(authkeys_parse_line(line, 0, &again, &why) == AK_KEY,
+               "re-encoded key refused: %s", diag_last(&why));
     FUZZ_CHECK(again.bloblen == k->bloblen && memcmp(again.blob, k->blob, k->bloblen) == 0,
                "re-encoded key gives another blob");
-    ak_key_free(&again);
+    authkeys_key_free(&again);
+    diag_free(&why);
     free(line);
 }
 
@@ -94,11 +93,10 @@ static void check_blob(const struct ak_key *k)
 /* The options and comment of key K, parsed with ALLOW_ENV. */
 static void check_opts(const struct ak_key *k, int allow_env)
 {
-    char why[WHY_LEN];
     size_t i;
 
-    FUZZ_CHECK(k->opts.from == NULL || addr_list_valid(k->opts.from, why, sizeof(why)) == 0,
-               "from=\"%s\" kept but invalid: %s", k->opts.from, why);
+    FUZZ_CHECK(k->opts.from == NULL || addrmatch_list_valid(k->opts.from, NULL) == 0,
+               "from=\"%s\" kept but invalid", k->opts.from);
     FUZZ_CHECK(allow_env || k->opts.nenv == 0, "environment kept without PermitUserEnvironment");
     FUZZ_CHECK(k->opts.nenv <= 64, "%zu environment entries", k->opts.nenv);
     for (i = 0; i < k->opts.nenv; i++) {
@@ -112,16 +110,12 @@ static void check_opts(const struct ak_key *k, int allow_env)
                "untrimmed comment \"%s\"", k->comment);
 }
 
-/* Parse LINE with ALLOW_ENV and a WHYLEN-byte reason buffer into *K;
- * check what any result promises. */
-static enum ak_result parse_checked(const char *line, int allow_env, size_t whylen,
-                                    struct ak_key *k)
+/* Parse LINE with ALLOW_ENV into *K; check what any result promises. */
+static enum ak_result parse_checked(const char *line, int allow_env, struct ak_key *k)
 {
-    char *why = malloc(whylen);
-    enum ak_result res;
+    struct diag why = { 0 };
+    enum ak_result res = authkeys_parse_line(line, allow_env, k, &why);
 
-    FUZZ_CHECK(why != NULL, "out of memory");
-    res = authkeys_parse_line(line, allow_env, k, why, whylen);
     FUZZ_CHECK(res == AK_KEY || res == AK_EMPTY || res == AK_BAD, "result %d", (int)res);
     if (res == AK_KEY) {
         check_blob(k);
@@ -130,9 +124,11 @@ static enum ak_result parse_checked(const char *line, int allow_env, size_t whyl
         FUZZ_CHECK(key_empty(k), "result %d left data in *out", (int)res);
     }
     if (res == AK_BAD) {
-        check_reason(why, whylen);
+        check_reason(&why);
+    } else {
+        FUZZ_CHECK(why.n == 0 && why.lost == 0, "result %d with a reason", (int)res);
     }
-    free(why);
+    diag_free(&why);
     return res;
 }
 
@@ -169,11 +165,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (line == NULL) {
         return FUZZ_REJECT;
     }
-    without = parse_checked(line, 0, SHORT_WHY_LEN, &k0);
-    with = parse_checked(line, 1, WHY_LEN, &k1);
+    without = parse_checked(line, 0, &k0);
+    with = parse_checked(line, 1, &k1);
     check_env_consistency(without, &k0, with, &k1);
-    ak_key_free(&k0);
-    ak_key_free(&k1);
+    authkeys_key_free(&k0);
+    authkeys_key_free(&k1);
     free(line);
     return 0;
 }

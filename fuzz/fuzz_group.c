@@ -1,4 +1,4 @@
-/* fuzz_group.c - libFuzzer target for group_parse_line()
+/* fuzz_group.c - libFuzzer target for userdb_parse_group()
  * (fallbackd/userdb.h): one line of /etc/group.
  *
  * Input: one line without its newline (inputs holding a NUL or a newline
@@ -60,7 +60,7 @@ static int same_entry(const struct gr_entry *a, const struct gr_entry *b)
 static void check_round_trip(const struct gr_entry *gr)
 {
     struct gr_entry again;
-    const char *why = NULL;
+    struct diag why = { 0 };
     char *line = NULL;
     size_t len = 0, i;
     FILE *f = open_memstream(&line, &len);
@@ -71,9 +71,11 @@ static void check_round_trip(const struct gr_entry *gr)
         fprintf(f, "%s%s", i > 0 ? "," : "", gr->members[i]);
     }
     FUZZ_CHECK(fclose(f) == 0, "writing the line failed");
-    FUZZ_CHECK(group_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line, why);
+    FUZZ_CHECK(userdb_parse_group(line, &again, &why) == 0, "\"%s\" refused: %s", line,
+               diag_last(&why));
     FUZZ_CHECK(same_entry(gr, &again), "\"%s\" parses to another entry", line);
-    gr_entry_free(&again);
+    userdb_gr_free(&again);
+    diag_free(&why);
     free(line);
 }
 
@@ -100,21 +102,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *line = fuzz_cstring(data, size, "\n");
     struct gr_entry gr;
-    const char *why = NULL;
+    struct diag why = { 0 };
     int rc;
 
     if (line == NULL) {
         return FUZZ_REJECT;
     }
-    rc = group_parse_line(line, &gr, &why);
-    FUZZ_CHECK(rc == 0 || rc == -1, "group_parse_line returned %d", rc);
+    rc = userdb_parse_group(line, &gr, &why);
+    FUZZ_CHECK(rc == 0 || rc == -1, "userdb_parse_group returned %d", rc);
     if (rc == 0) {
         check_accepted(&gr, line);
     } else {
-        FUZZ_CHECK(why != NULL && why[0] != '\0', "refused without a reason");
+        FUZZ_CHECK(why.n == 1 && diag_last(&why)[0] != '\0', "refused without one reason");
         FUZZ_CHECK(entry_empty(&gr), "refused line left data in *out");
     }
-    gr_entry_free(&gr);
+    FUZZ_CHECK(rc != 0 || why.n == 0, "accepted with a reason");
+    userdb_gr_free(&gr);
+    diag_free(&why);
     free(line);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* fuzz_passwd.c - libFuzzer target for passwd_parse_line()
+/* fuzz_passwd.c - libFuzzer target for userdb_parse_passwd()
  * (fallbackd/userdb.h): one line of /etc/passwd.
  *
  * Input: one line without its newline (inputs holding a NUL or a newline
@@ -55,15 +55,17 @@ static int same_entry(const struct pw_entry *a, const struct pw_entry *b)
 static void check_round_trip(const struct pw_entry *pw)
 {
     struct pw_entry again;
-    const char *why = NULL;
+    struct diag why = { 0 };
     char *line = NULL;
 
     FUZZ_CHECK(asprintf(&line, "%s:%s:%u:%u:%s:%s:%s", pw->name, pw->passwd,
                         (unsigned)pw->uid, (unsigned)pw->gid, pw->gecos, pw->dir,
                         pw->shell) >= 0, "out of memory");
-    FUZZ_CHECK(passwd_parse_line(line, &again, &why) == 0, "\"%s\" refused: %s", line, why);
+    FUZZ_CHECK(userdb_parse_passwd(line, &again, &why) == 0, "\"%s\" refused: %s", line,
+               diag_last(&why));
     FUZZ_CHECK(same_entry(pw, &again), "\"%s\" parses to another entry", line);
-    pw_entry_free(&again);
+    userdb_pw_free(&again);
+    diag_free(&why);
     free(line);
 }
 
@@ -71,14 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *line = fuzz_cstring(data, size, "\n");
     struct pw_entry pw;
-    const char *why = NULL;
+    struct diag why = { 0 };
     int rc;
 
     if (line == NULL) {
         return FUZZ_REJECT;
     }
-    rc = passwd_parse_line(line, &pw, &why);
-    FUZZ_CHECK(rc == 0 || rc == -1, "passwd_parse_line returned %d", rc);
+    rc = userdb_parse_passwd(line, &pw, &why);
+    FUZZ_CHECK(rc == 0 || rc == -1, "userdb_parse_passwd returned %d", rc);
     if (rc == 0) {
         FUZZ_CHECK(pw.name && pw.passwd && pw.gecos && pw.dir && pw.shell, "a field is NULL");
         FUZZ_CHECK(name_ok(pw.name), "accepted name \"%s\"", pw.name);
@@ -86,10 +88,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!has_ctl(pw.dir) && !has_ctl(pw.shell), "control character in dir or shell");
         check_round_trip(&pw);
     } else {
-        FUZZ_CHECK(why != NULL && why[0] != '\0', "refused without a reason");
+        FUZZ_CHECK(why.n == 1 && diag_last(&why)[0] != '\0', "refused without one reason");
         FUZZ_CHECK(entry_empty(&pw), "refused line left data in *out");
     }
-    pw_entry_free(&pw);
+    FUZZ_CHECK(rc != 0 || why.n == 0, "accepted with a reason");
+    userdb_pw_free(&pw);
+    diag_free(&why);
     free(line);
     return 0;
 }

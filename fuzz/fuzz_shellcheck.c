@@ -17,10 +17,9 @@
  * line holding a '/' is rejected, so that glob(3) stays in DIR and never
  * walks the real file system (which could take minutes).
  *
- * Invariants: the result is 0 or 1; 1 leaves the reason empty, 0 gives a
- * non-empty one, terminated within the buffer; a 16-byte buffer gets the
- * same verdict and a prefix of the same reason; the same files checked
- * again give the same verdict and reason.
+ * Invariants: the result is 0 or 1; 1 adds no line to the diag, 0 adds
+ * exactly one, non-empty; without a diag the verdict is the same; the same
+ * files checked again give the same verdict and reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +31,6 @@
 #include "shellcheck.h"
 
 #define SEP "@@FILE@@"
-#define WHY_LEN 512
-#define SHORT_WHY_LEN 16
 
 static char dir[256];
 static char shell_path[300], lib_dir[300], lib_path[320], conf_path[300];
@@ -126,35 +123,31 @@ static int conf_escapes(const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Check the shell with a WHYLEN-byte reason buffer; *WHY gets the buffer. */
-static int check_once(size_t whylen, char **why)
+/* Check the shell, its reason (if any) going to WHY. */
+static int check_once(struct diag *why)
 {
-    int rc;
+    int rc = shell_check_in(shell_path, &env, why);
 
-    *why = malloc(whylen);
-    FUZZ_CHECK(*why != NULL, "out of memory");
-    memset(*why, 'X', whylen);
-    rc = shell_check_in(shell_path, &env, *why, whylen);
     FUZZ_CHECK(rc == 0 || rc == 1, "shell_check_in returned %d", rc);
-    FUZZ_CHECK(fuzz_terminated(*why, whylen), "reason not terminated in %zu bytes", whylen);
-    FUZZ_CHECK((rc == 1) == ((*why)[0] == '\0'), "verdict %d with reason \"%s\"", rc, *why);
+    FUZZ_CHECK(why == NULL || why->lost == 0, "a reason was lost");
+    FUZZ_CHECK(why == NULL || why->n == (rc == 1 ? 0u : 1u), "verdict %d with %zu reasons",
+               rc, why != NULL ? why->n : 0);
+    FUZZ_CHECK(why == NULL || rc == 1 || why->msgs[0][0] != '\0', "an empty reason");
     return rc;
 }
 
-/* The verdict must not depend on the reason buffer nor on the call. */
+/* The verdict must not depend on the diag nor on the call. */
 static void check_verdicts(void)
 {
-    char *why, *again, *small;
-    int rc = check_once(WHY_LEN, &why);
+    struct diag why = { 0 }, again = { 0 };
+    int rc = check_once(&why);
 
-    FUZZ_CHECK(check_once(WHY_LEN, &again) == rc && strcmp(why, again) == 0,
-               "a second check says \"%s\", the first \"%s\"", again, why);
-    FUZZ_CHECK(check_once(SHORT_WHY_LEN, &small) == rc &&
-               strncmp(small, why, strlen(small)) == 0,
-               "a %d-byte buffer says \"%s\", the full one \"%s\"", SHORT_WHY_LEN, small, why);
-    free(small);
-    free(again);
-    free(why);
+    FUZZ_CHECK(check_once(&again) == rc && strcmp(diag_last(&why), diag_last(&again)) == 0,
+               "a second check says \"%s\", the first \"%s\"", diag_last(&again),
+               diag_last(&why));
+    FUZZ_CHECK(check_once(NULL) == rc, "without a diag the verdict differs");
+    diag_free(&again);
+    diag_free(&why);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

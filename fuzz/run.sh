@@ -22,15 +22,19 @@ set -eu
 # fuzz/NAME.dict, if present, is passed as a libFuzzer dictionary.  Adding a
 # target is one line here (plus those files).
 TARGETS='
-config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/algolist.c
-authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/safeopen.c
+config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/algolist.c fallbackd/readfile.c fallbackd/sftp/options.c
+authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/readfile.c fallbackd/safeopen.c
 pubkey      keys/pubkey.c keys/sshbuf.c
-keyfile     keys/keyfile.c keys/sshbuf.c
-passwd      fallbackd/userdb_parse.c
-group       fallbackd/userdb_parse.c
-addrmatch   fallbackd/addrmatch.c
-shellcheck  fallbackd/monitor/shellcheck.c
+keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c
+passwd      fallbackd/userdb_parse.c fallbackd/diag.c
+group       fallbackd/userdb_parse.c fallbackd/diag.c
+addrmatch   fallbackd/addrmatch.c fallbackd/diag.c
+shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
+sftp        fallbackd/sftp/wire.c fallbackd/sftp/attrs.c fallbackd/sftp/handles.c fallbackd/sftp/longname.c fallbackd/sftp/reply.c fallbackd/sftp/ops_file.c fallbackd/sftp/ops_dir.c fallbackd/sftp/ops_ext.c fallbackd/sftp/dispatch.c fallbackd/log.c keys/sshbuf.c
+diagnose_dpkg  fallbackd/diagnose/dpkg_status.c fallbackd/diagnose/dg_lines.c
+diagnose_proc  fallbackd/diagnose/proc_net_tcp.c fallbackd/diagnose/proc_maps.c fallbackd/diagnose/proc_locks.c fallbackd/diagnose/meminfo.c fallbackd/diagnose/proc_stat.c fallbackd/diagnose/dg_lines.c
+diagnose_json  fallbackd/diagnose/dg_json.c fallbackd/diagnose/dg_report.c
 signed      fallbackd/monitor/signed_data.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/algolist.c
 '
 # -----------------------------------------------------------------------------
@@ -144,7 +148,9 @@ failure_of() {
 run_target() {
     t=$1 secs=$2
     shift 2
-    log="$OUT/logs/$t.log" art="$OUT/artifacts/$t"
+    # art is absolute: a target may change directory while it runs an input
+    # (fuzz_sftp), and libFuzzer writes the crash file from there.
+    log="$OUT/logs/$t.log" art="$PWD/$OUT/artifacts/$t"
     mkdir -p "$OUT/logs" "$art"
     start=$(date +%s)
     # shellcheck disable=SC2046

@@ -21,6 +21,7 @@
 
 #include "addrmatch.h"
 #include "pubkey.h"
+#include "readfile.h"
 #include "safeopen.h"
 
 #define AK_LINE_MAX (16 * 1024)     /* longest line, newline excluded */
@@ -35,23 +36,21 @@ struct parse {
     const char *p;          /* next unread character */
     struct ak_key *k;       /* what the line has given so far */
     int allow_env;          /* PermitUserEnvironment */
-    char *why;              /* the caller's reason buffer (may be NULL) */
-    size_t whylen;
+    struct diag reasons;    /* the last one is reported */
 };
 
 static int fail(struct parse *ps, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Write a reason into ps->why.  Always returns -1, for "return fail(...)". */
+/* Note why the line is refused (the last note is the one reported).
+ * Always returns -1, for "return fail(...)". */
 static int fail(struct parse *ps, const char *fmt, ...)
 {
     va_list ap;
 
-    if (ps->why != NULL && ps->whylen > 0) {
-        va_start(ap, fmt);
-        vsnprintf(ps->why, ps->whylen, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    diag_vadd(&ps->reasons, NULL, fmt, ap);
+    va_end(ap);
     return -1;
 }
 
@@ -71,16 +70,18 @@ static const char *show(char *buf, const char *name, size_t len)
     return buf;
 }
 
-/* Replace every non-printable byte of a finished reason by '?'. */
-static void clean_reason(char *why, size_t whylen)
+/* Add REASON to WHY with every non-printable byte shown as '?'. */
+static void add_clean_reason(struct diag *why, const char *reason)
 {
-    size_t i;
+    char *clean = strdup(reason);
 
-    for (i = 0; why != NULL && i < whylen && why[i] != '\0'; i++) {
-        if ((unsigned char)why[i] < ' ' || (unsigned char)why[i] >= 0x7f) {
-            why[i] = '?';
+    for (size_t i = 0; clean != NULL && clean[i] != '\0'; i++) {
+        if ((unsigned char)clean[i] < ' ' || (unsigned char)clean[i] >= 0x7f) {
+            clean[i] = '?';
         }
     }
+    diag_add(why, "%s", clean != NULL ? clean : "out of memory");
+    free(clean);
 }
 
 /* ---- Key blobs ------------------------------------------------------------
@@ -231,20 +232,20 @@ static int opt_command(struct parse *ps, const char *v)
     return store(ps, &ps->k->opts.command, v);
 }
 
-/* from="PATTERNS": kept as written once addr_list_valid accepts it. */
+/* from="PATTERNS": kept as written once addrmatch_list_valid accepts it. */
 static int opt_from(struct parse *ps, const char *v)
 {
-    char why[160] = "";
+    struct diag why = { 0 };
     int rc = -1;
 
     if (ps->k->opts.from != NULL) {
         fail(ps, "more than one from= option");
-    } else if (addr_list_valid(v, why, sizeof(why)) != 0) {
-        why[sizeof(why) - 1] = '\0';
-        fail(ps, "invalid from= list: %s", why);
+    } else if (addrmatch_list_valid(v, &why) != 0) {
+        fail(ps, "invalid from= list: %s", diag_last(&why));
     } else {
         rc = store(ps, &ps->k->opts.from, v);
     }
+    diag_free(&why);
     return rc;
 }
 
@@ -599,16 +600,13 @@ static char *trimmed_copy(const char *line)
 }
 
 enum ak_result authkeys_parse_line(const char *line, int allow_env,
-                                   struct ak_key *out, char *why, size_t whylen)
+                                   struct ak_key *out, struct diag *why)
 {
-    struct parse ps = { NULL, out, allow_env, why, whylen };
+    struct parse ps = { NULL, out, allow_env, { 0 } };
     enum ak_result res = AK_BAD;
     char *copy = NULL;
 
     memset(out, 0, sizeof(*out));
-    if (why != NULL && whylen > 0) {
-        why[0] = '\0';
-    }
     if (line == NULL || strnlen(line, AK_LINE_MAX + 1) > AK_LINE_MAX) {
         fail(&ps, "line longer than %d bytes", AK_LINE_MAX);
     } else if ((copy = trimmed_copy(line)) == NULL) {
@@ -620,13 +618,16 @@ enum ak_result authkeys_parse_line(const char *line, int allow_env,
     }
     free(copy);
     if (res != AK_KEY) {
-        ak_key_free(out);
-        clean_reason(why, whylen);
+        authkeys_key_free(out);
     }
+    if (res == AK_BAD && why != NULL) {
+        add_clean_reason(why, diag_last(&ps.reasons));
+    }
+    diag_free(&ps.reasons);
     return res;
 }
 
-void ak_key_free(struct ak_key *k)
+void authkeys_key_free(struct ak_key *k)
 {
     size_t i;
 
@@ -647,7 +648,7 @@ void ak_key_free(struct ak_key *k)
 
 /* Expired from the expiry second on: a key with expiry-time T is accepted
  * while NOW < T.  (sshd still accepts it during second T itself.) */
-int ak_expired(const struct ak_opts *o, time_t now)
+int authkeys_expired(const struct ak_opts *o, time_t now)
 {
     return o->expiry != 0 && now >= o->expiry;
 }
@@ -662,25 +663,6 @@ struct search {
     int allow_env;
     struct diag *warn;
 };
-
-/* Read all of FD into BUF (AK_FILE_MAX + 1 bytes).  Returns the length,
- * or -1 with *err set (EFBIG if the file is larger than AK_FILE_MAX). */
-static ssize_t read_all(int fd, char *buf, int *err)
-{
-    size_t len = 0;
-    ssize_t n = 1;
-
-    while (n > 0 && len <= AK_FILE_MAX) {
-        n = read(fd, buf + len, AK_FILE_MAX + 1 - len);
-        if (n > 0) {
-            len += (size_t)n;
-        } else if (n < 0 && errno == EINTR) {
-            n = 1;
-        }
-    }
-    *err = n < 0 ? errno : EFBIG;
-    return n < 0 || len > AK_FILE_MAX ? -1 : (ssize_t)len;
-}
 
 /* May this file be trusted?  A regular file owned by root and writable by
  * nobody else.  These files are fallbackd's, managed by root. */
@@ -704,42 +686,36 @@ static void file_warning(const struct search *s, const char *bad, int err)
     }
 }
 
-/* Open, vet and read the file of S into a new buffer (NUL-terminated
- * after *lenp bytes).  NULL, with a warning, on any problem. */
-static char *read_keys_file(const struct search *s, size_t *lenp)
+/* Open, vet and read the file of S into a new buffer *BUF (NUL-terminated
+ * after *lenp bytes).  0, or -1 with a warning on any problem. */
+static int read_keys_file(const struct search *s, char **buf, size_t *lenp)
 {
     /* Every directory on the way root's, no symbolic link, the file
      * opened O_NONBLOCK (a FIFO must not hang): safeopen.h. */
-    char walk[PATH_MAX + 64];
-    int fd = safeopen_root_file(s->path, walk, sizeof(walk));
+    struct diag walk = { 0 };
+    int fd = safeopen_root_file(s->path, &walk);
     int err = errno;
-    const char *bad = walk[0] != '\0' ? walk : NULL;
-    char *buf = NULL;
-    ssize_t len = -1;
+    const char *bad = NULL;
     struct stat st;
 
+    *buf = NULL;
     if (fd < 0) {
-        /* err and bad are safeopen's */
+        bad = walk.n > 0 ? diag_last(&walk) : NULL;     /* err is safeopen's */
     } else if (fstat(fd, &st) != 0) {
         err = errno;
     } else if (!safe_file(&st)) {
         bad = "bad ownership or modes";
-    } else if ((buf = malloc(AK_FILE_MAX + 1)) == NULL) {
-        err = ENOMEM;
     } else {
-        len = read_all(fd, buf, &err);
+        err = readfile_fd(fd, AK_FILE_MAX, (size_t)st.st_size, buf, lenp);
     }
     if (fd >= 0) {
         close(fd);
     }
-    if (len < 0) {
+    if (*buf == NULL) {
         file_warning(s, bad, err);
-        free(buf);
-        return NULL;
     }
-    buf[len] = '\0';
-    *lenp = (size_t)len;
-    return buf;
+    diag_free(&walk);
+    return *buf == NULL ? -1 : 0;
 }
 
 /* Parse line LINENO (LEN bytes at LINE); 1 if it holds the key sought, and
@@ -747,24 +723,27 @@ static char *read_keys_file(const struct search *s, size_t *lenp)
 static int check_line(const struct search *s, int lineno, const char *line,
                       size_t len, struct ak_key *out)
 {
-    char why[256] = "NUL byte in line";
+    struct diag why = { 0 };
     struct ak_key k;
     enum ak_result res = AK_BAD;
 
     memset(&k, 0, sizeof(k));
-    if (memchr(line, '\0', len) == NULL) {
-        res = authkeys_parse_line(line, s->allow_env, &k, why, sizeof(why));
+    if (memchr(line, '\0', len) != NULL) {
+        diag_add(&why, "NUL byte in line");
+    } else {
+        res = authkeys_parse_line(line, s->allow_env, &k, &why);
     }
     if (res == AK_BAD && s->warn != NULL) {
-        diag_add(s->warn, "%s:%d: %s", s->path, lineno, why);
+        diag_add(s->warn, "%s:%d: %s", s->path, lineno, diag_last(&why));
     }
+    diag_free(&why);
     if (res == AK_KEY && k.bloblen == s->bloblen &&
         memcmp(k.blob, s->blob, k.bloblen) == 0) {
         *out = k;
         out->line = lineno;
         return 1;
     }
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     return 0;
 }
 
@@ -798,8 +777,7 @@ int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
     int found;
 
     memset(out, 0, sizeof(*out));
-    buf = read_keys_file(&s, &len);
-    if (buf == NULL) {
+    if (read_keys_file(&s, &buf, &len) < 0) {
         return -1;
     }
     found = scan_lines(&s, buf, len, out);

@@ -46,17 +46,18 @@ struct ak_key {
 enum ak_result {
     AK_KEY = 0,             /* *out holds a key */
     AK_EMPTY,               /* blank or comment line */
-    AK_BAD,                 /* why holds the reason */
+    AK_BAD,                 /* one line added to why says why */
 };
 
 /* Key types fallbackd accepts (authorized_keys spelling). */
 int authkeys_type_supported(const char *type);
 
-/* Parse one line (no newline).  allow_env: PermitUserEnvironment. */
+/* Parse one line (no newline).  allow_env: PermitUserEnvironment.  AK_BAD
+ * adds one line of printable ASCII to WHY (which may be NULL). */
 enum ak_result authkeys_parse_line(const char *line, int allow_env,
-                                   struct ak_key *out, char *why, size_t whylen);
+                                   struct ak_key *out, struct diag *why);
 
-void ak_key_free(struct ak_key *k);
+void authkeys_key_free(struct ak_key *k);
 
 /* Find the first line of file PATH whose key blob equals BLOB.  Returns 1
  * and fills *out when found, 0 when not, -1 when the file cannot be read
@@ -66,6 +67,6 @@ int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
                   int allow_env, struct ak_key *out, struct diag *warn);
 
 /* Has the key expired at time NOW? */
-int ak_expired(const struct ak_opts *o, time_t now);
+int authkeys_expired(const struct ak_opts *o, time_t now);
 
 #endif

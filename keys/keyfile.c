@@ -49,6 +49,8 @@
 
 #include <sodium.h>
 
+#include "readfile.h"
+
 #define MAGIC "openssh-key-v1"          /* written with its NUL */
 #define MAGIC_LEN 15
 #define BEGIN_MARK "-----BEGIN OPENSSH PRIVATE KEY-----\n"
@@ -331,50 +333,22 @@ int keyfile_parse(const char *text, size_t len, struct keyfile_info *out)
     return rc;
 }
 
-/* Read up to MAX_FILE bytes of fd into a malloc'd buffer (NULL on error or
- * when the file is larger). */
-static char *read_all(int fd, size_t *len)
-{
-    char *buf = malloc(MAX_FILE + 1);
-    ssize_t n = 1;
-    int err = 0;
-
-    *len = 0;
-    while (buf != NULL && n > 0 && *len <= MAX_FILE) {
-        n = read(fd, buf + *len, MAX_FILE + 1 - *len);
-        if (n < 0 && errno == EINTR) {
-            n = 1;
-        } else if (n > 0) {
-            *len += (size_t)n;
-        }
-    }
-    if (buf != NULL && (n < 0 || *len > MAX_FILE)) {
-        err = n < 0 ? errno : EFBIG;
-        sodium_memzero(buf, *len);
-        free(buf);
-        buf = NULL;
-        errno = err;
-    }
-    return buf;
-}
-
 /* Read and parse the key file at path (see keyfile.h). */
 int keyfile_read(const char *path, struct keyfile_info *out)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     size_t len = 0;
-    char *text = fd >= 0 ? read_all(fd, &len) : NULL;
-    int rc = -1;
+    char *text = NULL;
+    int err = readfile_path(path, MAX_FILE, &text, &len);
+    int rc;
 
     memset(out, 0, sizeof(*out));
-    if (text != NULL) {
-        rc = keyfile_parse(text, len, out);
-        sodium_memzero(text, len);
-        free(text);
+    if (err != 0) {
+        errno = err;
+        return -1;
     }
-    if (fd >= 0) {
-        close(fd);
-    }
+    rc = keyfile_parse(text, len, out);
+    sodium_memzero(text, len);
+    free(text);
     return rc;
 }
 

@@ -12,6 +12,9 @@
 #   fallbackd/monitor/    | fallbackd/, keys/, monitor/
 #   fallbackd/listener/   | fallbackd/, keys/, listener/, net/, monitor/
 #   fallbackd/main.c      | fallbackd/, keys/, listener/
+#   fallbackd/diagnose/   | fallbackd/, keys/, monitor/ (the shell check, reused
+#                         |   by the incident console; its own headers include
+#                         |   no side header, so they stay shared)
 #   fallbackd/ (others),  | fallbackd/, keys/  (shared code: a side header
 #   keys/                 |   here would carry that side into the other)
 #
@@ -75,6 +78,7 @@ allowed_for() {
     fallbackd/monitor/*) echo "monitor" ;;
     fallbackd/listener/*) echo "listener net monitor" ;;
     fallbackd/main.c) echo "listener" ;;
+    fallbackd/diagnose/*) echo "monitor" ;;
     *) echo "" ;;
     esac
 }

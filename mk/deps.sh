@@ -13,7 +13,9 @@ TEST_PKGS="libcriterion-dev openssh-client putty-tools python3-paramiko python3-
   clang libclang-rt-14-dev ssh-audit debootstrap"
 
 missing=""
-for p in $BUILD_PKGS ${FALLBACKD_TEST_DEPS:+$TEST_PKGS}; do
+# make package-test also builds, lints, installs and rolls out the .deb.
+PACKAGE_TEST_PKGS="debhelper lintian man-db fail2ban ansible nftables"
+for p in $BUILD_PKGS ${FALLBACKD_TEST_DEPS:+$TEST_PKGS $PACKAGE_TEST_PKGS}; do
     if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         missing="$missing $p"
     fi

@@ -55,7 +55,8 @@ done
 /usr/local/sbin/fallbackd -t -f "$conf"
 
 if [ -d /run/systemd/system ]; then
-    install -m 0644 packaging/fallbackd.service /etc/systemd/system/fallbackd.service
+    sed 's#/usr/sbin/fallbackd#/usr/local/sbin/fallbackd#' packaging/fallbackd.service \
+        > /etc/systemd/system/fallbackd.service
     systemctl daemon-reload
     systemctl enable fallbackd >/dev/null 2>&1 || true
     systemctl restart fallbackd

@@ -21,8 +21,8 @@ static void mask_bits(unsigned char *addr, size_t len, int bits)
     }
 }
 
-void source_block_of(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
-                     struct source_block *out)
+void admission_source_block(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
+                            struct source_block *out)
 {
     const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
     const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
@@ -125,7 +125,8 @@ int admission_allowed_from(const struct fbd_config *cfg, const char *addr)
         return 1;
     }
     for (size_t i = 0; i < cfg->allow_from.n; i++) {
-        if (cidr_parse(cfg->allow_from.v[i], &block) == 0 && cidr_contains(&block, addr)) {
+        if (addrmatch_cidr_parse(cfg->allow_from.v[i], &block) == 0 &&
+            addrmatch_cidr_contains(&block, addr)) {
             return 1;
         }
     }

@@ -54,8 +54,8 @@ struct admit_decision {
 };
 
 /* The source block of a peer address, per PerSourceNetBlockSize. */
-void source_block_of(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
-                     struct source_block *out);
+void admission_source_block(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
+                            struct source_block *out);
 
 /* Decide for a newcomer from block SRC, given the N pending connections.
  * roll is a random number 0-99 (for the early drop). */

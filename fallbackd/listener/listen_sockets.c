@@ -115,7 +115,8 @@ void listen_close(struct listen_set *set)
     set->n = 0;
 }
 
-void sockaddr_format(const struct sockaddr_storage *ss, char *host, size_t hostlen, int *port)
+void listen_format_addr(const struct sockaddr_storage *ss, char *host, size_t hostlen,
+                        int *port)
 {
     const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
     const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
@@ -135,7 +136,7 @@ void sockaddr_format(const struct sockaddr_storage *ss, char *host, size_t hostl
     }
 }
 
-void socket_tune(int fd, int keepalive)
+void listen_tune_socket(int fd, int keepalive)
 {
     int one = 1;
 

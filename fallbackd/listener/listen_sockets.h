@@ -24,10 +24,11 @@ void listen_close(struct listen_set *set);
 
 /* Numeric host and port of a socket address; IPv4-mapped IPv6 addresses
  * are shown as IPv4, as sshd does.  host must hold INET6_ADDRSTRLEN. */
-void sockaddr_format(const struct sockaddr_storage *ss, char *host, size_t hostlen, int *port);
+void listen_format_addr(const struct sockaddr_storage *ss, char *host, size_t hostlen,
+                        int *port);
 
 /* Per-connection socket options: TCP_NODELAY (libssh never sets it; it
  * halves login latency) and SO_KEEPALIVE per TCPKeepAlive. */
-void socket_tune(int fd, int keepalive);
+void listen_tune_socket(int fd, int keepalive);
 
 #endif

@@ -1,21 +1,26 @@
 /* listener.c - accept connections and fork one process for each.
  *
- * The listener never executes anything: every connection is a fork() of
- * this process, which already holds the config, the host keys and the user
- * cache in memory.  Replacing the binary, the libraries or the config on
- * disk therefore cannot break the next login (the failure that takes sshd
- * down mid-upgrade, see shared/background).
+ * The listener never executes anything by path: every connection is a
+ * fork() of this process, which already holds the config, the host keys
+ * and the user cache in memory; only its network process becomes a new
+ * image, of the very inode that was started, through a file descriptor
+ * opened at start (netexec.h), with that state handed over.  Replacing the
+ * binary, the libraries or the config on disk therefore cannot break the
+ * next login (the failure that takes sshd down mid-upgrade, see
+ * shared/background).
  *
  * Events (one poll loop, signals through a signalfd):
  *
  *   event                 | action
  *   ----------------------+----------------------------------------------
- *   listening fd readable | accept; AllowFrom; admission (admission.h);
+ *   listening fd readable | accept; AllowFrom; penalties (penalty.h);
+ *                         |   admission (admission.h);
  *                         |   fork the connection process (it splits
  *                         |   in two, split.c)
  *   startup pipe readable | that connection authenticated (or ended):
  *                         |   it no longer counts as unauthenticated
- *   SIGCHLD               | reap every exited child
+ *   SIGCHLD               | reap every exited child; penalise its source
+ *                         |   by how its monitor says it ended
  *   SIGHUP                | reload config + host keys; keep old on error
  *   SIGTERM / SIGINT      | close the listeners and exit; open sessions
  *                         |   live on in their own processes
@@ -28,6 +33,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -39,8 +45,11 @@
 
 #include "admission.h"
 #include "clock.h"
+#include "diagnose/door_state.h"
+#include "confine_probe.h"
 #include "listen_sockets.h"
 #include "log.h"
+#include "penalty.h"
 #include "split.h"
 
 #define MAX_CHILDREN 4096
@@ -51,6 +60,7 @@
 struct child {
     pid_t pid;
     int startup_fd;         /* read end; -1 once authenticated or gone */
+    uid_t sandbox_uid;      /* its network process's uid (SandboxUidRange) */
     struct pending pend;    /* its source block and accept time */
     char addr[INET6_ADDRSTRLEN];
     int port;
@@ -73,6 +83,7 @@ struct listener {
     size_t startups;        /* children not yet authenticated */
     unsigned long conn_count;
     struct ratelimit refusals;
+    struct penalties penalties; /* PerSourcePenalties (penalty.h) */
     long long started_ms;
     int closing;            /* DoorLifetime over: no more accepts */
     int quit;
@@ -134,6 +145,20 @@ static void child_started(struct listener *l, struct child *c)
     }
 }
 
+/* A connection process ended with STATUS: penalise its source if its
+ * monitor says so (conn_end.h). */
+static void penalise(struct listener *l, const struct child *c, int status)
+{
+    enum conn_end how = WIFEXITED(status) ? (enum conn_end)WEXITSTATUS(status) : CONN_END_OK;
+    long long secs = penalty_record(&l->penalties, &l->srv->cfg, &c->pend.block, c->addr, how,
+                                    clock_now_ms());
+
+    if (secs > 0) {
+        log_info("penalty: refusing connections from %s for %llds: %s", c->addr, secs,
+                 penalty_event_name(how));
+    }
+}
+
 /* Reap every exited child and drop it from the table. */
 static void reap_children(struct listener *l)
 {
@@ -143,6 +168,7 @@ static void reap_children(struct listener *l)
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         for (size_t i = 0; i < l->nchildren; i++) {
             if (l->children[i].pid == pid) {
+                penalise(l, &l->children[i], status);
                 child_started(l, &l->children[i]);
                 l->children[i] = l->children[--l->nchildren];
                 break;
@@ -151,8 +177,40 @@ static void reap_children(struct listener *l)
     }
 }
 
+/* Does a live connection's network process hold UID? */
+static int uid_taken(const struct listener *l, uid_t uid)
+{
+    for (size_t i = 0; i < l->nchildren; i++) {
+        if (l->children[i].sandbox_uid == uid) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A uid of SandboxUidRange that no live connection holds, so that no
+ * network process can signal another; -1 if every one is taken.  The
+ * search starts at a random place, so two doors sharing a range rarely
+ * pick the same uid. */
+static long long sandbox_uid_pick(const struct listener *l)
+{
+    const struct fbd_config *cfg = &l->srv->cfg;
+    unsigned long long size = (unsigned long long)(cfg->sandbox_uid_hi - cfg->sandbox_uid_lo) + 1;
+    unsigned long long off = randombytes_uniform(size > UINT32_MAX ? UINT32_MAX : (uint32_t)size);
+
+    /* nchildren + 1 candidates always hold a free one, if the range does */
+    for (unsigned long long i = 0; i < size && i <= l->nchildren; i++) {
+        uid_t uid = (uid_t)(cfg->sandbox_uid_lo + (long long)((off + i) % size));
+
+        if (!uid_taken(l, uid)) {
+            return uid;
+        }
+    }
+    return -1;
+}
+
 /* The child side of a fork: serve one connection, never return. */
-static void run_connection(struct listener *l, int fd, int startup_wr)
+static void run_connection(struct listener *l, int fd, int startup_wr, uid_t sandbox_uid)
 {
     close(l->sigfd);
     listen_close(&l->socks);
@@ -165,7 +223,7 @@ static void run_connection(struct listener *l, int fd, int startup_wr)
     /* Its own process group (monitor and network process; user sessions
      * get sessions of their own), so that an eviction kills both. */
     setpgid(0, 0);
-    _exit(split_connection(l->srv, fd, startup_wr));
+    _exit(split_connection(l->srv, fd, startup_wr, sandbox_uid));
 }
 
 /* Fork the process for an accepted connection and record it. */
@@ -173,9 +231,16 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
                              const char *host, int port)
 {
     struct child *c = &l->children[l->nchildren];
+    long long uid = sandbox_uid_pick(l);
     int pipefd[2];
     pid_t pid;
 
+    if (uid < 0) {
+        log_refusal(l, host, port, "every uid of SandboxUidRange is in use by a live "
+                    "connection; widen the range");
+        close(fd);
+        return;
+    }
     if (l->nchildren == MAX_CHILDREN || pipe2(pipefd, O_CLOEXEC) < 0) {
         log_error("cannot take connection: %s",
                   l->nchildren == MAX_CHILDREN ? "too many children" : strerror(errno));
@@ -185,7 +250,7 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
     pid = fork();
     if (pid == 0) {
         close(pipefd[0]);
-        run_connection(l, fd, pipefd[1]);
+        run_connection(l, fd, pipefd[1], (uid_t)uid);
     }
     close(pipefd[1]);
     close(fd);
@@ -196,6 +261,7 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
     }
     c->pid = pid;
     c->startup_fd = pipefd[0];
+    c->sandbox_uid = (uid_t)uid;
     c->pend = *pend;
     snprintf(c->addr, sizeof(c->addr), "%s", host);
     c->port = port;
@@ -228,7 +294,7 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     struct admit_decision d;
     struct child *victim;
 
-    source_block_of(ss, &l->srv->cfg, &pend->block);
+    admission_source_block(ss, &l->srv->cfg, &pend->block);
     pend->since_ms = clock_now_ms();
     d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100));
     if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT) {
@@ -245,6 +311,25 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     return 1;
 }
 
+/* Is the source of a newcomer under a penalty (penalty.h)?  Logged. */
+static int penalised(struct listener *l, const struct sockaddr_storage *ss, const char *host,
+                     int port)
+{
+    struct source_block b;
+    long long left_ms;
+    const char *why;
+    char text[160];
+
+    admission_source_block(ss, &l->srv->cfg, &b);
+    if (!penalty_refused(&l->penalties, &l->srv->cfg, &b, host, clock_now_ms(), &left_ms,
+                         &why)) {
+        return 0;
+    }
+    snprintf(text, sizeof(text), "penalty, %llds left: %s", (left_ms + 999) / 1000, why);
+    log_refusal(l, host, port, text);
+    return 1;
+}
+
 /* Accept every pending connection on one listening socket. */
 static void accept_all(struct listener *l, int lfd)
 {
@@ -257,9 +342,11 @@ static void accept_all(struct listener *l, int lfd)
 
     while ((fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) >= 0) {
         l->conn_count++;
-        sockaddr_format(&ss, host, sizeof(host), &port);
+        listen_format_addr(&ss, host, sizeof(host), &port);
         if (!admission_allowed_from(&l->srv->cfg, host)) {
             log_refusal(l, host, port, "not in AllowFrom");
+            close(fd);
+        } else if (penalised(l, &ss, host, port)) {
             close(fd);
         } else if (!admit(l, &ss, host, port, &pend)) {
             close(fd);
@@ -273,15 +360,30 @@ static void accept_all(struct listener *l, int lfd)
     }
 }
 
+static long long lifetime_s(const struct listener *l);
+
+/* Tell the door's shared state when the door closes (the incident
+ * console shows the time left). */
+static void publish_lifetime(const struct listener *l)
+{
+    struct door_state *s = l->srv->state;
+
+    if (s != NULL) {
+        s->closes = lifetime_s(l) > 0 ? s->started + lifetime_s(l) : 0;
+    }
+}
+
 /* SIGHUP: load a complete new state; swap only if all of it loaded. */
 static void reload(struct listener *l)
 {
     struct server next;
     struct diag errs = { 0 };
+    struct diag notes = { 0 };
 
     memset(&next, 0, sizeof(next));
     log_info("Received SIGHUP; reloading %s.", l->config_path);
-    if (server_load(&next, l->config_path, l->srv, &errs) < 0) {
+    if (server_load(&next, l->config_path, l->srv, &errs) < 0 ||
+        confine_probe(&next, &notes, &errs) < 0) {
         for (size_t i = 0; i < errs.n; i++) {
             log_error("%s", errs.msgs[i]);
         }
@@ -289,13 +391,19 @@ static void reload(struct listener *l)
                   diag_count(&errs), diag_count(&errs) == 1 ? "" : "s");
         server_free(&next);
         diag_free(&errs);
+        diag_free(&notes);
         return;
     }
+    for (size_t i = 0; i < notes.n; i++) {
+        log_error("%s", notes.msgs[i]);
+    }
+    diag_free(&notes);
     next.log_stderr = l->srv->log_stderr;
     next.foreground = l->srv->foreground;
     next.lifetime_override = l->srv->lifetime_override;
     server_replace(l->srv, &next);
     server_free(&next);
+    publish_lifetime(l);
     diag_free(&errs);
     log_setup("fallbackd", l->srv->log_stderr, l->srv->cfg.syslog_facility,
               l->srv->cfg.log_level);
@@ -407,6 +515,10 @@ int listener_run(struct server *srv, const char *config_path)
     size_t *owner;
 
     l.started_ms = clock_now_ms();
+    if (srv->state == NULL) {
+        srv->state = door_state_create();
+    }
+    publish_lifetime(&l);
     l.children = calloc(MAX_CHILDREN, sizeof(*l.children));
     p = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*p));
     owner = calloc(MAX_CHILDREN + LISTEN_MAX + 1, sizeof(*owner));
@@ -430,5 +542,6 @@ int listener_run(struct server *srv, const char *config_path)
     free(p);
     free(owner);
     free(l.children);
+    penalty_free(&l.penalties);
     return 0;
 }

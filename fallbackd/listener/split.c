@@ -10,7 +10,9 @@
  *   network (child)  | net/        | the client's socket;   | the client, and the
  *                    |             |   sandboxed, no keys   |   monitor
  *
- * Both get the connection's addresses, read here once.
+ * Both get the connection's addresses, read here once.  The network
+ * process is a new image of fallbackd (netexec.h): a layout and stack
+ * canary of its own.
  */
 #include "split.h"
 
@@ -24,6 +26,7 @@
 #include "listen_sockets.h"
 #include "log.h"
 #include "monitor.h"
+#include "netexec.h"
 
 /* Both ends of the TCP connection, numeric. */
 static void endpoints_read(int fd, struct endpoints *e)
@@ -33,21 +36,21 @@ static void endpoints_read(int fd, struct endpoints *e)
 
     memset(&ss, 0, sizeof(ss));
     getpeername(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, e->peer, sizeof(e->peer), &e->peer_port);
+    listen_format_addr(&ss, e->peer, sizeof(e->peer), &e->peer_port);
     len = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
     getsockname(fd, (struct sockaddr *)&ss, &len);
-    sockaddr_format(&ss, e->local, sizeof(e->local), &e->local_port);
+    listen_format_addr(&ss, e->local, sizeof(e->local), &e->local_port);
 }
 
-int split_connection(struct server *srv, int fd, int startup_fd)
+int split_connection(struct server *srv, int fd, int startup_fd, uid_t sandbox_uid)
 {
     struct endpoints e;
     pid_t monitor = getpid();
     int sv[2];
     pid_t pid;
 
-    socket_tune(fd, srv->cfg.tcp_keep_alive);
+    listen_tune_socket(fd, srv->cfg.tcp_keep_alive);
     endpoints_read(fd, &e);
     log_info("Connection from %s port %d on %s port %d", e.peer, e.peer_port, e.local,
              e.local_port);
@@ -59,7 +62,7 @@ int split_connection(struct server *srv, int fd, int startup_fd)
     if (pid == 0) {
         close(sv[0]);
         close(startup_fd);
-        conn_network(srv, fd, sv[1], monitor, &e);
+        netexec_network(srv, fd, sv[1], monitor, &e, sandbox_uid);
     }
     close(sv[1]);
     close(fd);      /* the monitor never touches the client's bytes */

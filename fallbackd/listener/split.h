@@ -2,13 +2,16 @@
 #ifndef FBD_SPLIT_H
 #define FBD_SPLIT_H
 
+#include <sys/types.h>
+
 #include "server.h"
 
 /* Serve one accepted connection (the client on FD) to its end: fork the
  * network process (net/conn.h) and become its monitor (monitor/monitor.h).
  * Returns the exit code for the connection process.  startup_fd is closed
  * once the user authenticated, which tells the listener this connection no
- * longer counts as unauthenticated. */
-int split_connection(struct server *srv, int fd, int startup_fd);
+ * longer counts as unauthenticated.  The network process runs as
+ * sandbox_uid, which no other live connection's has. */
+int split_connection(struct server *srv, int fd, int startup_fd, uid_t sandbox_uid);
 
 #endif

@@ -6,7 +6,7 @@
  * for this user and this key over this connection's session identifier
  * (the first exchange hash the monitor signed), asks authz, and only for a
  * key authz allows verifies the user's signature - once: libssh in the
- * network process verifies none (mk/libssh-patches/0007).  A compromised
+ * network process verifies none (mk/libssh-patches/0008).  A compromised
  * network process therefore cannot log anyone in without the user's
  * private key, and an unauthenticated client cannot make the door spend a
  * signature check on a key nobody listed (nor on a huge RSA key at all).
@@ -39,8 +39,10 @@
 #include <unistd.h>
 
 #include "algolist.h"
+#include "diagnose/door_state.h"
 #include "libssh_internal.h"
 #include "log.h"
+#include "login_records.h"
 #include "pubkey.h"
 #include "signed_data.h"
 
@@ -74,72 +76,22 @@ static void count_failure(struct monitor *m)
              "failures [preauth]", m->user, m->peer, m->peer_port);
 }
 
-/* Log why a user was refused, once per user name per connection. */
+/* Log why a user was refused (REASON: "" when authz gave none), once per
+ * user name per connection. */
 static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char *reason)
 {
     if (strcmp(m->logged_user, m->user) == 0 || reason[0] == '\0') {
         return;
     }
     snprintf(m->logged_user, sizeof(m->logged_user), "%s", m->user);
-    if (v == AUTHZ_INVALID_USER || strncmp(reason, "ROOT", 4) == 0) {
+    if (v == AUTHZ_INVALID_USER) {
+        login_records_refused(m->user, m->peer);
+    }
+    if (v == AUTHZ_INVALID_USER || v == AUTHZ_ROOT_REFUSED) {
         log_info("%s port %d", reason, m->peer_port);
     } else {
         log_info("%s", reason);
     }
-}
-
-/* Is this RSA key too small?  Refused at the query already, so the client
- * moves on to its next key instead of signing with this one. */
-static int rsa_too_small(const unsigned char *blob, size_t len, char *reason, size_t rlen)
-{
-    struct pubkey pk;
-    int small = 0;
-
-    if (pubkey_from_blob(blob, len, &pk) < 0) {
-        return 0;
-    }
-    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < ALGO_RSA_MIN_BITS) {
-        snprintf(reason, rlen, "RSA key of %u bits refused: fallbackd requires at least %d",
-                 pk.bits, ALGO_RSA_MIN_BITS);
-        small = 1;
-    }
-    pubkey_free(&pk);
-    return small;
-}
-
-/* Is this a key the monitor will not spend a signature check on?  Any key
- * fallbackd cannot parse (no keys file can list it), an RSA modulus over
- * ALGO_RSA_MAX_BITS or an exponent over ALGO_RSA_MAX_E_BITS bits: refused
- * at the query already, before the keys file is read. */
-static int key_too_costly(const unsigned char *blob, size_t len, char *reason, size_t rlen)
-{
-    struct pubkey pk;
-    int costly = 0;
-
-    if (pubkey_from_blob(blob, len, &pk) < 0) {
-        snprintf(reason, rlen, "unusable public key refused");
-        return 1;
-    }
-    if (strcmp(pk.name, "ssh-rsa") == 0 &&
-        (pk.bits > ALGO_RSA_MAX_BITS || pk.ebits > ALGO_RSA_MAX_E_BITS)) {
-        snprintf(reason, rlen, "RSA key of %u bits with a %u-bit exponent refused: fallbackd "
-                 "accepts at most %d and %d", pk.bits, pk.ebits, ALGO_RSA_MAX_BITS,
-                 ALGO_RSA_MAX_E_BITS);
-        costly = 1;
-    }
-    pubkey_free(&pk);
-    return costly;
-}
-
-/* The policy verdict for USER with this key (authz.h). */
-static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
-                                 char *reason, size_t rlen)
-{
-    reason[0] = '\0';
-    if (rsa_too_small(blob, len, reason, rlen)) {
-        return AUTHZ_KEY_REFUSED;
-    }
-    return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, reason, rlen);
 }
 
 /* Reply to the network process. */
@@ -180,29 +132,6 @@ static int take_user(struct monitor *m, const struct mon_field *f)
     }
     memcpy(m->user, user, sizeof(user));
     return 0;
-}
-
-int monauth_query(struct monitor *m, const struct mon_msg *msg)
-{
-    char reason[768];
-    char desc[160];
-    enum authz_verdict v;
-
-    if (take_user(m, &msg->f[0]) < 0) {
-        return -1;
-    }
-    if (m->too_many) {
-        return reply(m, MON_DENIED);
-    }
-    key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
-    if (key_too_costly(msg->f[1].s, msg->f[1].len, reason, sizeof(reason))) {
-        return refuse(m, AUTHZ_KEY_REFUSED, reason, desc);
-    }
-    v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
-    if (v == AUTHZ_OK) {
-        return reply(m, MON_KEY_OK);
-    }
-    return refuse(m, v, reason, desc);
 }
 
 /* Does the signed data say what a userauth request for this user, key and
@@ -259,7 +188,7 @@ static int signature_ok(struct monitor *m, const struct mon_msg *msg, const char
  * verification when the line says verify-required or PubkeyAuthOptions
  * verify-required.  Reason in sshd's words when not. */
 static int sk_flags_ok(const struct monitor *m, const struct mon_msg *msg, const char *alg,
-                       const char *desc, char *reason, size_t rlen)
+                       const char *desc, struct diag *reason)
 {
     const struct ak_opts *o = &m->authz.key.opts;
     int cfg = m->srv->cfg.pubkey_auth_options;
@@ -272,7 +201,7 @@ static int sk_flags_ok(const struct monitor *m, const struct mon_msg *msg, const
     }
     f = signed_sk_check(msg->f[3].s, msg->f[3].len, presence, verified);
     if (f != SIGNED_OK) {
-        snprintf(reason, rlen, "public key %s signature for %s from %s port %d rejected: %s",
+        diag_add(reason, "public key %s signature for %s from %s port %d rejected: %s",
                  desc, m->user, m->peer, m->peer_port,
                  f == SIGNED_NO_PRESENCE ? "user presence (authenticator touch) requirement "
                  "not met" : f == SIGNED_NOT_VERIFIED ? "user verification requirement not "
@@ -291,6 +220,7 @@ static int accept_login(struct monitor *m, const char *desc)
     snprintf(m->key_desc, sizeof(m->key_desc), "%s", desc);
     log_info("Accepted publickey for %s from %s port %d ssh2: %s", m->user, m->peer,
              m->peer_port, desc);
+    door_state_login(m->srv->state, m->peer, m->user);
     if (m->startup_fd >= 0) {
         close(m->startup_fd);
         m->startup_fd = -1;
@@ -298,42 +228,59 @@ static int accept_login(struct monitor *m, const char *desc)
     return reply(m, MON_ACCEPTED);
 }
 
-int monauth_signed(struct monitor *m, const struct mon_msg *msg)
+/* A key request, queried (SIGNED 0) or signed: the user name, MaxAuthTries,
+ * then authz's verdict - for a signed request only once the monitor has
+ * checked the signed data and verified the signature itself.  A refusal
+ * is logged, counted and answered; an accepted key is answered MON_KEY_OK
+ * (a query) or logs the user in (a signed request). */
+static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_req)
 {
-    char reason[768] = "";
+    struct diag why = { 0 };
     char desc[160];
     char alg[64];
     enum authz_verdict v = AUTHZ_KEY_REFUSED;
+    int rc;
 
     if (take_user(m, &msg->f[0]) < 0) {
         return -1;
     }
+    m->attempts++;
     if (m->too_many) {
         return reply(m, MON_DENIED);
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
     /* Cheap checks first, the one signature check last: a key that is not
      * allowed never costs a verification (libssh in the network process
-     * verifies none, mk/libssh-patches/0007). */
-    if (key_too_costly(msg->f[1].s, msg->f[1].len, reason, sizeof(reason))) {
-        return refuse(m, AUTHZ_KEY_REFUSED, reason, desc);
+     * verifies none, mk/libssh-patches/0008), and authz_key() refuses a
+     * key too costly to verify before it reads the keys file. */
+    if (!signed_req || signed_data_ok(m, msg, alg, sizeof(alg))) {
+        v = authz_key(m->srv, m->user, msg->f[1].s, msg->f[1].len, m->peer, &m->authz, &why);
     }
-    if (signed_data_ok(m, msg, alg, sizeof(alg))) {
-        v = decide(m, msg->f[1].s, msg->f[1].len, reason, sizeof(reason));
-    }
-    if (v == AUTHZ_OK && !signature_ok(m, msg, alg)) {
-        reason[0] = '\0';
+    if (signed_req && v == AUTHZ_OK && !signature_ok(m, msg, alg)) {
         v = AUTHZ_KEY_REFUSED;
     }
-    if (v == AUTHZ_OK && !sk_flags_ok(m, msg, alg, desc, reason, sizeof(reason))) {
-        log_info("%s", reason);
-        reason[0] = '\0';
+    if (signed_req && v == AUTHZ_OK && !sk_flags_ok(m, msg, alg, desc, &why)) {
+        log_info("%s", diag_last(&why));
+        diag_free(&why);
         v = AUTHZ_KEY_REFUSED;
     }
-    if (v == AUTHZ_OK) {
-        return accept_login(m, desc);
+    if (v != AUTHZ_OK) {
+        rc = refuse(m, v, diag_last(&why), desc);
+    } else {
+        rc = signed_req ? accept_login(m, desc) : reply(m, MON_KEY_OK);
     }
-    return refuse(m, v, reason, desc);
+    diag_free(&why);
+    return rc;
+}
+
+int monauth_query(struct monitor *m, const struct mon_msg *msg)
+{
+    return key_request(m, msg, 0);
+}
+
+int monauth_signed(struct monitor *m, const struct mon_msg *msg)
+{
+    return key_request(m, msg, 1);
 }
 
 int monauth_other(struct monitor *m, const struct mon_msg *msg)
@@ -343,11 +290,17 @@ int monauth_other(struct monitor *m, const struct mon_msg *msg)
     if (take_user(m, &msg->f[0]) < 0 || mon_cstr(&msg->f[1], method, sizeof(method)) < 0) {
         return -1;
     }
+    /* A client's first "none" asks which methods there are (not logged,
+     * not counted, as in sshd); every further one is an attempt. */
+    if (strcmp(method, "none") == 0 && m->nones++ == 0) {
+        return reply(m, MON_DENIED);
+    }
+    m->attempts++;
     if (strcmp(method, "none") != 0) {
         log_info("Failed %s for %s%s from %s port %d ssh2 (fallbackd accepts public keys only)",
                  method, userdb_user(m->srv->users, m->user) ? "" : "invalid user ",
                  m->user, m->peer, m->peer_port);
-        count_failure(m);
     }
+    count_failure(m);
     return reply(m, MON_DENIED);
 }

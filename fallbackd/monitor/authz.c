@@ -7,7 +7,9 @@
 #include <time.h>
 
 #include "addrmatch.h"
+#include "algolist.h"
 #include "log.h"
+#include "pubkey.h"
 
 /* Copy a passwd entry (strings duplicated).  0 ok, -1 no memory. */
 static int pw_copy(struct pw_entry *dst, const struct pw_entry *src)
@@ -21,7 +23,7 @@ static int pw_copy(struct pw_entry *dst, const struct pw_entry *src)
     dst->dir = strdup(src->dir && src->dir[0] ? src->dir : "/");
     dst->shell = strdup(src->shell ? src->shell : "");
     if (!dst->name || !dst->passwd || !dst->gecos || !dst->dir || !dst->shell) {
-        pw_entry_free(dst);
+        userdb_pw_free(dst);
         return -1;
     }
     return 0;
@@ -34,14 +36,14 @@ static int user_entry_matches(const char *entry, const char *user, const char *a
     char upat[256];
 
     if (at == NULL) {
-        return glob_match(entry, user);
+        return addrmatch_glob(entry, user);
     }
     if ((size_t)(at - entry) >= sizeof(upat)) {
         return 0;
     }
     memcpy(upat, entry, (size_t)(at - entry));
     upat[at - entry] = '\0';
-    return glob_match(upat, user) && addr_list_match(addr, at + 1) == 1;
+    return addrmatch_glob(upat, user) && addrmatch_list(addr, at + 1) == 1;
 }
 
 /* Does any entry of a user list match? */
@@ -71,7 +73,7 @@ static int group_list_matches(const struct server *srv, const struct strlist *l,
  * sshd, a door with neither AllowUsers nor AllowGroups lets no one in: the
  * administrator names who may use the break-glass door. */
 static int lists_refuse(const struct server *srv, const struct pw_entry *pw,
-                        const char *addr, char *reason, size_t rlen)
+                        const char *addr, struct diag *reason)
 {
     const struct fbd_config *c = &srv->cfg;
     const char *why = NULL;
@@ -88,40 +90,38 @@ static int lists_refuse(const struct server *srv, const struct pw_entry *pw,
         why = "none of user's groups are listed in AllowGroups";
     }
     if (why != NULL) {
-        snprintf(reason, rlen, "User %s from %s not allowed because %s", pw->name, addr, why);
+        diag_add(reason, "User %s from %s not allowed because %s", pw->name, addr, why);
         return 1;
     }
     return 0;
 }
 
 enum authz_verdict authz_user(const struct server *srv, const char *user,
-                              const char *addr, struct authz *a,
-                              char *reason, size_t rlen)
+                              const char *addr, struct authz *a, struct diag *reason)
 {
     const struct pw_entry *pw = userdb_user(srv->users, user);
 
-    reason[0] = '\0';
     if (pw == NULL) {
-        snprintf(reason, rlen, "Invalid user %s from %s", user, addr);
+        diag_add(reason, "Invalid user %s from %s", user, addr);
         return AUTHZ_INVALID_USER;
     }
     if (pw->uid == 0 && srv->cfg.permit_root_login == ROOT_NO) {
-        snprintf(reason, rlen, "ROOT LOGIN REFUSED FROM %s", addr);
-        return AUTHZ_USER_REFUSED;
+        diag_add(reason, "ROOT LOGIN REFUSED FROM %s", addr);
+        return AUTHZ_ROOT_REFUSED;
     }
-    if (lists_refuse(srv, pw, addr, reason, rlen)) {
+    if (lists_refuse(srv, pw, addr, reason)) {
         return AUTHZ_USER_REFUSED;
     }
     authz_clear(a);
     if (pw_copy(&a->pw, pw) < 0) {
-        snprintf(reason, rlen, "out of memory");
+        diag_add(reason, "out of memory");
         return AUTHZ_USER_REFUSED;
     }
     a->ngroups = userdb_groups(srv->users, pw, a->groups, SPAWN_MAX_GROUPS);
     if (a->ngroups > SPAWN_MAX_GROUPS) {
         /* Cutting the list could drop a group that restricts the user (a
          * negative ACL entry): refuse instead. */
-        snprintf(reason, rlen, "User %s from %s not allowed because a member of %zu groups "
+        diag_add(reason, "User %s from %s not allowed because a member of %zu groups "
                  "(fallbackd supports %d)", pw->name, addr, a->ngroups, SPAWN_MAX_GROUPS);
         authz_clear(a);
         return AUTHZ_USER_REFUSED;
@@ -164,50 +164,84 @@ static void log_warnings(struct diag *warn)
 
 /* Options of the matching key that refuse this login. */
 static int options_refuse(const struct server *srv, const struct authz *a,
-                          const char *addr, char *reason, size_t rlen)
+                          const char *addr, struct diag *reason)
 {
     const struct ak_opts *o = &a->key.opts;
 
-    if (o->from != NULL && addr_list_match(addr, o->from) != 1) {
-        snprintf(reason, rlen, "Authentication tried for %s with correct key but not "
+    if (o->from != NULL && addrmatch_list(addr, o->from) != 1) {
+        diag_add(reason, "Authentication tried for %s with correct key but not "
                  "from a permitted host (ip=%s, required=%s).", a->pw.name, addr, o->from);
         return 1;
     }
-    if (ak_expired(o, time(NULL))) {
-        snprintf(reason, rlen, "Authentication tried for %s with an expired key "
+    if (authkeys_expired(o, time(NULL))) {
+        diag_add(reason, "Authentication tried for %s with an expired key "
                  "(expiry-time has passed)", a->pw.name);
         return 1;
     }
     if (a->pw.uid == 0 && srv->cfg.permit_root_login == ROOT_FORCED_COMMANDS_ONLY &&
         o->command == NULL) {
-        snprintf(reason, rlen, "Root login refused for key without command= "
+        diag_add(reason, "Root login refused for key without command= "
                  "(PermitRootLogin forced-commands-only)");
         return 1;
     }
     return 0;
 }
 
+/* Is this a key refused before the user and the keys file are looked at?
+ * Any key fallbackd cannot parse (no keys file can list it); an RSA key
+ * smaller than fallbackd accepts, so that a query with it is refused at
+ * once and the client moves on to its next key instead of signing with
+ * this one; an RSA modulus over ALGO_RSA_MAX_BITS or an exponent over
+ * ALGO_RSA_MAX_E_BITS bits, whose one signature check would cost seconds
+ * of CPU (issue 9.1). */
+static int key_refused_early(const unsigned char *blob, size_t len, struct diag *reason)
+{
+    struct pubkey pk;
+    int refused = 0;
+
+    if (pubkey_from_blob(blob, len, &pk) < 0) {
+        diag_add(reason, "unusable public key refused");
+        return 1;
+    }
+    if (strcmp(pk.name, "ssh-rsa") == 0 && pk.bits < ALGO_RSA_MIN_BITS) {
+        diag_add(reason, "RSA key of %u bits refused: fallbackd requires at least %d",
+                 pk.bits, ALGO_RSA_MIN_BITS);
+        refused = 1;
+    } else if (strcmp(pk.name, "ssh-rsa") == 0 &&
+               (pk.bits > ALGO_RSA_MAX_BITS || pk.ebits > ALGO_RSA_MAX_E_BITS)) {
+        diag_add(reason, "RSA key of %u bits with a %u-bit exponent refused: fallbackd "
+                 "accepts at most %d and %d", pk.bits, pk.ebits, ALGO_RSA_MAX_BITS,
+                 ALGO_RSA_MAX_E_BITS);
+        refused = 1;
+    }
+    pubkey_free(&pk);
+    return refused;
+}
+
 enum authz_verdict authz_key(const struct server *srv, const char *user,
                              const unsigned char *blob, size_t bloblen,
-                             const char *addr, struct authz *a,
-                             char *reason, size_t rlen)
+                             const char *addr, struct authz *a, struct diag *reason)
 {
-    enum authz_verdict v = authz_user(srv, user, addr, a, reason, rlen);
+    enum authz_verdict v;
     struct diag warn = { 0 };
     char path[4096];
     int found;
 
+    if (key_refused_early(blob, bloblen, reason)) {
+        return AUTHZ_KEY_REFUSED;
+    }
+    v = authz_user(srv, user, addr, a, reason);
     if (v != AUTHZ_OK) {
         return v;
     }
     if (authz_keys_path(srv->cfg.authorized_keys_file, &a->pw, path, sizeof(path)) < 0) {
-        snprintf(reason, rlen, "AuthorizedKeysFile for %s is too long", user);
+        diag_add(reason, "AuthorizedKeysFile for %s is too long", user);
         return AUTHZ_KEY_REFUSED;
     }
     found = authkeys_find(path, blob, bloblen, srv->cfg.permit_user_environment,
                           &a->key, &warn);
     if (found < 0 && warn.n > 0) {
-        snprintf(reason, rlen, "Could not open user '%s' authorized keys: %s", user, warn.msgs[0]);
+        diag_add(reason, "Could not open user '%s' authorized keys: %s", user, warn.msgs[0]);
         diag_free(&warn);
         return AUTHZ_KEY_REFUSED;
     }
@@ -215,12 +249,12 @@ enum authz_verdict authz_key(const struct server *srv, const char *user,
     if (found <= 0) {
         return AUTHZ_KEY_REFUSED;
     }
-    return options_refuse(srv, a, addr, reason, rlen) ? AUTHZ_KEY_REFUSED : AUTHZ_OK;
+    return options_refuse(srv, a, addr, reason) ? AUTHZ_KEY_REFUSED : AUTHZ_OK;
 }
 
 void authz_clear(struct authz *a)
 {
-    pw_entry_free(&a->pw);
-    ak_key_free(&a->key);
+    userdb_pw_free(&a->pw);
+    authkeys_key_free(&a->key);
     memset(a, 0, sizeof(*a));
 }

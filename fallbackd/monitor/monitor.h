@@ -1,10 +1,12 @@
 /* monitor.h - a connection's privileged half.
  *
- * One monitor per connection, forked by the listener.  It forks the
- * network process before a single byte from the client is read, then only
- * answers that process's requests (requests.c's table) until it exits.
- * The monitor never parses SSH: it holds the host private keys, decides
- * and verifies logins, and starts the user's processes.
+ * One monitor per connection: the process the listener forked for it
+ * forks the network process before a single byte from the client is read
+ * and becomes the monitor (listener/split.c).  It then only answers that
+ * process's requests (requests.c's table) until it exits.  The monitor
+ * never reads the client's bytes: it holds the host private keys, decides
+ * logins (checking the signed data of each itself), and starts the user's
+ * processes.
  */
 #ifndef FBD_MONITOR_H
 #define FBD_MONITOR_H
@@ -19,8 +21,7 @@
 #include "endpoints.h"
 #include "monitor_proto.h"
 #include "server.h"
-
-#define MON_MAX_SESSIONS 64
+#include "sign_policy.h"
 
 /* A process the monitor started for a session. */
 struct mon_session {
@@ -43,6 +44,9 @@ struct monitor {
     /* authentication (auth_decide.c) */
     int authenticated;
     int auth_failures;
+    int nones;                      /* "none" requests so far */
+    int attempts;                   /* login attempts (all but a first "none") */
+    int net_crashed;                /* the network process died by a signal */
     int too_many;
     char user[64];                  /* user name of the last request */
     char logged_user[64];           /* whose refusal reason was logged */
@@ -52,7 +56,7 @@ struct monitor {
     unsigned char session_id[64];   /* the first exchange hash signed */
     size_t session_id_len;
     const struct hostkey *session_hostkey;  /* the host key it was signed with */
-    unsigned signs;                 /* exchange hashes signed so far */
+    struct sign_budget sign;        /* exchange hashes signed so far */
     ssh_session verifier;           /* only for libssh's signature checks */
 
     /* sessions (session_spawn.c) */
@@ -64,7 +68,8 @@ struct monitor {
 };
 
 /* Be the monitor of the network process NET_PID (our child), answering it
- * on SOCK until it exits; returns the exit code for the monitor process.
+ * on SOCK until it exits; returns the exit code for the monitor process:
+ * how the connection ended (enum conn_end, conn_end.h).
  * startup_fd is closed once the user authenticated, which tells the
  * listener this connection no longer counts as unauthenticated. */
 int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,

@@ -7,19 +7,28 @@
  *   request           | before auth     | after auth | what the monitor does
  *   ------------------+-----------------+------------+---------------------------------
  *   MON_LOG           | yes             | yes        | logs the line (bounded count)
- *   MON_HOSTKEY_SIGN  | once            | yes (rekey)| signs an exchange hash with the
- *                     |                 |            |   host key; the first is the
- *                     |                 |            |   session identifier
+ *   MON_HOSTKEY_SIGN  | once            | once per   | signs an exchange hash with the
+ *                     |                 |   rekey    |   host key (sign_policy.h: size,
+ *                     |                 |            |   digest, how often); the first
+ *                     |                 |            |   is the session identifier
  *   MON_AUTH_QUERY    | yes             | no         | would this key do? (policy only)
  *   MON_AUTH_SIGNED   | yes             | no         | checks the signed data, verifies
  *                     |                 |            |   the user's signature, decides
  *   MON_AUTH_OTHER    | yes             | no         | logs and counts a refused method
+ *                     |                 |            |   ("none": the first is free)
  *   MON_SPAWN         | no              | yes        | pty/pipes + the user's process;
  *                     |                 |            |   fds back with SCM_RIGHTS
  *   MON_SIGNAL        | no              | yes        | kill() a session's process
  *
  * The monitor also sends, unasked, MON_EXITED when a session's process
  * exits, and enforces LoginGraceTime on the network process.
+ *
+ * Liveness: a network process can stop reading, or flood the monitor with
+ * requests, but neither stalls the monitor.  Its socket has a send
+ * timeout (MON_SEND_TIMEOUT_S: a reply that cannot be sent ends the
+ * connection), and LoginGraceTime is a real-time timer (setitimer) whose
+ * SIGALRM handler kills the network process whatever the monitor is doing
+ * at that moment; the poll loop only logs it.
  */
 #include "monitor.h"
 
@@ -28,20 +37,26 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "algolist.h"
 #include "clock.h"
+#include "conn_end.h"
 #include "hostkeys.h"
 #include "log.h"
+#include "sign_policy.h"
 
 #define PRE 0x1         /* allowed before authentication */
 #define POST 0x2        /* allowed after authentication */
-#define ONCE_PRE 0x4    /* allowed once before authentication */
 
 #define MAX_FORWARDED_LOG_LINES 100000
-#define MAX_SIGNS 10000     /* exchange hashes per connection (rekeys) */
+#define MON_SEND_TIMEOUT_S 5
+
+static volatile sig_atomic_t grace_net_pid;    /* killed when the grace timer fires */
+static volatile sig_atomic_t grace_expired;
 
 static int sigchld_wfd = -1;
 
@@ -55,7 +70,7 @@ static const struct {
     int (*fn)(struct monitor *m, const struct mon_msg *msg);
 } requests[] = {
     { MON_LOG, "LOG", PRE | POST, req_log },
-    { MON_HOSTKEY_SIGN, "HOSTKEY_SIGN", ONCE_PRE | POST, req_sign },
+    { MON_HOSTKEY_SIGN, "HOSTKEY_SIGN", PRE | POST, req_sign },
     { MON_AUTH_QUERY, "AUTH_QUERY", PRE, monauth_query },
     { MON_AUTH_SIGNED, "AUTH_SIGNED", PRE, monauth_signed },
     { MON_AUTH_OTHER, "AUTH_OTHER", PRE, monauth_other },
@@ -80,15 +95,38 @@ static int req_log(struct monitor *m, const struct mon_msg *msg)
     return 0;
 }
 
-/* Sign an exchange hash: hash-sized data only; the first one becomes the
- * session identifier the user's signature must cover. */
+/* Why a sign request breaks sign_policy.h's rules, or NULL if it does not. */
+static const char *sign_refusal(struct monitor *m, const struct mon_msg *msg)
+{
+    const struct mon_field *data = &msg->f[2];
+    const char *kex = algolist_effective(ALGO_KEX, m->srv->cfg.algorithms[ALGO_KEX]);
+
+    if (data->len > sizeof(m->session_id) || !sign_size_ok(kex, data->len)) {
+        return "data that is not an exchange hash";
+    }
+    if (!sign_digest_ok(msg->f[1].s, msg->f[1].len, (int)msg->f[0].u)) {
+        return "a digest that is not its host key type's";
+    }
+    if (!sign_budget_take(&m->sign, m->authenticated, clock_now_ms())) {
+        return m->authenticated ? "more signatures than rekeys allow" :
+                                  "a second signature before authentication";
+    }
+    return NULL;
+}
+
+/* Sign an exchange hash (sign_policy.h); the first one becomes the session
+ * identifier the user's signature must cover. */
 static int req_sign(struct monitor *m, const struct mon_msg *msg)
 {
     const struct mon_field *data = &msg->f[2];
+    const char *why = sign_refusal(m, msg);
     ssh_string sig;
     int rc;
 
-    if (data->len < 20 || data->len > sizeof(m->session_id) || ++m->signs > MAX_SIGNS) {
+    if (why != NULL) {
+        log_error("monitor: the network process asked to sign %s (%zu bytes, digest %u): "
+                  "closing the connection from %s port %d", why, data->len, msg->f[0].u,
+                  m->peer, m->peer_port);
         return -1;
     }
     sig = hostkeys_sign(&m->srv->keys, msg->f[1].s, msg->f[1].len, (int)msg->f[0].u,
@@ -107,13 +145,10 @@ static int req_sign(struct monitor *m, const struct mon_msg *msg)
     return rc;
 }
 
-/* Is this request allowed now?  ONCE_PRE requests are counted in *done. */
-static int allowed(const struct monitor *m, unsigned phases, int already)
+/* Is this request allowed in the connection's phase? */
+static int allowed(const struct monitor *m, unsigned phases)
 {
-    if (m->authenticated) {
-        return (phases & POST) != 0;
-    }
-    return (phases & PRE) != 0 || ((phases & ONCE_PRE) != 0 && !already);
+    return (phases & (m->authenticated ? POST : PRE)) != 0;
 }
 
 /* Look the request up in the table, check its phase, run it. */
@@ -123,7 +158,7 @@ static int dispatch(struct monitor *m, const struct mon_msg *msg)
         if (requests[i].type != msg->type) {
             continue;
         }
-        if (!allowed(m, requests[i].phases, m->signs > 0)) {
+        if (!allowed(m, requests[i].phases)) {
             log_error("monitor: the network process asked for %s %s authentication: "
                       "closing the connection from %s port %d", requests[i].name,
                       m->authenticated ? "after" : "before", m->peer, m->peer_port);
@@ -135,6 +170,49 @@ static int dispatch(struct monitor *m, const struct mon_msg *msg)
     return -1;
 }
 
+/* LoginGraceTime is over: the network process goes, now. */
+static void on_sigalrm(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    grace_expired = 1;
+    if (grace_net_pid > 0) {
+        kill((pid_t)grace_net_pid, SIGKILL);
+    }
+    errno = saved;
+}
+
+/* Arm the grace timer: the network process gets LoginGraceTime, plus a
+ * second to say so itself.  0 arms nothing. */
+static int grace_timer_start(struct monitor *m)
+{
+    struct itimerval it = { { 0, 0 }, { m->srv->cfg.login_grace_time + 1, 0 } };
+    struct sigaction sa;
+
+    if (m->srv->cfg.login_grace_time <= 0) {
+        return 0;
+    }
+    grace_net_pid = m->net_pid;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_sigalrm;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGALRM, &sa, NULL) < 0) {
+        return -1;
+    }
+    return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* The user is in: no more grace timer. */
+static void grace_timer_stop(void)
+{
+    struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+    setitimer(ITIMER_REAL, &off, NULL);
+    grace_net_pid = 0;
+}
+
 static void on_sigchld(int sig)
 {
     int saved = errno;
@@ -144,10 +222,12 @@ static void on_sigchld(int sig)
     errno = saved;
 }
 
-/* How the network process ended, if it did not simply exit. */
-static void log_network_end(const struct monitor *m, int status)
+/* How the network process ended, if it did not simply exit.  A signal
+ * the monitor did not send (it only sends SIGKILL) is a crash. */
+static void log_network_end(struct monitor *m, int status)
 {
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
+        m->net_crashed = 1;
         log_error("network process for %s port %d killed by signal %d%s", m->peer,
                   m->peer_port, WTERMSIG(status),
                   WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
@@ -198,19 +278,6 @@ static void finish_network(struct monitor *m)
     m->net_pid = -1;
 }
 
-/* Milliseconds to wait in poll: until the login grace runs out (with a
- * second for the network process to say so itself), else forever. */
-static int grace_left(const struct monitor *m, long long now)
-{
-    long long grace = (long long)m->srv->cfg.login_grace_time * 1000;
-
-    if (m->authenticated || grace == 0) {
-        return -1;
-    }
-    grace += 1000 - (now - m->started_ms);
-    return grace < 0 ? 0 : grace > 60000 ? 60000 : (int)grace;
-}
-
 /* One message from the network process.  -1 ends the connection. */
 static int serve_message(struct monitor *m)
 {
@@ -230,12 +297,16 @@ static int serve_message(struct monitor *m)
     return dispatch(m, &msg);
 }
 
-/* SIGCHLD through a self-pipe, so poll() wakes for it. */
+/* SIGCHLD through a self-pipe, so poll() wakes for it; the grace timer;
+ * the socket's send timeout. */
 static int setup_signals(struct monitor *m)
 {
+    struct timeval tv = { MON_SEND_TIMEOUT_S, 0 };
     struct sigaction sa;
 
-    if (pipe2(m->child_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+    if (pipe2(m->child_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+        setsockopt(m->sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ||
+        grace_timer_start(m) < 0) {
         return -1;
     }
     sigchld_wfd = m->child_pipe[1];
@@ -246,21 +317,34 @@ static int setup_signals(struct monitor *m)
     return sigaction(SIGCHLD, &sa, NULL);
 }
 
+/* How the connection ended, for the listener's penalties (conn_end.h). */
+static enum conn_end conn_end_of(const struct monitor *m)
+{
+    if (m->net_crashed) {
+        return CONN_END_CRASH;
+    }
+    if (m->too_many) {
+        return CONN_END_AUTHFAIL;
+    }
+    if (m->authenticated) {
+        return CONN_END_OK;
+    }
+    if (grace_expired) {
+        return CONN_END_GRACE;
+    }
+    return m->attempts == 0 ? CONN_END_NOAUTH : CONN_END_OK;
+}
+
 /* Serve the network process until it exits. */
 static int monitor_run(struct monitor *m)
 {
     int done = setup_signals(m) < 0;
 
-    while (!done) {
+    while (!done && !grace_expired) {
         struct pollfd p[2] = { { .fd = m->sock, .events = POLLIN },
                                { .fd = m->child_pipe[0], .events = POLLIN } };
-        int timeout = grace_left(m, clock_now_ms());
 
-        if (timeout == 0) {
-            log_info("Timeout before authentication for %s port %d", m->peer, m->peer_port);
-            break;
-        }
-        if (poll(p, 2, timeout) < 0 && errno != EINTR) {
+        if (poll(p, 2, -1) < 0 && errno != EINTR) {
             break;
         }
         if (p[1].revents && reap(m)) {
@@ -269,9 +353,16 @@ static int monitor_run(struct monitor *m)
         if (p[0].revents && serve_message(m) < 0) {
             break;
         }
+        if (m->authenticated && grace_net_pid != 0) {
+            grace_timer_stop();
+        }
     }
+    if (grace_expired && !m->authenticated) {
+        log_info("Timeout before authentication for %s port %d", m->peer, m->peer_port);
+    }
+    grace_timer_stop();
     finish_network(m);
-    return 0;
+    return (int)conn_end_of(m);
 }
 
 int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,

@@ -25,17 +25,18 @@
 
 #include <stddef.h>
 
+#include "diag.h"
 #include "server.h"
 
 #define RESCUE_SHELLS_FILE "/etc/shells"
 
 /* Is SHELL a real login shell: listed in SHELLS_PATH, and not nologin or
- * false?  1 yes; 0 no, with the reason in why. */
-int rescue_login_shell(const char *shell, const char *shells_path, char *why, size_t whylen);
+ * false?  1 yes; 0 no, with the reason added to why. */
+int rescue_login_shell(const char *shell, const char *shells_path, struct diag *why);
 
 /* May PW have the rescue shell (the table above)?  1 yes; 0 no, with the
- * reason in why. */
+ * reason added to why. */
 int rescue_allowed(const struct server *srv, const struct pw_entry *pw,
-                   const char *shells_path, char *why, size_t whylen);
+                   const char *shells_path, struct diag *why);
 
 #endif

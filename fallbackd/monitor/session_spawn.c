@@ -14,7 +14,20 @@
  * shell: ssh -t -s HOST rescue.  Only users rescue_policy.h allows get it,
  * by request or as the fallback, and every start of it is logged.  While
  * /etc/nologin exists, sessions of users other than root show its text
- * and end (sshd's rule).
+ * and end (sshd's rule).  The subsystem "sftp" (unless configured
+ * otherwise) is internal-sftp, the built-in server (sftp_child.c), which
+ * runs in the forked process without exec; so does a Subsystem line or a
+ * command= that says internal-sftp.
+ * "diagnose" and "diagnose-json" (unless
+ * configured otherwise) are the incident console, run in the forked child
+ * itself: ssh -s HOST diagnose.  DiagnoseAtLogin puts its verdict before
+ * a shell when the main sshd is not healthy:
+ *
+ *   DiagnoseAtLogin | shell, rescue shell | exec, subsystem, command=
+ *   ----------------+---------------------+--------------------------
+ *   no              | -                   | -
+ *   yes (default)   | banner              | -
+ *   always          | banner              | banner
  */
 #include "monitor.h"
 
@@ -24,14 +37,47 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diagnose/diagnose.h"
 #include "log.h"
+#include "login_records.h"
 #include "rescue_policy.h"
+#include "signames.h"
+#include "sftp_child.h"
 #include "spawn.h"
 #include "userenv.h"
 
-#define MAX_ENV_REQUESTS 64
 #define RESCUE_SUBSYSTEM "rescue"
 #define NOLOGIN_FILE "/etc/nologin"
+#define SFTP_SUBSYSTEM "sftp"
+#define DIAGNOSE_SUBSYSTEM "diagnose"
+#define DIAGNOSE_JSON_SUBSYSTEM "diagnose-json"
+
+/* Why a MON_SPAWN is refused; the text goes back in MON_FAIL. */
+enum refusal {
+    REFUSE_NONE = 0,
+    REFUSE_NO_SUBSYSTEM,    /* logged in sshd's words where it is found */
+    REFUSE_NO_RESCUE,       /* rescue_policy.h says no; logged with why */
+    REFUSE_UNKNOWN_KIND,
+    REFUSE_NO_PTY,
+    REFUSE_TOO_MANY,
+    REFUSE_NO_MEMORY,
+    REFUSE_START_FAILED,    /* spawn_start() says why */
+};
+
+static const struct {
+    const char *text;
+    int logged;             /* already logged when found: do not log again */
+} refusals[] = {
+    [REFUSE_NONE] = { "", 0 },
+    [REFUSE_NO_SUBSYSTEM] = { "subsystem not found", 1 },
+    [REFUSE_NO_RESCUE] = { "rescue shell not permitted", 1 },
+    [REFUSE_UNKNOWN_KIND] = { "unknown kind", 0 },
+    [REFUSE_NO_PTY] = { "pty not permitted", 0 },
+    /* MaxSessions is the network side's; this bounds the processes */
+    [REFUSE_TOO_MANY] = { "too many live session processes", 0 },
+    [REFUSE_NO_MEMORY] = { "out of memory", 0 },
+    [REFUSE_START_FAILED] = { "cannot start the process", 0 },
+};
 
 /* What one MON_SPAWN asks for, after the policy was applied. */
 struct spawn_ask {
@@ -41,34 +87,20 @@ struct spawn_ask {
     int rescue;             /* the rescue shell, whatever the user's shell */
     int rescue_ok;          /* this user may have it (rescue_policy.h) */
     char rescue_why[256];   /* if not, why */
+    int diagnose;           /* enum spawn_diagnose */
     int pty;
     char term[64];
     struct winsize ws;
 };
 
-/* Signal names of RFC 4254 section 6.10. */
-static const struct {
-    const char *name;
-    int sig;
-} signal_names[] = {
-    { "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "FPE", SIGFPE },   { "HUP", SIGHUP },
-    { "ILL", SIGILL },   { "INT", SIGINT },   { "KILL", SIGKILL }, { "PIPE", SIGPIPE },
-    { "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM }, { "USR1", SIGUSR1 },
-    { "USR2", SIGUSR2 },
-};
-
-static unsigned short tty_dim(uint32_t v)
-{
-    return (unsigned short)(v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
-}
-
 /* Is NAME=VALUE an acceptable env request? */
 static int env_ok(const struct monitor *m, const char *kv)
 {
     const char *eq = strchr(kv, '=');
-    char name[257];
+    char name[MON_MAX_ENV_NAME + 1];
 
-    if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(name) || strlen(eq + 1) > 8192) {
+    if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(name) ||
+        strlen(eq + 1) > MON_MAX_ENV_VALUE) {
         return 0;
     }
     memcpy(name, kv, (size_t)(eq - kv));
@@ -96,7 +128,7 @@ static int take_env(const struct monitor *m, const struct mon_field *f, struct u
         }
         return 0;
     }
-    for (size_t off = 0; off < f->len && n < MAX_ENV_REQUESTS; n++) {
+    for (size_t off = 0; off < f->len && n < MON_MAX_ENV; n++) {
         const char *kv = (const char *)f->s + off;
 
         if (env_ok(m, kv) && userenv_put(e, kv) < 0) {
@@ -148,8 +180,9 @@ static int build_env(const struct monitor *m, const struct spawn_ask *a, struct 
 }
 
 /* Work out what to run (kind, command, subsystem table, command=).
- * cmd holds the client's command or subsystem name.  NULL if refused. */
-static const char *resolve(const struct monitor *m, uint32_t kind, const char *cmd,
+ * cmd holds the client's command or subsystem name.  REFUSE_NONE, or why
+ * not. */
+static enum refusal resolve(const struct monitor *m, uint32_t kind, const char *cmd,
                            struct spawn_ask *a)
 {
     const char *forced = m->authz.key.opts.command;
@@ -160,30 +193,66 @@ static const char *resolve(const struct monitor *m, uint32_t kind, const char *c
     a->command = kind == MON_SPAWN_EXEC ? cmd : NULL;
     if (kind == MON_SPAWN_SUBSYSTEM) {
         sub = config_subsystem(&m->srv->cfg, cmd);
+        if (sub == NULL && strcmp(cmd, SFTP_SUBSYSTEM) == 0) {
+            sub = SFTP_INTERNAL;
+        }
         a->rescue = sub == NULL && strcmp(cmd, RESCUE_SUBSYSTEM) == 0;
-        if (sub == NULL && !a->rescue) {
+        a->diagnose = sub != NULL ? SPAWN_DIAG_NONE
+                      : strcmp(cmd, DIAGNOSE_SUBSYSTEM) == 0 ? SPAWN_DIAG_REPORT
+                      : strcmp(cmd, DIAGNOSE_JSON_SUBSYSTEM) == 0 ? SPAWN_DIAG_JSON
+                      : SPAWN_DIAG_NONE;
+        if (sub == NULL && !a->rescue && a->diagnose == SPAWN_DIAG_NONE) {
             log_info("subsystem request for %.64s by user %s failed, subsystem not found",
                      cmd, m->authz.pw.name);
-            return "subsystem not found";
+            return REFUSE_NO_SUBSYSTEM;
         }
         if (a->rescue && forced == NULL && !a->rescue_ok) {
             log_info("rescue shell refused for %s: %s", m->authz.pw.name, a->rescue_why);
-            return "rescue shell not permitted";
+            return REFUSE_NO_RESCUE;
         }
-        a->what = a->rescue ? "rescue shell" : "subsystem";
+        a->what = a->rescue ? "rescue shell" : a->diagnose ? "diagnose" : "subsystem";
         a->command = sub;
         a->orig = sub;
     } else if (kind != MON_SPAWN_SHELL && kind != MON_SPAWN_EXEC) {
-        return "unknown kind";
+        return REFUSE_UNKNOWN_KIND;
     }
     if (forced != NULL) {
         a->command = forced;
         a->rescue = 0;
+        a->diagnose = SPAWN_DIAG_NONE;
         a->what = "forced-command";
     } else {
         a->orig = NULL;
     }
-    return NULL;
+    return REFUSE_NONE;
+}
+
+/* Whether the at-login banner goes before this process (table above). */
+static int wants_banner(const struct monitor *m, uint32_t kind, const struct spawn_ask *a)
+{
+    int mode = m->srv->cfg.diagnose_at_login;
+
+    if (a->diagnose != SPAWN_DIAG_NONE || mode == DIAG_LOGIN_NO) {
+        return 0;
+    }
+    return mode == DIAG_LOGIN_ALWAYS || a->rescue ||
+           (kind == MON_SPAWN_SHELL && m->authz.key.opts.command == NULL);
+}
+
+/* The incident console's options: this door's state, keys and files. */
+static void diagnose_options(const struct monitor *m, struct dg_opts *o)
+{
+    const struct fbd_config *cfg = &m->srv->cfg;
+
+    memset(o, 0, sizeof(*o));
+    o->version = FALLBACKD_VERSION;
+    o->door = m->srv->state;
+    o->keys = &m->srv->keys;
+    o->host_keys = (const char *const *)cfg->host_keys;
+    o->nhost_keys = cfg->nhost_keys;
+    o->files = (const char *const *)cfg->diagnose_files.v;
+    o->nfiles = cfg->diagnose_files.n;
+    o->home = m->authz.pw.dir;
 }
 
 /* The spawn request for the authenticated user. */
@@ -210,6 +279,28 @@ static void fill_request(const struct monitor *m, const struct spawn_ask *a,
     req->pty = a->pty;
     req->ws = a->ws;
     req->env = e->v;
+    req->diagnose = a->diagnose;
+}
+
+/* Run internal-sftp instead of exec'ing a.command, if that is what it
+ * names.  0, or -1 with a reason. */
+static int builtin(struct monitor *m, struct spawn_ask *a, struct sftp_child *c,
+                   struct spawn_req *req, struct diag *why)
+{
+    if (a->command == NULL || !sftp_is_internal(a->command)) {
+        return 0;
+    }
+    if (a->pty) {
+        diag_add(why, "%s takes no pty", SFTP_INTERNAL);
+        return -1;
+    }
+    if (sftp_child_prepare(c, m, a->command, why) < 0) {
+        return -1;
+    }
+    a->what = SFTP_INTERNAL;
+    req->run = sftp_child_run;
+    req->run_arg = c;
+    return 0;
 }
 
 /* Register the process and hand its fds to the network process. */
@@ -236,6 +327,9 @@ static int hand_over(struct monitor *m, const struct spawn_ask *a, const struct 
         log_info("rescue shell %s started for %s: %s", m->srv->cfg.rescue_shell,
                  m->authz.pw.name, res->rescue_why);
     }
+    if (res->tty[0]) {
+        login_records_start(res->pid, res->tty, m->authz.pw.name, m->authz.pw.uid, m->peer);
+    }
     rc = mon_send(m->sock, fds, nfds, MON_SPAWNED, s->id, res->tty, strlen(res->tty));
     for (size_t i = 0; i < nfds; i++) {
         close(fds[i]);
@@ -243,10 +337,14 @@ static int hand_over(struct monitor *m, const struct spawn_ask *a, const struct 
     return rc;
 }
 
-/* Refuse a spawn with a reason the network process can log. */
-static int spawn_fail(struct monitor *m, const char *why)
+/* Refuse a spawn, saying why (WHY, or the refusal's text), in the log
+ * unless that was done already, and to the network process. */
+static int spawn_fail(struct monitor *m, enum refusal r, const char *why)
 {
-    if (strcmp(why, "subsystem not found") != 0) {
+    if (why == NULL) {
+        why = refusals[r].text;
+    }
+    if (!refusals[r].logged) {
         log_info("session request by %s refused: %s", m->authz.pw.name, why);
     }
     return mon_send(m->sock, NULL, 0, MON_FAIL, why, strlen(why));
@@ -258,37 +356,52 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg)
     struct userenv env = { 0 };
     struct spawn_req req;
     struct spawn_res res;
+    struct sftp_child sftp;
+    struct dg_opts dopts;
     char cmd[65536];
-    char why[256];
-    const char *refused;
+    struct diag why = { 0 };
+    struct diag rescue_why = { 0 };
+    enum refusal refused;
+    int rc;
 
     memset(&a, 0, sizeof(a));
     if (mon_cstr(&msg->f[1], cmd, sizeof(cmd)) < 0 || mon_cstr(&msg->f[3], a.term, sizeof(a.term)) < 0) {
         return -1;
     }
     a.pty = msg->f[2].u != 0;
-    a.rescue_ok = rescue_allowed(m->srv, &m->authz.pw, RESCUE_SHELLS_FILE, a.rescue_why,
-                                 sizeof(a.rescue_why));
-    a.ws = (struct winsize){ .ws_col = tty_dim(msg->f[4].u), .ws_row = tty_dim(msg->f[5].u),
-                             .ws_xpixel = tty_dim(msg->f[6].u), .ws_ypixel = tty_dim(msg->f[7].u) };
+    a.rescue_ok = rescue_allowed(m->srv, &m->authz.pw, RESCUE_SHELLS_FILE, &rescue_why);
+    snprintf(a.rescue_why, sizeof(a.rescue_why), "%s", diag_last(&rescue_why));
+    diag_free(&rescue_why);
+    a.ws = (struct winsize){ .ws_col = mon_tty_dim(msg->f[4].u),
+                             .ws_row = mon_tty_dim(msg->f[5].u),
+                             .ws_xpixel = mon_tty_dim(msg->f[6].u),
+                             .ws_ypixel = mon_tty_dim(msg->f[7].u) };
     refused = resolve(m, msg->f[0].u, cmd, &a);
-    if (refused == NULL && a.pty && (!m->srv->cfg.permit_tty || m->authz.key.opts.no_pty)) {
-        refused = "pty not permitted";
+    if (refused == REFUSE_NONE && a.pty &&
+        (!m->srv->cfg.permit_tty || m->authz.key.opts.no_pty)) {
+        refused = REFUSE_NO_PTY;
     }
-    if (refused == NULL && m->nsessions >= MON_MAX_SESSIONS) {
-        refused = "too many live session processes";   /* MaxSessions: the network side */
+    if (refused == REFUSE_NONE && m->nsessions >= MON_MAX_SESSIONS) {
+        refused = REFUSE_TOO_MANY;
     }
-    if (refused != NULL) {
-        return spawn_fail(m, refused);
+    if (refused != REFUSE_NONE) {
+        return spawn_fail(m, refused, NULL);
     }
     if (take_env(m, &msg->f[8], &env) < 0 || build_env(m, &a, &env) < 0) {
         userenv_free(&env);
-        return spawn_fail(m, "out of memory");
+        return spawn_fail(m, REFUSE_NO_MEMORY, NULL);
     }
     fill_request(m, &a, &env, &req);
-    if (spawn_start(&req, &res, why, sizeof(why)) < 0) {
+    if (req.diagnose == SPAWN_DIAG_NONE && wants_banner(m, msg->f[0].u, &a)) {
+        req.diagnose = SPAWN_DIAG_BANNER;
+    }
+    diagnose_options(m, &dopts);
+    req.diag = &dopts;
+    if (builtin(m, &a, &sftp, &req, &why) < 0 || spawn_start(&req, &res, &why) < 0) {
         userenv_free(&env);
-        return spawn_fail(m, why);
+        rc = spawn_fail(m, REFUSE_START_FAILED, diag_last(&why));
+        diag_free(&why);
+        return rc;
     }
     userenv_free(&env);
     return hand_over(m, &a, &res);
@@ -309,10 +422,8 @@ int monspawn_signal(struct monitor *m, const struct mon_msg *msg)
             log_info("refusing to send signal %s to forced-command session %u", name, msg->f[0].u);
             return 0;
         }
-        for (size_t j = 0; j < sizeof(signal_names) / sizeof(signal_names[0]); j++) {
-            if (strcmp(name, signal_names[j].name) == 0) {
-                kill(m->sessions[i].pid, signal_names[j].sig);
-            }
+        if (signames_number(name) != 0) {
+            kill(m->sessions[i].pid, signames_number(name));
         }
     }
     return 0;
@@ -322,7 +433,14 @@ void monspawn_reaped(struct monitor *m, pid_t pid, int status)
 {
     for (size_t i = 0; i < m->nsessions; i++) {
         if (m->sessions[i].pid == pid) {
-            mon_send(m->sock, NULL, 0, MON_EXITED, m->sessions[i].id, (uint32_t)status);
+            login_records_end(pid);
+            if (mon_send(m->sock, NULL, 0, MON_EXITED, m->sessions[i].id,
+                         (uint32_t)status) < 0 && m->net_pid > 0) {
+                /* it does not read (send timeout) or is gone: end it */
+                log_error("monitor: cannot tell the network process for %s port %d that a "
+                          "session ended; closing the connection", m->peer, m->peer_port);
+                kill(m->net_pid, SIGKILL);
+            }
             m->sessions[i] = m->sessions[--m->nsessions];
             return;
         }

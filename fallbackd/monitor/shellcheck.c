@@ -160,8 +160,7 @@ struct deps {
 /* The state of one shell_check_in() call. */
 struct ctx {
     const struct shellcheck_env *env;
-    char *why;
-    size_t whylen;
+    struct diag why;                    /* the last line is the reason */
     int dirs_loaded;                    /* ld.so.conf read (on first need) */
     int dirs_partial;                   /* some directory may be missing */
     size_t dir[SC_DIRS_MAX];            /* offsets in dirs */
@@ -201,24 +200,23 @@ static int check_file(struct ctx *c, const struct who *w, int depth);
 static int fail(struct ctx *c, const struct who *w, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Put "WHO: reason" into the caller's buffer.  Returns V_BROKEN. */
+/* Note "WHO: reason" (the last one noted is the verdict's).  Returns
+ * V_BROKEN. */
 static int fail(struct ctx *c, const struct who *w, const char *fmt, ...)
 {
     va_list ap;
-    int n = 0;
+    char *who = NULL;
+    int n;
 
-    if (c->why != NULL && c->whylen > 0) {
-        if (w->role != NULL) {
-            n = snprintf(c->why, c->whylen, "%s (%s %s): ", w->name, w->role, w->owner);
-        } else {
-            n = snprintf(c->why, c->whylen, "%s: ", w->name);
-        }
+    if (w->role != NULL) {
+        n = asprintf(&who, "%s (%s %s): ", w->name, w->role, w->owner);
+    } else {
+        n = asprintf(&who, "%s: ", w->name);
     }
-    if (n > 0 && (size_t)n < c->whylen) {
-        va_start(ap, fmt);
-        vsnprintf(c->why + n, c->whylen - (size_t)n, fmt, ap);
-        va_end(ap);
-    }
+    va_start(ap, fmt);
+    diag_vadd(&c->why, n < 0 ? NULL : who, fmt, ap);
+    va_end(ap);
+    free(n < 0 ? NULL : who);
     return V_BROKEN;
 }
 
@@ -1086,8 +1084,7 @@ static int check_file(struct ctx *c, const struct who *w, int depth)
 }
 
 /* See shellcheck.h: check PATH with ENV's directories. */
-int shell_check_in(const char *path, const struct shellcheck_env *env, char *why,
-                   size_t whylen)
+int shell_check_in(const char *path, const struct shellcheck_env *env, struct diag *why)
 {
     struct ctx c;
     struct who w = { path != NULL ? path : "", NULL, NULL };
@@ -1095,17 +1092,16 @@ int shell_check_in(const char *path, const struct shellcheck_env *env, char *why
 
     memset(&c, 0, sizeof(c));
     c.env = env;
-    c.why = why;
-    c.whylen = why != NULL ? whylen : 0;
     rc = check_file(&c, &w, 0);
-    if (rc == V_OK && c.whylen > 0) {
-        why[0] = '\0';
+    if (rc != V_OK && why != NULL) {
+        diag_add(why, "%s", diag_last(&c.why));
     }
+    diag_free(&c.why);
     return rc;
 }
 
 /* See shellcheck.h: check PATH with the system's directories. */
-int shell_check(const char *path, char *why, size_t whylen)
+int shell_check(const char *path, struct diag *why)
 {
-    return shell_check_in(path, NULL, why, whylen);
+    return shell_check_in(path, NULL, why);
 }

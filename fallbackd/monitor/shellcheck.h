@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "diag.h"
+
 /* Where libraries are looked for; for tests.  NULL members: the system's. */
 struct shellcheck_env {
     const char *ld_so_conf;             /* NULL: /etc/ld.so.conf */
@@ -24,14 +26,13 @@ struct shellcheck_env {
                                          * loader's built-in directories */
 };
 
-/* 1 if PATH looks startable, 0 if not, with a short reason ("/bin/bash:
- * not found", "libc.so.6 (needed by /bin/bash): /lib/x86_64-linux-gnu/
- * libc.so.6 is not an ELF file") in WHY (WHYLEN bytes, always terminated
- * when WHYLEN > 0; left empty on 1).  WHY may be NULL. */
-int shell_check(const char *path, char *why, size_t whylen);
+/* 1 if PATH looks startable, 0 if not, with one line saying why added to
+ * WHY ("/bin/bash: not found", "libc.so.6 (needed by /bin/bash): /lib/
+ * x86_64-linux-gnu/libc.so.6 is not an ELF file"); nothing is added on 1.
+ * WHY may be NULL. */
+int shell_check(const char *path, struct diag *why);
 
 /* shell_check() with library directories taken from ENV (NULL: system). */
-int shell_check_in(const char *path, const struct shellcheck_env *env, char *why,
-                   size_t whylen);
+int shell_check_in(const char *path, const struct shellcheck_env *env, struct diag *why);
 
 #endif

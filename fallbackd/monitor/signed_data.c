@@ -91,7 +91,7 @@ static enum signed_fault check_algorithm(const struct signed_req *q, const char 
 
     sshrd_init(&k, q->key, q->key_len);
     p = sshrd_string(&k, &n);
-    if (type == NULL || pattern_list_match(alg, q->accepted) != 1 ||
+    if (type == NULL || addrmatch_patterns(alg, q->accepted) != 1 ||
         !same(p, n, type, strlen(type))) {
         return SIGNED_ALGORITHM;
     }

@@ -3,12 +3,13 @@
  * In the child, in this order: new session (setsid), controlling tty when
  * there is a pty, stdio on the pty or pipes, every other fd closed,
  * signals back to defaults, setgroups/setgid/setuid (and a check that root
- * cannot be regained), chdir home, /etc/nologin, execve.  Any failure
- * before execve is reported on the child's stderr, which the client sees.
- * Fd 3 of the child is a close-on-exec pipe to the monitor: before it
- * starts the rescue shell the child writes why there, and the monitor
- * reads until the pipe closes (execve succeeded or the child died), so
- * that every rescue start is logged.
+ * cannot be regained), chdir home, /etc/nologin, execve - or, for a
+ * built-in subsystem, a call of its entry point instead of execve.  Any
+ * failure before execve is reported on the child's stderr, which the client
+ * sees.  Fd 3 of the child is a close-on-exec pipe to the monitor: before
+ * it starts the rescue shell the child writes why there, and the monitor
+ * reads until the pipe closes (execve succeeded, a built-in started or the
+ * child died), so that every rescue start is logged.
  */
 #include "spawn.h"
 
@@ -24,6 +25,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "diagnose/diagnose.h"
 #include "shellcheck.h"
 
 /* Open a pty master/slave pair; the slave belongs to the user. */
@@ -77,6 +79,20 @@ static void child_stdio_pty(int pts)
 static void child_stdio_pipes(int in[2], int out[2], int err[2])
 {
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0) {
+        _exit(255);
+    }
+}
+
+/* Child of a built-in: the client's data on 0 and 1; fd 2 stays the
+ * daemon's, so that the built-in's log lines reach the daemon's log. */
+static void child_stdio_builtin(int in[2], int out[2])
+{
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) {
+        _exit(255);
+    }
+    /* Without a stderr, the first file the built-in opens would be fd 2
+     * and receive stray messages. */
+    if (fcntl(2, F_GETFD) < 0 && open("/dev/null", O_WRONLY) != 2) {
         _exit(255);
     }
 }
@@ -200,6 +216,21 @@ static void child_nologin(const char *path)
     _exit(254);
 }
 
+/* Child: the incident console, in this process (fallbackd is static, so
+ * it runs when libc or the loader are broken): the report replaces the
+ * process, or the banner comes before the shell. */
+static void child_diagnose(const struct spawn_req *req)
+{
+    const char *nl = req->pty ? "\r\n" : "\n";
+
+    if (req->diagnose == SPAWN_DIAG_REPORT || req->diagnose == SPAWN_DIAG_JSON) {
+        _exit(diagnose_run(req->diag, STDOUT_FILENO, req->diagnose == SPAWN_DIAG_JSON, nl));
+    }
+    if (req->diagnose == SPAWN_DIAG_BANNER) {
+        diagnose_banner(req->diag, STDERR_FILENO, nl);
+    }
+}
+
 /* Child: start the user's shell; if it cannot start (exec fails, or its
  * loader or libraries are broken, as mid-upgrade), or the user asked for
  * it, start the static rescue shell instead (when this user may have it,
@@ -208,27 +239,45 @@ static void child_exec(const struct spawn_req *req, const char *tty)
 {
     char **env = child_env(req, tty);
     const char *shell = req->shell && req->shell[0] ? req->shell : "/bin/sh";
-    char why[512];
+    struct diag why = { 0 };
 
     child_chdir(req);
     umask(022);
     if (req->nologin != NULL) {
         child_nologin(req->nologin);
     }
-    snprintf(why, sizeof(why), "the rescue shell was requested");
-    if (!req->rescue_only && shell_check(shell, why, sizeof(why))) {
+    child_diagnose(req);
+    if (req->rescue_only) {
+        diag_add(&why, "the rescue shell was requested");
+    } else if (shell_check(shell, &why)) {
         exec_user_shell(shell, req, env);
-        snprintf(why, sizeof(why), "%s: %s", shell, strerror(errno));
+        diag_add(&why, "%s: %s", shell, strerror(errno));
     }
     if (req->rescue == NULL) {
         dprintf(STDERR_FILENO, "fallbackd: your shell cannot start (%s) and the rescue "
-                "shell is not available to you\r\n", why);
+                "shell is not available to you\r\n", diag_last(&why));
         _exit(255);
     }
-    dprintf(STDERR_FILENO, "fallbackd: %s; starting the rescue shell %s\r\n", why, req->rescue);
-    dprintf(3, "%s", why);
+    dprintf(STDERR_FILENO, "fallbackd: %s; starting the rescue shell %s\r\n", diag_last(&why),
+            req->rescue);
+    dprintf(3, "%s", diag_last(&why));
     exec_rescue_shell(req, env);
     child_fail(req->rescue, errno);
+}
+
+/* Child: run the built-in as the user, from the home directory, with
+ * the umask a shell session gets; its status is the exit status.  The
+ * report pipe is closed first: the monitor stops waiting for it. */
+static void child_run_builtin(const struct spawn_req *req) __attribute__((noreturn));
+static void child_run_builtin(const struct spawn_req *req)
+{
+    close(3);
+    child_chdir(req);
+    umask(022);
+    if (req->nologin != NULL) {
+        child_nologin(req->nologin);
+    }
+    _exit(req->run(req->run_arg));
 }
 
 /* Child side of the fork, pty or pipes already open; report is the
@@ -239,6 +288,8 @@ static void child_main(const struct spawn_req *req, const char *tty, int pts, in
     setsid();
     if (req->pty) {
         child_stdio_pty(pts);
+    } else if (req->run != NULL) {
+        child_stdio_builtin(in, out);
     } else {
         child_stdio_pipes(in, out, err);
     }
@@ -248,6 +299,9 @@ static void child_main(const struct spawn_req *req, const char *tty, int pts, in
     closefrom(4);
     child_signals();
     child_identity(req);
+    if (req->run != NULL) {
+        child_run_builtin(req);
+    }
     child_exec(req, tty);
 }
 
@@ -302,7 +356,7 @@ static void read_report(int fd, struct spawn_res *res)
     close(fd);
 }
 
-int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen)
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, struct diag *errs)
 {
     int p[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
     int report[2] = { -1, -1 };
@@ -311,17 +365,17 @@ int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, s
     memset(res, 0, sizeof(*res));
     res->ptm = res->in = res->out = res->err = -1;
     if (req->pty && open_pty(req, &res->ptm, &pts, res->tty, sizeof(res->tty)) < 0) {
-        snprintf(why, whylen, "cannot allocate a pty: %s", strerror(errno));
+        diag_add(errs, "cannot allocate a pty: %s", strerror(errno));
         return -1;
     }
     if (!req->pty && (pipe2(p[0], O_CLOEXEC) < 0 || pipe2(p[1], O_CLOEXEC) < 0 ||
                       pipe2(p[2], O_CLOEXEC) < 0)) {
-        snprintf(why, whylen, "pipe: %s", strerror(errno));
+        diag_add(errs, "pipe: %s", strerror(errno));
         close_pipes(p);
         return -1;
     }
     if (pipe2(report, O_CLOEXEC) < 0 || (res->pid = fork()) < 0) {
-        snprintf(why, whylen, "%s: %s", report[0] < 0 ? "pipe" : "fork", strerror(errno));
+        diag_add(errs, "%s: %s", report[0] < 0 ? "pipe" : "fork", strerror(errno));
         close_pipes(p);
         if (report[0] >= 0) {
             close(report[0]);

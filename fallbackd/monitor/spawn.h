@@ -1,9 +1,10 @@
 /* spawn.h - start the logged-in user's process.
  *
  * The only place fallbackd executes anything, and only what the user asked
- * for (shell, command, subsystem).  The request is plain data so that it
- * can later cross from the sandboxed network process to the privileged
- * monitor unchanged.
+ * for (shell, command, subsystem).  Only the monitor calls it: the request
+ * is filled in from what authz decided and from what the network process
+ * asked, after the policy was applied again (session_spawn.c).  A built-in subsystem (internal-sftp) runs in the
+ * forked child without exec.
  */
 #ifndef FBD_SPAWN_H
 #define FBD_SPAWN_H
@@ -11,8 +12,20 @@
 #include <sys/ioctl.h>
 #include <sys/types.h>
 
+#include "diag.h"
+
 #define SPAWN_MAX_GROUPS 256
 #define SPAWN_REPORT_MS 5000
+
+struct dg_opts;
+
+/* What the incident console (diagnose/diagnose.h) does in the child. */
+enum spawn_diagnose {
+    SPAWN_DIAG_NONE = 0,
+    SPAWN_DIAG_BANNER,          /* verdict on stderr before the shell, if not healthy */
+    SPAWN_DIAG_REPORT,          /* the "diagnose" subsystem: the report, nothing run */
+    SPAWN_DIAG_JSON,            /* "diagnose-json": the report as JSON */
+};
 
 struct spawn_req {
     uid_t uid;
@@ -31,6 +44,14 @@ struct spawn_req {
     int pty;                            /* allocate a pseudo-terminal */
     struct winsize ws;                  /* its initial size */
     char *const *env;                   /* NULL-terminated NAME=VALUE list */
+    /* Built-in instead of exec (internal-sftp): the child calls
+     * run(run_arg) once it is the user, in the home directory, with the
+     * client's data on fd 0 and fd 1 and the daemon's stderr (its log) on
+     * fd 2; the return value is the exit status.  No pty.  NULL: exec. */
+    int (*run)(void *run_arg);
+    void *run_arg;
+    int diagnose;                       /* enum spawn_diagnose */
+    const struct dg_opts *diag;         /* its options (needed unless NONE) */
 };
 
 struct spawn_res {
@@ -45,10 +66,10 @@ struct spawn_res {
 };
 
 /* Start the process.  Every fd returned is non-blocking and close-on-exec.
- * Returns once the child has called execve (at most SPAWN_REPORT_MS), so
- * that res->rescued says whether it is the rescue shell (the child reports
- * it over a close-on-exec pipe).  0 ok; -1 with a reason in why (nothing
- * left open). */
-int spawn_start(const struct spawn_req *req, struct spawn_res *res, char *why, size_t whylen);
+ * Returns once the child has called execve or started a built-in (at most
+ * SPAWN_REPORT_MS), so that res->rescued says whether it is the rescue
+ * shell (the child reports it over a close-on-exec pipe).  0 ok; -1 with
+ * the reason in errs (nothing left open). */
+int spawn_start(const struct spawn_req *req, struct spawn_res *res, struct diag *errs);
 
 #endif

@@ -19,7 +19,7 @@
 #include "monitor_proto.h"
 #include "server.h"
 
-#define CONN_MAX_EXITS 64
+#define CONN_MAX_EXITS MON_MAX_SESSIONS
 
 struct sess;
 
@@ -35,6 +35,7 @@ struct conn {
     ssh_event ev;
     int fd;                         /* the TCP socket */
     int mon;                        /* the monitor socket */
+    uid_t sandbox_uid;              /* ours alone among live connections */
     unsigned char *monbuf;          /* MON_MAX_MSG bytes for replies */
     char peer[INET6_ADDRSTRLEN];
     int peer_port;
@@ -59,8 +60,9 @@ struct conn {
 
 /* The network process for the client on FD, asking the monitor (pid
  * MONITOR, its parent) on the socket MON: wipes the host key texts,
- * confines itself and serves the connection to its end.  Never returns. */
+ * confines itself (as SANDBOX_UID) and serves the connection to its end.
+ * Never returns. */
 void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
-                  const struct endpoints *e) __attribute__((noreturn));
+                  const struct endpoints *e, uid_t sandbox_uid) __attribute__((noreturn));
 
 #endif

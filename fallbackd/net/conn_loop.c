@@ -2,8 +2,9 @@
  * first byte to the last.
  *
  * The connection process splits before it reads a byte
- * (listener/split.c): this half, the network process, wipes the host key texts it inherited, confines
- * itself (sandbox.c), and then runs the SSH protocol:
+ * (listener/split.c): this half, the network process, wipes the host key
+ * texts it inherited, confines itself (sandbox.c), and then runs the SSH
+ * protocol:
  *
  *   phase   | runs                                  | ends when
  *   --------+---------------------------------------+-----------------------------
@@ -38,7 +39,7 @@
 #include "session.h"
 #include "test_hooks.h"
 
-#define MAX_POLL (2 + 3 * 64)
+#define MAX_POLL (2 + 3 * MON_MAX_SESSIONS)    /* SSH socket, monitor, 3 per session */
 
 /* Set up the libssh session on the accepted socket, with our callbacks.
  * Reads nothing from the client yet. */
@@ -264,21 +265,22 @@ static void conn_cleanup(struct conn *c)
     }
 }
 
-/* Confine this process unless Sandbox no.  -1: do not go on. */
+/* Confine this process as the start-up probe found possible (none for
+ * Sandbox no).  -1: do not go on. */
 static int confine(struct conn *c)
 {
     const struct fbd_config *cfg = &c->srv->cfg;
     int keep[2] = { c->fd, c->mon };
-    char why[256];
+    struct diag errs = { 0 };
 
-    if (!cfg->sandbox) {
+    if (c->srv->confine == CONFINE_NONE) {
         return 0;
     }
-    if (sandbox_enter((uid_t)cfg->sandbox_uid, (gid_t)cfg->sandbox_gid, keep, 2,
-                      why, sizeof(why)) < 0) {
+    if (sandbox_enter(c->sandbox_uid, (gid_t)cfg->sandbox_gid,
+                      c->srv->confine == CONFINE_FULL, keep, 2, &errs) < 0) {
         log_error("cannot confine the network process for %s port %d: %s; closing the "
-                  "connection (set Sandbox no to run without a sandbox)", c->peer,
-                  c->peer_port, why);
+                  "connection", c->peer, c->peer_port, diag_last(&errs));
+        diag_free(&errs);
         return -1;
     }
     return 0;
@@ -294,7 +296,7 @@ static void die_with_monitor(pid_t monitor)
 }
 
 void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
-                  const struct endpoints *e)
+                  const struct endpoints *e, uid_t sandbox_uid)
 {
     struct ssh_server_callbacks_struct cb;
     struct conn c;
@@ -304,6 +306,7 @@ void conn_network(struct server *srv, int fd, int mon, pid_t monitor,
     c.srv = srv;
     c.fd = fd;
     c.mon = mon;
+    c.sandbox_uid = sandbox_uid;
     monclient_log_to(mon);
     hostkeys_wipe(&srv->keys);
     memcpy(c.peer, e->peer, sizeof(c.peer));

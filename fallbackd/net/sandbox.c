@@ -12,7 +12,9 @@
  *   recvmsg, sendmsg   | monitor messages, fds passed with SCM_RIGHTS
  *   poll, ppoll        | the event loop
  *   close              | fds of ended sessions
- *   fcntl              | O_NONBLOCK on fds received from the monitor
+ *   fcntl (F_GETFL,    | O_NONBLOCK on fds received from the monitor, and
+ *    F_SETFL, F_GETFD, |   libssh's own; only these four commands (F_SETOWN
+ *    F_SETFD only)     |   with F_SETSIG would let it signal other processes)
  *   ioctl (TIOCSWINSZ) | window-change on the pty master (only that request)
  *   brk, mmap, munmap, | malloc (mmap without PROT_EXEC)
  *   mremap, madvise    |
@@ -61,10 +63,10 @@
 
 #define SANDBOX_MAX_FDS 64
 
-/* A printf into why; always returns -1. */
-static int fail(char *why, size_t whylen, const char *what)
+/* "WHAT: the errno text" into errs; always returns -1. */
+static int fail(struct diag *errs, const char *what)
 {
-    snprintf(why, whylen, "%s: %s", what, strerror(errno));
+    diag_add(errs, "%s: %s", what, strerror(errno));
     return -1;
 }
 
@@ -98,39 +100,39 @@ static void close_others(const int *keep, size_t nkeep)
 /* An empty, read-only root: a tmpfs over /proc in a private mount
  * namespace, then chroot into it.  (A mount over "/" itself would not
  * change what "/" resolves to for this process.) */
-static int empty_root(char *why, size_t whylen)
+static int empty_root(struct diag *errs)
 {
     if (unshare(CLONE_NEWNS) < 0) {
-        return fail(why, whylen, "unshare(CLONE_NEWNS)");
+        return fail(errs, "unshare(CLONE_NEWNS)");
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-        return fail(why, whylen, "make mounts private");
+        return fail(errs, "make mounts private");
     }
     if (mount("fallbackd-empty", "/proc", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
               "size=4k,nr_inodes=2,mode=0555") < 0) {
-        return fail(why, whylen, "mount empty tmpfs");
+        return fail(errs, "mount empty tmpfs");
     }
     if (chdir("/proc") < 0 || chroot(".") < 0 || chdir("/") < 0) {
-        return fail(why, whylen, "chroot into the empty root");
+        return fail(errs, "chroot into the empty root");
     }
     return 0;
 }
 
 /* Drop to uid/gid for good, with no supplementary groups. */
-static int drop_ids(uid_t uid, gid_t gid, char *why, size_t whylen)
+static int drop_ids(uid_t uid, gid_t gid, struct diag *errs)
 {
     if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0) {
-        return fail(why, whylen, "drop privileges");
+        return fail(errs, "drop privileges");
     }
     if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
         errno = EPERM;
-        return fail(why, whylen, "root could be regained");
+        return fail(errs, "root could be regained");
     }
     return 0;
 }
 
 /* No new processes, no file growth, no core dumps, few fds. */
-static int limits(char *why, size_t whylen)
+static int limits(struct diag *errs)
 {
     const struct {
         int resource;
@@ -146,7 +148,7 @@ static int limits(char *why, size_t whylen)
         struct rlimit rl = { l[i].value, l[i].value };
 
         if (setrlimit(l[i].resource, &rl) < 0) {
-            return fail(why, whylen, "setrlimit");
+            return fail(errs, "setrlimit");
         }
     }
     return 0;
@@ -156,7 +158,7 @@ static int limits(char *why, size_t whylen)
 static const int allowed[] = {
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
     SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg),
-    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(close), SCMP_SYS(fcntl),
+    SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(close),
     SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
     SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrusage),
     SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom),
@@ -165,8 +167,11 @@ static const int allowed[] = {
     SCMP_SYS(shutdown), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 };
 
+/* The fcntl commands of the table above. */
+static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
+
 /* Build and load the seccomp filter. */
-static int seccomp_load_filter(char *why, size_t whylen)
+static int seccomp_load_filter(struct diag *errs)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     int rc = ctx == NULL ? -ENOMEM : 0;
@@ -174,6 +179,18 @@ static int seccomp_load_filter(char *why, size_t whylen)
     for (size_t i = 0; rc == 0 && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
     }
+    for (size_t i = 0; rc == 0 && i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]); i++) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+                              SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
+    }
+#ifdef FBD_TEST_HOOKS
+    /* The test build only: kill(2), so that a test can show that the uid
+     * wall alone stops one network process signalling another
+     * (test_hooks.h, fbd-test-kill:PID). */
+    if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 0);
+    }
+#endif
     if (rc == 0) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                               SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
@@ -193,23 +210,23 @@ static int seccomp_load_filter(char *why, size_t whylen)
     }
     if (rc != 0) {
         errno = -rc;
-        return fail(why, whylen, "seccomp");
+        return fail(errs, "seccomp");
     }
     return 0;
 }
 
-int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
-                  char *why, size_t whylen)
+int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, size_t nkeep,
+                  struct diag *errs)
 {
     close_others(keep_fds, nkeep);
-    if (empty_root(why, whylen) < 0 || drop_ids(uid, gid, why, whylen) < 0) {
+    if ((with_mount_ns && empty_root(errs) < 0) || drop_ids(uid, gid, errs) < 0) {
         return -1;
     }
     /* Changing ids cleared the parent-death signal: set it again. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-        return fail(why, whylen, "prctl");
+        return fail(errs, "prctl");
     }
-    if (limits(why, whylen) < 0 || seccomp_load_filter(why, whylen) < 0) {
+    if (limits(errs) < 0 || seccomp_load_filter(errs) < 0) {
         return -1;
     }
     return 0;

@@ -4,7 +4,8 @@
  * In this order: a private mount namespace whose root is an empty,
  * read-only tmpfs (mounted over /proc inside that namespace only, so no
  * directory under /run or /var has to exist), no supplementary groups,
- * the unprivileged uid/gid from the config (numeric, no NSS), death with
+ * a uid no other live connection's network process has (SandboxUidRange,
+ * picked by the listener) and SandboxGid (numeric, no NSS), death with
  * the monitor (PR_SET_PDEATHSIG, which the id change cleared), no_new_privs, rlimits (no processes, no file growth, no core dumps, few
  * fds), then a seccomp allowlist whose default action kills the process.
  */
@@ -13,11 +14,15 @@
 
 #include <sys/types.h>
 
+#include "diag.h"
+
 /* Confine the calling process.  keep_fds lists the only fds that stay
- * open (all others are closed first).  0 ok; -1 with a reason in why,
- * and the caller must exit: a half-confined process never talks to a
- * client. */
-int sandbox_enter(uid_t uid, gid_t gid, const int *keep_fds, size_t nkeep,
-                  char *why, size_t whylen);
+ * open (all others are closed first).  Without with_mount_ns, the first
+ * step (private mount namespace, empty root) is left out: the rest still
+ * holds (listener/confine_probe.h decides which this system allows).
+ * 0 ok; -1 with the reason in errs, and the caller must exit: a
+ * half-confined process never talks to a client. */
+int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, size_t nkeep,
+                  struct diag *errs);
 
 #endif

@@ -50,7 +50,6 @@ struct sess {
     struct stream out;
     struct stream err;
     int in_fd;              /* the process's stdin, -1 once closed */
-    int in_ready;           /* poll said writable this round */
     struct bytebuf in;      /* client data not yet written to in_fd */
     int in_backlog;         /* libssh holds data we did not take yet */
     int peer_eof;           /* the client sent EOF */

@@ -41,6 +41,7 @@
 
 #include "drain.h"
 #include "log.h"
+#include "signames.h"
 
 #define IN_CAP (1 << 20)        /* client data buffered for the process */
 #define READ_CHUNK 65536
@@ -213,28 +214,14 @@ static void pump_in(struct sess *s)
         close(s->in_fd);
         s->in_fd = -1;
     }
-    s->in_ready = 0;
 }
 
 /* sshd's names for exit-signal; others are "SIG@openssh.com". */
 static const char *signal_name(int sig)
 {
-    static const struct {
-        int sig;
-        const char *name;
-    } names[] = {
-        { SIGABRT, "ABRT" }, { SIGALRM, "ALRM" }, { SIGFPE, "FPE" },   { SIGHUP, "HUP" },
-        { SIGILL, "ILL" },   { SIGINT, "INT" },   { SIGKILL, "KILL" }, { SIGPIPE, "PIPE" },
-        { SIGQUIT, "QUIT" }, { SIGSEGV, "SEGV" }, { SIGTERM, "TERM" }, { SIGUSR1, "USR1" },
-        { SIGUSR2, "USR2" },
-    };
+    const char *name = signames_name(sig);
 
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (names[i].sig == sig) {
-            return names[i].name;
-        }
-    }
-    return "SIG@openssh.com";
+    return name != NULL ? name : "SIG@openssh.com";
 }
 
 /* Everything read and sent: exit-status/exit-signal, EOF, CLOSE. */
@@ -324,12 +311,10 @@ size_t sessio_pollfds(struct sess *s, struct pollfd *p, struct sess **owners, si
 
 void sessio_note(struct sess *s, const struct pollfd *p)
 {
-    if (p->revents == 0) {
-        return;
+    if (p->revents == 0 || (p->events & POLLOUT)) {
+        return;     /* stdin: pump_in() writes whenever data waits */
     }
-    if (p->events & POLLOUT) {
-        s->in_ready = 1;
-    } else if (p->fd == s->out.fd) {
+    if (p->fd == s->out.fd) {
         s->out.ready = 1;
     } else if (p->fd == s->err.fd) {
         s->err.ready = 1;

@@ -12,6 +12,8 @@
  *   exec           | ask for "shell -c COMMAND"    | refused
  *   subsystem      | ask for the Subsystem command;| refused
  *                  |   "rescue": the rescue shell  |
+ *                  |   "diagnose": the incident    |
+ *                  |   console (diagnose/)         |
  *   window-change  | record the size               | TIOCSWINSZ on the pty
  *   signal         | ignored                       | relayed to the monitor
  *   x11-req, auth-agent-req, anything else: refused (libssh's default reply)
@@ -34,14 +36,6 @@
 #include "log.h"
 #include "monitor_client.h"
 
-#define MAX_ENV_REQUESTS 64
-
-/* Clamp a terminal dimension from the wire. */
-static unsigned short tty_dim(int v)
-{
-    return (unsigned short)(v < 0 ? 0 : v > MON_MAX_TTY_DIM ? MON_MAX_TTY_DIM : v);
-}
-
 static int on_pty_request(ssh_session ssh, ssh_channel ch, const char *term,
                           int cols, int rows, int px, int py, void *ud)
 {
@@ -54,8 +48,8 @@ static int on_pty_request(ssh_session ssh, ssh_channel ch, const char *term,
     }
     s->want_pty = 1;
     snprintf(s->term, sizeof(s->term), "%s", term ? term : "");
-    s->ws = (struct winsize){ .ws_col = tty_dim(cols), .ws_row = tty_dim(rows),
-                              .ws_xpixel = tty_dim(px), .ws_ypixel = tty_dim(py) };
+    s->ws = (struct winsize){ .ws_col = mon_tty_dim(cols), .ws_row = mon_tty_dim(rows),
+                              .ws_xpixel = mon_tty_dim(px), .ws_ypixel = mon_tty_dim(py) };
     return 0;
 }
 
@@ -64,8 +58,8 @@ static int on_window_change(ssh_session ssh, ssh_channel ch, int cols, int rows,
 {
     struct sess *s = ud;
 
-    s->ws = (struct winsize){ .ws_col = tty_dim(cols), .ws_row = tty_dim(rows),
-                              .ws_xpixel = tty_dim(px), .ws_ypixel = tty_dim(py) };
+    s->ws = (struct winsize){ .ws_col = mon_tty_dim(cols), .ws_row = mon_tty_dim(rows),
+                              .ws_xpixel = mon_tty_dim(px), .ws_ypixel = mon_tty_dim(py) };
     if (s->ptm >= 0) {
         ioctl(s->ptm, TIOCSWINSZ, &s->ws);
     }
@@ -75,7 +69,7 @@ static int on_window_change(ssh_session ssh, ssh_channel ch, int cols, int rows,
 /* Is NAME a sane environment variable name? */
 static int env_name_ok(const char *name)
 {
-    if (name == NULL || name[0] == '\0' || strlen(name) > 256) {
+    if (name == NULL || name[0] == '\0' || strlen(name) > MON_MAX_ENV_NAME) {
         return 0;
     }
     return strchr(name, '=') == NULL;
@@ -86,8 +80,9 @@ static int on_env_request(ssh_session ssh, ssh_channel ch, const char *name,
 {
     struct sess *s = ud;
 
-    if (s->started || !env_name_ok(name) || value == NULL || strlen(value) > 8192 ||
-        s->nenv >= MAX_ENV_REQUESTS || !config_accepts_env(&s->conn->srv->cfg, name)) {
+    if (s->started || !env_name_ok(name) || value == NULL ||
+        strlen(value) > MON_MAX_ENV_VALUE || s->nenv >= MON_MAX_ENV ||
+        !config_accepts_env(&s->conn->srv->cfg, name)) {
         log_debug("Ignored env %s", name ? name : "");
         return -1;
     }

@@ -3,11 +3,27 @@
 
 #ifdef FBD_TEST_HOOKS
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "monitor_client.h"
+
+/* kill(PID, SIGKILL) from this network process; the result is logged
+ * (through the monitor) for the test to read. */
+static void kill_other(const char *pid_text)
+{
+    long pid = strtol(pid_text, NULL, 10);
+    int rc = pid > 1 ? kill((pid_t)pid, SIGKILL) : -1;
+
+    log_info("test hook: kill(%ld, SIGKILL) = %d (%s)", pid, rc, rc == 0 ? "done" :
+             strerror(errno));
+}
 
 /* A signed request for USER with the offered key, whose signed data and
  * signature are made up: a compromised network process claiming a login.
@@ -24,6 +40,24 @@ static void forge_signed_login(struct conn *c, const char *user, const unsigned 
     }
 }
 
+/* Ask the monitor without ever reading an answer, until sending blocks
+ * (the monitor's replies fill the socket), then wait there for ever. */
+static void stall_monitor(struct conn *c)
+{
+    for (;;) {
+        mon_send(c->mon, NULL, 0, MON_AUTH_OTHER, "x", (size_t)1, "none", (size_t)4);
+    }
+}
+
+/* Log lines (below any LogLevel) to the monitor as fast as it takes them,
+ * for ever. */
+static void flood_monitor(struct conn *c)
+{
+    for (;;) {
+        mon_send(c->mon, NULL, 0, MON_LOG, (uint32_t)LL_DEBUG3, "flood", (size_t)5);
+    }
+}
+
 void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *blob,
                          size_t bloblen)
 {
@@ -31,7 +65,18 @@ void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *
         forge_signed_login(c, user + 15, blob, bloblen);
         return;
     }
-    if (strcmp(user, "fbd-test-forbidden-syscall") == 0) {
+    if (strcmp(user, "fbd-test-monitor-stall") == 0) {
+        stall_monitor(c);
+    } else if (strcmp(user, "fbd-test-monitor-flood") == 0) {
+        flood_monitor(c);
+    } else if (strncmp(user, "fbd-test-kill:", 14) == 0) {
+        kill_other(user + 14);
+    } else if (strcmp(user, "fbd-test-setown") == 0) {
+        /* F_SETOWN then F_SETSIG would route this socket's I/O signals to
+         * any process of our uid: the filter must kill us at F_SETOWN. */
+        fcntl(c->fd, F_SETOWN, (int)getpid());
+        log_info("test hook: fcntl(F_SETOWN) was allowed");
+    } else if (strcmp(user, "fbd-test-forbidden-syscall") == 0) {
         syscall(SYS_getppid);   /* not in the seccomp allowlist */
     } else if (strcmp(user, "fbd-test-spawn-preauth") == 0) {
         mon_send(c->mon, NULL, 0, MON_SPAWN, (uint32_t)MON_SPAWN_EXEC, "id", (size_t)2,

@@ -12,6 +12,14 @@
  *   fbd-test-spawn-preauth      | asks the monitor to spawn before auth
  *   fbd-test-forge:USER         | claims a signed login as USER with the
  *                               |   offered key but a forged signature
+ *   fbd-test-setown             | fcntl(F_SETOWN) on the client socket
+ *   fbd-test-kill:PID           | kill(PID, SIGKILL), and logs the result
+ *   fbd-test-monitor-stall      | sends requests and never reads a reply
+ *   fbd-test-monitor-flood      | sends log lines without end
+ *
+ * So that fbd-test-kill can test the uid wall on its own, the test build's
+ * seccomp filter also allows kill(2) (fallbackd/net/sandbox.c); the
+ * production filter kills a process that calls it.
  */
 #ifndef FBD_TEST_HOOKS_H
 #define FBD_TEST_HOOKS_H

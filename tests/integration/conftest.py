@@ -140,3 +140,12 @@ def trixie_root():
         pytest.skip("no Debian 13 root for newer clients: mk/trixie-root.sh failed: "
                     + res.stderr.decode(errors="replace").strip()[-300:])
     return fbdtest.REPO / "build" / "trixie-root"
+
+
+@pytest.fixture(scope="module")
+def alice_door(make_module_door, keys):
+    """A door with the default config for a module, fbdt-alice's ed25519
+    key authorized."""
+    d = make_module_door()
+    d.authorize(ALICE, keys["ed25519"])
+    return d

@@ -3,7 +3,7 @@
 A signed publickey request is checked in the order cheap to dear: the
 key's size, the signed data, the policy (keys file), and only for a key the
 policy allows, the signature - once, in the monitor (libssh in the network
-process verifies none: mk/libssh-patches/0007).  The CPU cost itself is
+process verifies none: mk/libssh-patches/0008).  The CPU cost itself is
 measured in bench/auth_cost.py; here the order is checked through the
 monitor's debug log line "verifying the ALG signature of USER"."""
 import re

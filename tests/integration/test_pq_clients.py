@@ -10,10 +10,8 @@ from fbdtest import ALICE, LOCALHOST, run
 
 
 @pytest.fixture(scope="module")
-def door(make_module_door, keys):
-    d = make_module_door()
-    d.authorize(ALICE, keys["ed25519"])
-    return d
+def door(alice_door):
+    return alice_door
 
 
 @pytest.fixture(scope="module")

@@ -30,6 +30,7 @@ from fbdtest import (ALICE, FALLBACKD_TESTHOOKS, descendants, paramiko_client, p
 
 NOBODY = 65534
 SIGSYS = 31
+UID_RANGE = range(2000000000, 2000065536)     # SandboxUidRange's default
 HOOK_USERS = "fbdt-* fbd-test-*"
 
 
@@ -287,7 +288,8 @@ def test_network_process_is_confined(door, keys):
         net, monitor = network_process(door, client_port(client))
 
         st = proc_status(net)
-        assert status_ids(st, "Uid") == [NOBODY] * 4
+        uids = status_ids(st, "Uid")
+        assert len(set(uids)) == 1 and uids[0] in UID_RANGE, uids
         assert status_ids(st, "Gid") == [NOBODY] * 4
         assert st["Groups"] == ""
         assert st["NoNewPrivs"] == "1"
@@ -328,19 +330,62 @@ def test_network_process_is_confined(door, keys):
 
 
 def test_sandbox_ids_follow_config(make_door, keys):
-    """SandboxUid/SandboxGid choose the network process's ids."""
-    door = make_door(SandboxUid=65000, SandboxGid=65001, authorize={ALICE: keys["ed25519"]})
+    """SandboxUidRange/SandboxGid choose the network process's ids."""
+    door = make_door(SandboxUidRange="1000000000-1000000000", SandboxGid=65001,
+                     authorize={ALICE: keys["ed25519"]})
     client = paramiko_connect(door, keys["ed25519"])
     try:
         chan = start_command(client, "echo ready; sleep 2")
         net, _ = network_process(door, client_port(client))
         st = proc_status(net)
-        assert status_ids(st, "Uid") == [65000] * 4
+        assert status_ids(st, "Uid") == [1000000000] * 4
         assert status_ids(st, "Gid") == [65001] * 4
         assert st["Seccomp"] == "2"
         chan.close()
     finally:
         client.close()
+
+
+def test_each_connection_has_its_own_uid(make_door, keys):
+    """Three live connections: three network processes, three different
+    uids, all from the range; a range of two uids serves two connections
+    and refuses the third (logged), until one ends."""
+    door = make_door(SandboxUidRange="1500000000-1500000001")
+    door.authorize(ALICE, keys["ed25519"])
+    clients = [paramiko_connect(door, keys["ed25519"]) for _ in range(2)]
+    try:
+        nets = [network_process(door, client_port(c))[0] for c in clients]
+        uids = {status_ids(proc_status(n), "Uid")[0] for n in nets}
+        assert uids == {1500000000, 1500000001}
+        mark = door.log_mark()
+        res = ssh(door, ALICE, keys["ed25519"], "echo third", timeout=20)
+        assert res.returncode == 255, res
+        door.wait_for_log(r"refused connection from 127\.0\.0\.1 port \d+: every uid of "
+                          r"SandboxUidRange is in use", since=mark)
+    finally:
+        clients.pop().close()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            res = ssh(door, ALICE, keys["ed25519"], "echo again", timeout=20)
+            if res.returncode == 0:
+                break
+            time.sleep(0.2)
+        assert res.stdout == b"again\n", res
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_uid_range_owned_by_a_user_is_refused(make_door, users):
+    """No passwd user may own a uid of SandboxUidRange: -t says which."""
+    uid = int(run(["id", "-u", ALICE], check=True).stdout)
+    door = make_door(start=False, SandboxUidRange=f"{uid}-{uid + 5}")
+    door.write_config()
+    res = run([str(door.binary), "-t", "-f", str(door.config)])
+    assert res.returncode != 0
+    assert (f"SandboxUidRange {uid}-{uid + 5}: uid {uid} belongs to user {ALICE}"
+            in res.stderr.decode()), res.stderr
 
 
 def test_sandbox_no_leaves_network_process_unconfined(make_door, keys):
@@ -388,6 +433,41 @@ def test_forbidden_syscall_kills_only_that_connection(hook_door, keys):
         client.close()
     assert ssh_ok(door, ALICE, keys["ed25519"], "echo still-open") == "still-open\n"
     assert door.alive() and door.pid == listener
+
+
+def test_fcntl_setown_kills_the_network_process(hook_door, keys):
+    """fcntl(F_SETOWN) (with F_SETSIG, a way to signal other processes)
+    is outside the filter: the network process dies by SIGSYS before it
+    can log that the call was allowed."""
+    door = hook_door
+    mark = door.log_mark()
+    res = ssh(door, "fbd-test-setown", keys["ed25519"], "echo pwned", timeout=20)
+    assert res.returncode == 255, res
+    door.wait_for_log(r"network process for 127\.0\.0\.1 port \d+ killed by signal "
+                      rf"{SIGSYS} \(sandbox violation\)", since=mark, timeout=10)
+    assert "fcntl(F_SETOWN) was allowed" not in door.log(mark)
+
+
+def test_network_process_cannot_signal_another(hook_door, keys):
+    """A compromised network process (the test build lets it call kill)
+    tries to SIGKILL another connection's network process: the kernel
+    refuses (each runs under its own uid), and the other session lives
+    on.  The hook's own monitor and the listener live on too."""
+    door = hook_door
+    client = paramiko_connect(door, keys["ed25519"])
+    try:
+        chan = start_command(client, "echo ready; sleep 3; echo alive")
+        victim, _ = network_process(door, client_port(client))
+        mark = door.log_mark()
+        ssh(door, f"fbd-test-kill:{victim}", keys["ed25519"], "true", timeout=20)
+        m = door.wait_for_log(rf"test hook: kill\({victim}, SIGKILL\) = (-?\d+) \((.*)\)",
+                              since=mark)
+        assert (m.group(1), m.group(2)) == ("-1", "Operation not permitted"), m.group(0)
+        assert Path(f"/proc/{victim}").exists()
+        assert read_all(chan, timeout=15) == b"alive\n"
+        assert fbdtest.exit_status(chan) == 0
+    finally:
+        client.close()
 
 
 def test_spawn_before_auth_refused(hook_door, keys):

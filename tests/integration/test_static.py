@@ -12,13 +12,19 @@ SHARED_OBJECT = re.compile(r"\.so(\.|$)")
 NSS_PAM = re.compile(r"nsswitch\.conf|libnss|libpam|/etc/pam\.d|ld\.so\.cache")
 
 
-def test_binary_is_statically_linked():
+def test_binary_is_static_pie_with_full_relro():
+    """One static-pie executable (each network process is a new image of
+    it, with a layout of its own: test_fresh_image.py), relocations made
+    read-only at start (full RELRO)."""
     out = run(["file", "-L", str(FALLBACKD)], check=True).stdout.decode()
-    assert "statically linked" in out, out
+    assert "static-pie linked" in out, out
     dyn = run(["readelf", "-d", str(FALLBACKD)], check=True).stdout.decode()
     assert "NEEDED" not in dyn
+    assert "TEXTREL" not in dyn
+    assert re.search(r"FLAGS_1\)\s+Flags: NOW PIE", dyn), dyn
     headers = run(["readelf", "-l", str(FALLBACKD)], check=True).stdout.decode()
     assert "INTERP" not in headers
+    assert "GNU_RELRO" in headers
 
 
 def test_nss_entry_points_are_wrapped():

@@ -9,37 +9,37 @@
 
 Test(addrmatch, glob_literals_and_wildcards)
 {
-    cr_expect_eq(glob_match("abc", "abc"), 1);
-    cr_expect_eq(glob_match("abc", "abd"), 0);
-    cr_expect_eq(glob_match("abc", "ab"), 0);
-    cr_expect_eq(glob_match("ab", "abc"), 0);
-    cr_expect_eq(glob_match("a?c", "abc"), 1);
-    cr_expect_eq(glob_match("a?c", "ac"), 0);
-    cr_expect_eq(glob_match("?", ""), 0);
-    cr_expect_eq(glob_match("a*", "a"), 1);
-    cr_expect_eq(glob_match("a*", "abcdef"), 1);
-    cr_expect_eq(glob_match("*c", "abc"), 1);
-    cr_expect_eq(glob_match("*c", "abcd"), 0);
-    cr_expect_eq(glob_match("a*b*c", "aXXbYYc"), 1);
-    cr_expect_eq(glob_match("a*b*c", "aXXcYYb"), 0);
-    cr_expect_eq(glob_match("ABC", "abc"), 0, "glob_match is case-sensitive");
+    cr_expect_eq(addrmatch_glob("abc", "abc"), 1);
+    cr_expect_eq(addrmatch_glob("abc", "abd"), 0);
+    cr_expect_eq(addrmatch_glob("abc", "ab"), 0);
+    cr_expect_eq(addrmatch_glob("ab", "abc"), 0);
+    cr_expect_eq(addrmatch_glob("a?c", "abc"), 1);
+    cr_expect_eq(addrmatch_glob("a?c", "ac"), 0);
+    cr_expect_eq(addrmatch_glob("?", ""), 0);
+    cr_expect_eq(addrmatch_glob("a*", "a"), 1);
+    cr_expect_eq(addrmatch_glob("a*", "abcdef"), 1);
+    cr_expect_eq(addrmatch_glob("*c", "abc"), 1);
+    cr_expect_eq(addrmatch_glob("*c", "abcd"), 0);
+    cr_expect_eq(addrmatch_glob("a*b*c", "aXXbYYc"), 1);
+    cr_expect_eq(addrmatch_glob("a*b*c", "aXXcYYb"), 0);
+    cr_expect_eq(addrmatch_glob("ABC", "abc"), 0, "addrmatch_glob is case-sensitive");
 }
 
 Test(addrmatch, glob_edge_cases)
 {
-    cr_expect_eq(glob_match("", ""), 1);
-    cr_expect_eq(glob_match("", "a"), 0);
-    cr_expect_eq(glob_match("*", ""), 1);
-    cr_expect_eq(glob_match("**", ""), 1);
-    cr_expect_eq(glob_match("***a***", "a"), 1);
-    cr_expect_eq(glob_match("*?", ""), 0);
-    cr_expect_eq(glob_match("*?", "x"), 1);
-    cr_expect_eq(glob_match("*a", "*ba"), 1, "a '*' in the subject is no wildcard");
-    cr_expect_eq(glob_match("a*a", "aaa"), 1);
-    cr_expect_eq(glob_match("*aab", "aaaab"), 1, "needs backtracking");
-    cr_expect_eq(glob_match("*ab*ab", "abxabyab"), 1);
-    cr_expect_eq(glob_match(NULL, "a"), 0);
-    cr_expect_eq(glob_match("a", NULL), 0);
+    cr_expect_eq(addrmatch_glob("", ""), 1);
+    cr_expect_eq(addrmatch_glob("", "a"), 0);
+    cr_expect_eq(addrmatch_glob("*", ""), 1);
+    cr_expect_eq(addrmatch_glob("**", ""), 1);
+    cr_expect_eq(addrmatch_glob("***a***", "a"), 1);
+    cr_expect_eq(addrmatch_glob("*?", ""), 0);
+    cr_expect_eq(addrmatch_glob("*?", "x"), 1);
+    cr_expect_eq(addrmatch_glob("*a", "*ba"), 1, "a '*' in the subject is no wildcard");
+    cr_expect_eq(addrmatch_glob("a*a", "aaa"), 1);
+    cr_expect_eq(addrmatch_glob("*aab", "aaaab"), 1, "needs backtracking");
+    cr_expect_eq(addrmatch_glob("*ab*ab", "abxabyab"), 1);
+    cr_expect_eq(addrmatch_glob(NULL, "a"), 0);
+    cr_expect_eq(addrmatch_glob("a", NULL), 0);
 }
 
 Test(addrmatch, glob_pathological_is_fast)
@@ -55,56 +55,56 @@ Test(addrmatch, glob_pathological_is_fast)
     }
     p[200] = 'b';
     p[201] = '\0';
-    cr_expect_eq(glob_match(p, s), 0);
+    cr_expect_eq(addrmatch_glob(p, s), 0);
 }
 
 Test(addrmatch, pattern_list_basic)
 {
-    cr_expect_eq(pattern_list_match("alice", "alice"), 1);
-    cr_expect_eq(pattern_list_match("alice", "bob,alice"), 1);
-    cr_expect_eq(pattern_list_match("alice", "bob,carol"), 0);
-    cr_expect_eq(pattern_list_match("alice", "a*"), 1);
-    cr_expect_eq(pattern_list_match("alice", ""), 0);
-    cr_expect_eq(pattern_list_match("", ""), 0, "empty entries never match");
-    cr_expect_eq(pattern_list_match("alice", ",,alice,"), 1);
-    cr_expect_eq(pattern_list_match("alice", "!"), 0);
-    cr_expect_eq(pattern_list_match(NULL, "a"), 0);
-    cr_expect_eq(pattern_list_match("a", NULL), 0);
+    cr_expect_eq(addrmatch_patterns("alice", "alice"), 1);
+    cr_expect_eq(addrmatch_patterns("alice", "bob,alice"), 1);
+    cr_expect_eq(addrmatch_patterns("alice", "bob,carol"), 0);
+    cr_expect_eq(addrmatch_patterns("alice", "a*"), 1);
+    cr_expect_eq(addrmatch_patterns("alice", ""), 0);
+    cr_expect_eq(addrmatch_patterns("", ""), 0, "empty entries never match");
+    cr_expect_eq(addrmatch_patterns("alice", ",,alice,"), 1);
+    cr_expect_eq(addrmatch_patterns("alice", "!"), 0);
+    cr_expect_eq(addrmatch_patterns(NULL, "a"), 0);
+    cr_expect_eq(addrmatch_patterns("a", NULL), 0);
 }
 
 Test(addrmatch, pattern_list_negation_wins)
 {
-    cr_expect_eq(pattern_list_match("alice", "*,!alice"), -1);
-    cr_expect_eq(pattern_list_match("alice", "!alice,*"), -1);
-    cr_expect_eq(pattern_list_match("alice", "!al*,alice"), -1);
-    cr_expect_eq(pattern_list_match("bob", "*,!alice"), 1);
-    cr_expect_eq(pattern_list_match("bob", "!alice"), 0,
+    cr_expect_eq(addrmatch_patterns("alice", "*,!alice"), -1);
+    cr_expect_eq(addrmatch_patterns("alice", "!alice,*"), -1);
+    cr_expect_eq(addrmatch_patterns("alice", "!al*,alice"), -1);
+    cr_expect_eq(addrmatch_patterns("bob", "*,!alice"), 1);
+    cr_expect_eq(addrmatch_patterns("bob", "!alice"), 0,
                  "a negation alone grants nothing");
-    cr_expect_eq(pattern_list_match("LANG", "LC_*,LANG,!LC_ALL"), 1);
-    cr_expect_eq(pattern_list_match("LC_ALL", "LC_*,LANG,!LC_ALL"), -1);
+    cr_expect_eq(addrmatch_patterns("LANG", "LC_*,LANG,!LC_ALL"), 1);
+    cr_expect_eq(addrmatch_patterns("LC_ALL", "LC_*,LANG,!LC_ALL"), -1);
 }
 
 Test(addrmatch, cidr_parse_valid)
 {
     struct cidr c;
 
-    cr_assert_eq(cidr_parse("192.0.2.0/24", &c), 0);
+    cr_assert_eq(addrmatch_cidr_parse("192.0.2.0/24", &c), 0);
     cr_expect_eq(c.family, AF_INET);
     cr_expect_eq(c.bits, 24);
     cr_expect_eq(c.addr[0], 192);
     cr_expect_eq(c.addr[2], 2);
-    cr_assert_eq(cidr_parse("10.1.2.3", &c), 0);
+    cr_assert_eq(addrmatch_cidr_parse("10.1.2.3", &c), 0);
     cr_expect_eq(c.bits, 32);
-    cr_assert_eq(cidr_parse("0.0.0.0/0", &c), 0);
+    cr_assert_eq(addrmatch_cidr_parse("0.0.0.0/0", &c), 0);
     cr_expect_eq(c.bits, 0);
-    cr_assert_eq(cidr_parse("2001:db8::/32", &c), 0);
+    cr_assert_eq(addrmatch_cidr_parse("2001:db8::/32", &c), 0);
     cr_expect_eq(c.family, AF_INET6);
     cr_expect_eq(c.bits, 32);
-    cr_assert_eq(cidr_parse("::/0", &c), 0);
-    cr_assert_eq(cidr_parse("::1", &c), 0);
+    cr_assert_eq(addrmatch_cidr_parse("::/0", &c), 0);
+    cr_assert_eq(addrmatch_cidr_parse("::1", &c), 0);
     cr_expect_eq(c.bits, 128);
     cr_expect_eq(c.addr[15], 1);
-    cr_expect_eq(cidr_parse("10.0.0.0/008", &c), 0);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/008", &c), 0);
     cr_expect_eq(c.bits, 8);
 }
 
@@ -112,28 +112,28 @@ Test(addrmatch, cidr_parse_invalid)
 {
     struct cidr c = { .family = 12345, .bits = 77 };
 
-    cr_expect_eq(cidr_parse("10.0.0.0/33", &c), -1);
-    cr_expect_eq(cidr_parse("2001:db8::/129", &c), -1);
-    cr_expect_eq(cidr_parse("1.2.3.4/8", &c), -1, "host bits set");
-    cr_expect_eq(cidr_parse("10.0.0.1/31", &c), -1, "host bit set");
-    cr_expect_eq(cidr_parse("2001:db8::1/64", &c), -1, "host bits set");
-    cr_expect_eq(cidr_parse("10.0.0.0/", &c), -1);
-    cr_expect_eq(cidr_parse("0.0.0.0/", &c), -1, "an empty length is no /0");
-    cr_expect_eq(cidr_parse("::/", &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0.0/-1", &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0.0/+8", &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0.0/8 ", &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0.0/8/8", &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0.0/1000", &c), -1);
-    cr_expect_eq(cidr_parse("/8", &c), -1);
-    cr_expect_eq(cidr_parse("", &c), -1);
-    cr_expect_eq(cidr_parse("256.0.0.0/8", &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0/24", &c), -1);
-    cr_expect_eq(cidr_parse("host.example/24", &c), -1);
-    cr_expect_eq(cidr_parse("fe80::1%eth0", &c), -1);
-    cr_expect_eq(cidr_parse("1111:2222:3333:4444:5555:6666:7777:8888:9999/128", &c), -1);
-    cr_expect_eq(cidr_parse(NULL, &c), -1);
-    cr_expect_eq(cidr_parse("10.0.0.0/8", NULL), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/33", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("2001:db8::/129", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("1.2.3.4/8", &c), -1, "host bits set");
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.1/31", &c), -1, "host bit set");
+    cr_expect_eq(addrmatch_cidr_parse("2001:db8::1/64", &c), -1, "host bits set");
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("0.0.0.0/", &c), -1, "an empty length is no /0");
+    cr_expect_eq(addrmatch_cidr_parse("::/", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/-1", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/+8", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/8 ", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/8/8", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/1000", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("/8", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("256.0.0.0/8", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0/24", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("host.example/24", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("fe80::1%eth0", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("1111:2222:3333:4444:5555:6666:7777:8888:9999/128", &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse(NULL, &c), -1);
+    cr_expect_eq(addrmatch_cidr_parse("10.0.0.0/8", NULL), -1);
     cr_expect_eq(c.family, 12345, "output untouched on error");
     cr_expect_eq(c.bits, 77);
 }
@@ -143,8 +143,8 @@ static int in_block(const char *s, const char *addr)
 {
     struct cidr c;
 
-    cr_assert_eq(cidr_parse(s, &c), 0, "%s should parse", s);
-    return cidr_contains(&c, addr);
+    cr_assert_eq(addrmatch_cidr_parse(s, &c), 0, "%s should parse", s);
+    return addrmatch_cidr_contains(&c, addr);
 }
 
 Test(addrmatch, cidr_v4_boundaries)
@@ -206,51 +206,51 @@ Test(addrmatch, cidr_contains_bad_input)
     struct cidr c;
     struct cidr bogus = { .family = AF_INET, .bits = 99 };
 
-    cr_assert_eq(cidr_parse("0.0.0.0/0", &c), 0);
-    cr_expect_eq(cidr_contains(&c, "not-an-address"), 0);
-    cr_expect_eq(cidr_contains(&c, ""), 0);
-    cr_expect_eq(cidr_contains(&c, "1.2.3.4/32"), 0);
-    cr_expect_eq(cidr_contains(&c, NULL), 0);
-    cr_expect_eq(cidr_contains(NULL, "1.2.3.4"), 0);
-    cr_expect_eq(cidr_contains(&bogus, "1.2.3.4"), 0);
+    cr_assert_eq(addrmatch_cidr_parse("0.0.0.0/0", &c), 0);
+    cr_expect_eq(addrmatch_cidr_contains(&c, "not-an-address"), 0);
+    cr_expect_eq(addrmatch_cidr_contains(&c, ""), 0);
+    cr_expect_eq(addrmatch_cidr_contains(&c, "1.2.3.4/32"), 0);
+    cr_expect_eq(addrmatch_cidr_contains(&c, NULL), 0);
+    cr_expect_eq(addrmatch_cidr_contains(NULL, "1.2.3.4"), 0);
+    cr_expect_eq(addrmatch_cidr_contains(&bogus, "1.2.3.4"), 0);
 }
 
 Test(addrmatch, addr_list_cidr_and_bare)
 {
-    cr_expect_eq(addr_list_match("10.1.2.3", "10.0.0.0/8"), 1);
-    cr_expect_eq(addr_list_match("11.1.2.3", "10.0.0.0/8"), 0);
-    cr_expect_eq(addr_list_match("192.0.2.1", "10.0.0.0/8,192.0.2.1"), 1);
-    cr_expect_eq(addr_list_match("192.0.2.2", "10.0.0.0/8,192.0.2.1"), 0);
-    cr_expect_eq(addr_list_match("2001:db8::5", "2001:db8::/64"), 1);
-    cr_expect_eq(addr_list_match("2001:db8:1::5", "2001:db8::/64"), 0);
-    cr_expect_eq(addr_list_match("::ffff:10.9.9.9", "10.0.0.0/8"), 1);
-    cr_expect_eq(addr_list_match("2001:db8::1", "2001:DB8::1"), 1);
+    cr_expect_eq(addrmatch_list("10.1.2.3", "10.0.0.0/8"), 1);
+    cr_expect_eq(addrmatch_list("11.1.2.3", "10.0.0.0/8"), 0);
+    cr_expect_eq(addrmatch_list("192.0.2.1", "10.0.0.0/8,192.0.2.1"), 1);
+    cr_expect_eq(addrmatch_list("192.0.2.2", "10.0.0.0/8,192.0.2.1"), 0);
+    cr_expect_eq(addrmatch_list("2001:db8::5", "2001:db8::/64"), 1);
+    cr_expect_eq(addrmatch_list("2001:db8:1::5", "2001:db8::/64"), 0);
+    cr_expect_eq(addrmatch_list("::ffff:10.9.9.9", "10.0.0.0/8"), 1);
+    cr_expect_eq(addrmatch_list("2001:db8::1", "2001:DB8::1"), 1);
 }
 
 Test(addrmatch, addr_list_wildcards)
 {
-    cr_expect_eq(addr_list_match("192.168.1.77", "192.168.1.*"), 1);
-    cr_expect_eq(addr_list_match("192.168.10.7", "192.168.1.*"), 0);
-    cr_expect_eq(addr_list_match("192.168.1.7", "192.168.1.?"), 1);
-    cr_expect_eq(addr_list_match("192.168.1.77", "192.168.1.?"), 0);
-    cr_expect_eq(addr_list_match("::ffff:192.168.1.77", "192.168.1.*"), 1,
+    cr_expect_eq(addrmatch_list("192.168.1.77", "192.168.1.*"), 1);
+    cr_expect_eq(addrmatch_list("192.168.10.7", "192.168.1.*"), 0);
+    cr_expect_eq(addrmatch_list("192.168.1.7", "192.168.1.?"), 1);
+    cr_expect_eq(addrmatch_list("192.168.1.77", "192.168.1.?"), 0);
+    cr_expect_eq(addrmatch_list("::ffff:192.168.1.77", "192.168.1.*"), 1,
                  "mapped addresses are globbed in their IPv4 form");
-    cr_expect_eq(addr_list_match("2001:DB8::1", "2001:db8::*"), 1);
-    cr_expect_eq(addr_list_match("2001:db8::1", "2001:DB8::*"), 1);
-    cr_expect_eq(addr_list_match("1.2.3.4", "*"), 1);
-    cr_expect_eq(addr_list_match("1.2.3.4", "gateway.example.com"), 0,
+    cr_expect_eq(addrmatch_list("2001:DB8::1", "2001:db8::*"), 1);
+    cr_expect_eq(addrmatch_list("2001:db8::1", "2001:DB8::*"), 1);
+    cr_expect_eq(addrmatch_list("1.2.3.4", "*"), 1);
+    cr_expect_eq(addrmatch_list("1.2.3.4", "gateway.example.com"), 0,
                  "host names are never resolved");
-    cr_expect_eq(addr_list_match("1.2.3.4", "*.example.com"), 0);
+    cr_expect_eq(addrmatch_list("1.2.3.4", "*.example.com"), 0);
 }
 
 Test(addrmatch, addr_list_negation)
 {
-    cr_expect_eq(addr_list_match("10.0.0.1", "10.0.0.0/8,!10.0.0.1"), -1);
-    cr_expect_eq(addr_list_match("10.0.0.1", "!10.0.0.0/24,*"), -1);
-    cr_expect_eq(addr_list_match("10.0.1.1", "!10.0.0.0/24,*"), 1);
-    cr_expect_eq(addr_list_match("10.0.1.1", "!10.0.0.0/24"), 0);
-    cr_expect_eq(addr_list_match("::ffff:10.0.0.9", "*,!10.0.0.*"), -1);
-    cr_expect_eq(addr_list_match("10.0.0.1", "!gateway.example.com,10.0.0.0/8"), 1);
+    cr_expect_eq(addrmatch_list("10.0.0.1", "10.0.0.0/8,!10.0.0.1"), -1);
+    cr_expect_eq(addrmatch_list("10.0.0.1", "!10.0.0.0/24,*"), -1);
+    cr_expect_eq(addrmatch_list("10.0.1.1", "!10.0.0.0/24,*"), 1);
+    cr_expect_eq(addrmatch_list("10.0.1.1", "!10.0.0.0/24"), 0);
+    cr_expect_eq(addrmatch_list("::ffff:10.0.0.9", "*,!10.0.0.*"), -1);
+    cr_expect_eq(addrmatch_list("10.0.0.1", "!gateway.example.com,10.0.0.0/8"), 1);
 }
 
 Test(addrmatch, addr_list_malformed)
@@ -261,36 +261,38 @@ Test(addrmatch, addr_list_malformed)
         "300.1.2.3", "1.2.3", "2001:db8::/129", "2001:zz::1", "10.0.*/8",
         "bad host", "a;b", "fe80::1%eth0", "10.0.0.0/8x",
     };
-    char why[128];
-
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        cr_expect_eq(addr_list_match("10.0.0.1", bad[i]), -2, "list \"%s\"", bad[i]);
-        cr_expect_eq(addr_list_match("junk", bad[i]), -2, "list \"%s\"", bad[i]);
-        why[0] = '\0';
-        cr_expect_eq(addr_list_valid(bad[i], why, sizeof(why)), -1, "list \"%s\"", bad[i]);
-        cr_expect_neq(why[0], '\0', "a reason for \"%s\"", bad[i]);
+        struct diag why = { 0 };
+
+        cr_expect_eq(addrmatch_list("10.0.0.1", bad[i]), -2, "list \"%s\"", bad[i]);
+        cr_expect_eq(addrmatch_list("junk", bad[i]), -2, "list \"%s\"", bad[i]);
+        cr_expect_eq(addrmatch_list_valid(bad[i], &why), -1, "list \"%s\"", bad[i]);
+        cr_expect_eq(why.n, 1, "one reason for \"%s\"", bad[i]);
+        cr_expect_neq(diag_last(&why)[0], '\0', "a reason for \"%s\"", bad[i]);
+        diag_free(&why);
     }
-    cr_expect_eq(addr_list_match("10.0.0.1", "!10.0.0.1,10.0.0.0/33"), -2,
+    cr_expect_eq(addrmatch_list("10.0.0.1", "!10.0.0.1,10.0.0.0/33"), -2,
                  "a later bad entry is found after a negated match");
-    cr_expect_eq(addr_list_match("10.0.0.1", NULL), -2);
+    cr_expect_eq(addrmatch_list("10.0.0.1", NULL), -2);
 }
 
 Test(addrmatch, addr_list_valid_reasons)
 {
-    char why[128] = "stale";
-    char tiny[8];
+    struct diag d = { 0 };
+    const char *why;
 
-    cr_expect_eq(addr_list_valid("10.0.0.0/8,192.168.*,!2001:db8::/32,host.example",
-                                 why, sizeof(why)), 0);
-    cr_expect_str_empty(why);
-    cr_expect_eq(addr_list_valid("10.0.0.0/8,1.2.3.4/8", why, sizeof(why)), -1);
+    cr_expect_eq(addrmatch_list_valid("10.0.0.0/8,192.168.*,!2001:db8::/32,host.example", &d), 0);
+    cr_expect_eq(d.n, 0, "a valid list adds no line");
+    cr_expect_eq(addrmatch_list_valid("10.0.0.0/8,1.2.3.4/8", &d), -1);
+    cr_assert_eq(d.n, 1);
+    why = diag_last(&d);
     cr_expect(strstr(why, "entry 2") != NULL, "why = %s", why);
     cr_expect(strstr(why, "1.2.3.4/8") != NULL, "why = %s", why);
     cr_expect(strstr(why, "host bits") != NULL, "why = %s", why);
-    cr_expect_eq(addr_list_valid("10.0.0.0/33", tiny, sizeof(tiny)), -1);
-    cr_expect_eq(strlen(tiny), sizeof(tiny) - 1);
-    cr_expect_eq(addr_list_valid("10.0.0.0/33", NULL, 0), -1);
-    cr_expect_eq(addr_list_valid(NULL, why, sizeof(why)), -1);
+    cr_expect_eq(addrmatch_list_valid("10.0.0.0/33", NULL), -1);
+    cr_expect_eq(addrmatch_list_valid(NULL, &d), -1);
+    cr_expect_eq(d.n, 2, "the caller's earlier line is kept");
+    diag_free(&d);
 }
 
 Test(addrmatch, addr_list_long_entry)
@@ -299,14 +301,14 @@ Test(addrmatch, addr_list_long_entry)
 
     memset(list, 'a', sizeof(list) - 1);
     list[sizeof(list) - 1] = '\0';
-    cr_expect_eq(addr_list_match("1.2.3.4", list), -2);
+    cr_expect_eq(addrmatch_list("1.2.3.4", list), -2);
     list[255] = '\0';
-    cr_expect_eq(addr_list_match("1.2.3.4", list), 0, "255 bytes is a host name");
+    cr_expect_eq(addrmatch_list("1.2.3.4", list), 0, "255 bytes is a host name");
 }
 
 Test(addrmatch, addr_list_bad_address)
 {
-    cr_expect_eq(addr_list_match("not-an-ip", "*"), 0);
-    cr_expect_eq(addr_list_match(NULL, "*"), 0);
-    cr_expect_eq(addr_list_match("1.2.3.4/32", "1.2.3.4"), 0);
+    cr_expect_eq(addrmatch_list("not-an-ip", "*"), 0);
+    cr_expect_eq(addrmatch_list(NULL, "*"), 0);
+    cr_expect_eq(addrmatch_list("1.2.3.4/32", "1.2.3.4"), 0);
 }

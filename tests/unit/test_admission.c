@@ -38,7 +38,7 @@ static struct source_block block(const char *addr)
         cr_assert_eq(inet_pton(AF_INET6, addr, &sin6->sin6_addr), 1);
         ss.ss_family = AF_INET6;
     }
-    source_block_of(&ss, &cfg, &b);
+    admission_source_block(&ss, &cfg, &b);
     return b;
 }
 

@@ -205,14 +205,19 @@ static void rsa_blob(struct buf *b, int bits)
     put_mpint(b, n, len);
 }
 
-/* Parse LINE; the reason lands in the static buffer why. */
-static char why[256];
+/* Parse LINE; the reason lands in the static buffer why ("" unless
+ * AK_BAD, which must add exactly one line). */
+static char why[512];
 
 static enum ak_result parse(const char *line, int allow_env, struct ak_key *k)
 {
-    memset(why, 'X', sizeof(why));
-    why[sizeof(why) - 1] = '\0';
-    return authkeys_parse_line(line, allow_env, k, why, sizeof(why));
+    struct diag d = { 0 };
+    enum ak_result res = authkeys_parse_line(line, allow_env, k, &d);
+
+    cr_expect_eq(d.n, res == AK_BAD ? 1u : 0u, "result %d with %zu reasons", res, d.n);
+    snprintf(why, sizeof(why), "%s", diag_last(&d));
+    diag_free(&d);
+    return res;
 }
 
 /* Expect LINE to be rejected with a reason containing PART. */
@@ -338,7 +343,7 @@ static void check_generated(const char *type, int bits, const char *name,
     cr_expect_null(k.opts.from);
     cr_expect_eq(k.opts.nenv, 0);
     cr_expect_eq(k.opts.expiry, 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(blob);
     free(line);
 }
@@ -399,7 +404,7 @@ static void expect_libssh_blob(const char *line, int with_b64)
     cr_expect(k.bloblen == len && memcmp(k.blob, want, len) == 0, "%s", line);
     cr_expect_eq(with_b64, k.bloblen == dlen && memcmp(k.blob, decoded, dlen) == 0,
                  "%s", line);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(decoded);
     free(want);
 }
@@ -462,7 +467,7 @@ Test(authkeys, sk_keys)
     cr_expect_str_eq(k.comment, "yubikey");
     cr_expect_eq(k.bloblen, b.n);
     cr_expect_eq(memcmp(k.blob, b.d, b.n), 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
 
     ecdsa_blob(&b, "sk-ecdsa-sha2-nistp256@openssh.com", "nistp256", 65);
@@ -472,7 +477,7 @@ Test(authkeys, sk_keys)
     cr_expect_str_eq(k.type, "sk-ecdsa-sha2-nistp256@openssh.com");
     cr_expect_null(k.comment);
     cr_expect_eq(k.bloblen, b.n);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
 }
 
@@ -529,7 +534,7 @@ Test(authkeys, sk_application_final_nul)
     cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
     cr_expect_eq(k.bloblen, want.n);
     cr_expect(memcmp(k.blob, want.d, want.n) == 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
     ed25519_blob(&b, "sk-ssh-ed25519@openssh.com", 0x22);
     put_string(&b, "ssh:\0\0", 6);
@@ -566,12 +571,12 @@ Test(authkeys, comments_and_blanks)
     cr_assert_gt(asprintf(&line, " \tssh-ed25519\t %s \t two  words here \t\r", b64), 0);
     cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
     cr_expect_str_eq(k.comment, "two  words here");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
     cr_assert_gt(asprintf(&line, "ssh-ed25519 %s", b64), 0);
     cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
     cr_expect_null(k.comment);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
     free(key);
 }
@@ -647,7 +652,7 @@ static void expect_good_blob(const char *type, const struct buf *b)
     cr_expect_eq(parse(line, 0, &k), AK_KEY, "%s: %s", line, why);
     cr_expect_eq(k.bloblen, b->n);
     cr_expect(k.blob != NULL && memcmp(k.blob, b->d, b->n) == 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
 }
 
@@ -747,7 +752,7 @@ Test(authkeys, rsa_needless_zeros_dropped)
     cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
     cr_expect_eq(k.bloblen, want.n);
     cr_expect(memcmp(k.blob, want.d, want.n) == 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(line);
 }
 
@@ -761,7 +766,7 @@ Test(authkeys, long_lines)
     rsa_blob(&b, 16384);
     key = keyline("ssh-rsa", &b, NULL);
     cr_assert_eq(parse(key, 0, &k), AK_KEY, "%s", why);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     rsa_blob(&b, 16392);
     line = keyline("ssh-rsa", &b, NULL);
     expect_bad(line, 0, "ssh-rsa key data is malformed");
@@ -775,7 +780,7 @@ Test(authkeys, long_lines)
     line[16 * 1024] = '\0';
     cr_expect_eq(parse(line, 0, &k), AK_KEY, "%s", why);
     cr_expect_eq(strlen(k.comment), 16 * 1024 - len - 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     line[16 * 1024] = 'c';
     line[16 * 1024 + 1] = '\0';
     expect_bad(line, 0, "line longer than 16384 bytes");
@@ -799,18 +804,18 @@ Test(authkeys, option_command)
     parse_opts("command=\"echo \\\"hi there\\\" a\\b\"", key, 0, &k);
     cr_expect_str_eq(k.opts.command, "echo \"hi there\" a\\b");
     cr_expect_str_eq(k.comment, "ed@test");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     parse_opts("command=\"\"", key, 0, &k);
     cr_expect_str_eq(k.opts.command, "");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     /* the second blank-separated field looks like key data */
     parse_opts("command=\"echo AAAA\"", key, 0, &k);
     cr_expect_str_eq(k.opts.command, "echo AAAA");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     parse_opts("command=\"a,b c\t d\",no-pty", key, 0, &k);
     cr_expect_str_eq(k.opts.command, "a,b c\t d");
     cr_expect_eq(k.opts.no_pty, 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(key);
 }
 
@@ -822,7 +827,7 @@ Test(authkeys, option_from)
     parse_opts("from=\"192.0.2.0/24,!192.0.2.7,10.*,2001:db8::/32\"", key, 0, &k);
     cr_expect_str_eq(k.opts.from, "192.0.2.0/24,!192.0.2.7,10.*,2001:db8::/32");
     cr_expect_null(k.opts.command);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     expect_bad_opts("from=\"192.0.2.0/99\"", key, 0, "invalid from= list: ");
     expect_bad_opts("from=\"10.0.0.1\",from=\"10.0.0.2\"", key, 0,
                     "more than one from= option");
@@ -846,7 +851,7 @@ Test(authkeys, option_pty)
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         parse_opts(cases[i].opts, key, 0, &k);
         cr_expect_eq(k.opts.no_pty, cases[i].no_pty, "%s", cases[i].opts);
-        ak_key_free(&k);
+        authkeys_key_free(&k);
     }
     free(key);
 }
@@ -863,7 +868,7 @@ Test(authkeys, option_noop_restrictions)
     cr_expect_null(k.opts.from);
     cr_expect_eq(k.opts.nenv, 0);
     cr_expect_eq(k.opts.expiry, 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(key);
 }
 
@@ -881,10 +886,10 @@ Test(authkeys, option_names_any_case)
     cr_assert_eq(k.opts.nenv, 1);
     cr_expect_str_eq(k.opts.env[0], "A=b");
     cr_expect_eq(k.opts.expiry, (time_t)1893456000);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     parse_opts("RESTRICT,Pty", key, 0, &k);
     cr_expect_eq(k.opts.no_pty, 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(key);
 }
 
@@ -973,11 +978,11 @@ Test(authkeys, option_environment)
     cr_expect_str_eq(k.opts.env[0], "FOO=bar baz");
     cr_expect_str_eq(k.opts.env[1], "_X1=");
     cr_expect_str_eq(k.opts.env[2], "B=\"q\"");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     parse_opts(opts, key, 0, &k);
     cr_expect_eq(k.opts.nenv, 0);
     cr_expect_null(k.opts.env);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(key);
 }
 
@@ -1013,12 +1018,12 @@ Test(authkeys, option_environment_limit)
     parse_opts(opts, key, 1, &k);
     cr_expect_eq(k.opts.nenv, 64);
     cr_expect_str_eq(k.opts.env[63], "V63=x");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     strcat(opts, ",environment=\"V64=x\"");
     expect_bad_opts(opts, key, 1, "more than 64 environment= options");
     parse_opts(opts, key, 0, &k);
     cr_expect_eq(k.opts.nenv, 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(opts);
     free(key);
 }
@@ -1038,7 +1043,7 @@ static time_t expiry_of(const char *v)
     cr_assert_gt(asprintf(&opts, "expiry-time=\"%s\"", v), 0);
     parse_opts(opts, key, 0, &k);
     t = k.opts.expiry;
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(opts);
     free(key);
     return t;
@@ -1118,18 +1123,18 @@ Test(authkeys, expired_boundary)
     struct ak_opts o;
 
     memset(&o, 0, sizeof(o));
-    cr_expect_not(ak_expired(&o, 0));
-    cr_expect_not(ak_expired(&o, time(NULL)));
-    cr_expect_not(ak_expired(&o, (time_t)1 << 40));
+    cr_expect_not(authkeys_expired(&o, 0));
+    cr_expect_not(authkeys_expired(&o, time(NULL)));
+    cr_expect_not(authkeys_expired(&o, (time_t)1 << 40));
     o.expiry = 1893456000;
-    cr_expect_not(ak_expired(&o, 1893455999));
-    cr_expect(ak_expired(&o, 1893456000));
-    cr_expect(ak_expired(&o, 1893456001));
+    cr_expect_not(authkeys_expired(&o, 1893455999));
+    cr_expect(authkeys_expired(&o, 1893456000));
+    cr_expect(authkeys_expired(&o, 1893456001));
     o.expiry = expiry_of("19700101Z");
-    cr_expect(ak_expired(&o, time(NULL)));
+    cr_expect(authkeys_expired(&o, time(NULL)));
 }
 
-/* ---- ak_key_free ------------------------------------------------------ */
+/* ---- authkeys_key_free ------------------------------------------------------ */
 
 Test(authkeys, free_zeroes)
 {
@@ -1140,11 +1145,11 @@ Test(authkeys, free_zeroes)
                "environment=\"B=2\",expiry-time=\"20300101\",no-pty", key, 1, &k);
     cr_expect_not_null(k.comment);
     cr_expect_eq(k.opts.nenv, 2);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     cr_expect(all_zero(&k, sizeof(k)));
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     cr_expect(all_zero(&k, sizeof(k)));
-    ak_key_free(NULL);
+    authkeys_key_free(NULL);
     memset(&k, 0x55, sizeof(k));
     cr_expect_eq(parse("ssh-dss AAAA", 0, &k), AK_BAD);
     cr_expect(all_zero(&k, sizeof(k)));
@@ -1199,14 +1204,14 @@ Test(authkeys, find_among_bad_lines)
     cr_assert_eq(diag_count(&warn), 2);
     expect_warning(&warn, 0, path, 3, "unknown or unsupported option \"cert-authority\"");
     expect_warning(&warn, 1, path, 5, "key data is not valid base64");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     diag_free(&warn);
 
     cr_assert_eq(find(path, a, 0, &k, &warn), 1);
     cr_expect_eq(k.line, 4);
     cr_expect_str_eq(k.type, "ecdsa-sha2-nistp256");
     cr_expect_eq(diag_count(&warn), 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     diag_free(&warn);
 
     cr_assert_eq(find(path, c, 0, &k, &warn), 0);
@@ -1239,13 +1244,13 @@ Test(authkeys, find_crlf_nul_and_env)
     cr_expect_str_eq(k.comment, "a@test");
     cr_assert_eq(k.opts.nenv, 1);
     cr_expect_str_eq(k.opts.env[0], "X=1");
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     cr_assert_eq(diag_count(&warn), 1);
     expect_warning(&warn, 0, path, 1, "NUL byte in line");
     diag_free(&warn);
     cr_assert_eq(find(path, a, 0, &k, NULL), 1);
     cr_expect_eq(k.opts.nenv, 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(text);
     free(a);
 }
@@ -1276,11 +1281,11 @@ Test(authkeys, find_refuses_unsafe_files, .timeout = 30)
     need_root();
     p = write_file("keys", a, strlen(a), 0644);
     cr_assert_eq(find(p, a, 0, &k, NULL), 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     strcpy(path, p);
     cr_assert_eq(chmod(path, 0400), 0);
     cr_assert_eq(find(path, a, 0, &k, NULL), 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     cr_assert_eq(chmod(path, 0664), 0);
     expect_refused(path, a, "bad ownership or modes");
     cr_assert_eq(chmod(path, 0646), 0);
@@ -1290,7 +1295,7 @@ Test(authkeys, find_refuses_unsafe_files, .timeout = 30)
     expect_refused(path, a, "bad ownership or modes");
     cr_assert_eq(chown(path, 0, 1000), 0);
     cr_assert_eq(find(path, a, 0, &k, NULL), 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     expect_refused(tmpdir, a, "bad ownership or modes");
     snprintf(path, sizeof(path), "%s/fifo", tmpdir);
     cr_assert_eq(mkfifo(path, 0600), 0);
@@ -1314,7 +1319,7 @@ Test(authkeys, find_refuses_huge_files)
     memcpy(text, a, len);
     p = write_file("keys", text, max, 0644);
     cr_assert_eq(find(p, a, 0, &k, NULL), 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     p = write_file("keys", text, max + 1, 0644);
     expect_refused(p, a, "cannot read: File too large");
     free(text);
@@ -1338,7 +1343,7 @@ static void parse_anything(const char *line, int allow_env)
     if (r == AK_BAD) {
         cr_assert_neq(why[0], '\0', "no reason for: %s", line);
     }
-    ak_key_free(&k);
+    authkeys_key_free(&k);
 }
 
 Test(authkeys, random_lines_never_crash)
@@ -1379,10 +1384,10 @@ Test(authkeys, security_key_options)
     cr_assert_eq(parse(line, 0, &k), AK_KEY, "%s", why);
     cr_expect_eq(k.opts.no_touch_required, 1);
     cr_expect_eq(k.opts.verify_required, 1);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     cr_assert_eq(parse(key, 0, &k), AK_KEY, "%s", why);
     cr_expect_eq(k.opts.no_touch_required, 0, "touch required by default");
     cr_expect_eq(k.opts.verify_required, 0);
-    ak_key_free(&k);
+    authkeys_key_free(&k);
     free(key);
 }

@@ -28,7 +28,7 @@
 static char tmpdir[64];
 static struct server srv;
 static struct authz az;
-static char reason[768];
+static char reason[768];        /* the last reason of the last ask() */
 
 /* A fresh ed25519 public key: its wire blob (out) and text form (line). */
 static void new_key(struct sshbuf *out, char *line, size_t linelen)
@@ -104,8 +104,14 @@ static void reload(const char *policy)
 
 static enum authz_verdict ask(const char *user, const struct sshbuf *key, const char *addr)
 {
+    struct diag why = { 0 };
+    enum authz_verdict v;
+
     authz_clear(&az);
-    return authz_key(&srv, user, key->data, key->len, addr, &az, reason, sizeof(reason));
+    v = authz_key(&srv, user, key->data, key->len, addr, &az, &why);
+    snprintf(reason, sizeof(reason), "%s", diag_last(&why));
+    diag_free(&why);
+    return v;
 }
 
 static void setup(void)

@@ -103,10 +103,13 @@ static const char default_dump[] =
     "sessionlinger 2\n"
     "persourcemaxstartups 10\n"
     "persourcenetblocksize 32:64\n"
+    "persourcepenalties crash:90 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 "
+    "max:600 min:15 max-sources4:65536 max-sources6:65536 overflow:permissive "
+    "overflow6:permissive\n"
     "rescueshell \"/bin/busybox sh\"\n"
     "doorlifetime 0\n"
-    "sandbox yes\n"
-    "sandboxuid 65534\n"
+    "sandbox auto\n"
+    "sandboxuidrange 2000000000-2000065535\n"
     "sandboxgid 65534\n"
     "passwdfile /etc/passwd\n"
     "groupfile /etc/group\n"
@@ -120,6 +123,7 @@ static const char default_dump[] =
     "pubkeyacceptedalgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,"
     "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,"
     "rsa-sha2-512,rsa-sha2-256\n"
+    "diagnoseatlogin yes\n"
     "pubkeyauthentication yes\n"
     "passwordauthentication no\n"
     "kbdinteractiveauthentication no\n"
@@ -144,8 +148,8 @@ Test(config, defaults)
     cr_expect_eq(cfg.ports[0], 1022);
     cr_expect_eq(cfg.nlisten, 0);
     cr_assert_eq(cfg.nhost_keys, 1);
-    cr_expect_str_eq(cfg.host_keys[0], CFG_DEFAULT_HOSTKEY);
-    cr_expect_str_eq(cfg.authorized_keys_file, CFG_DEFAULT_AUTHKEYS);
+    cr_expect_str_eq(cfg.host_keys[0], "/etc/fallbackd/ssh_host_ed25519_key");
+    cr_expect_str_eq(cfg.authorized_keys_file, "/etc/fallbackd/keys/%u");
     cr_expect_eq(cfg.permit_root_login, ROOT_NO);
     cr_expect_eq(cfg.permit_user_environment, 0);
     cr_expect_eq(cfg.permit_tty, 1);
@@ -626,6 +630,16 @@ Test(config, subsystem)
                      F ":1: Subsystem: \"\" is not a subsystem name");
 }
 
+Test(config, subsystem_internal_sftp_options_checked_at_load)
+{
+    ok("Subsystem sftp internal-sftp -R -u 027 -l VERBOSE -d /srv/%u\n");
+    cr_expect_str_eq(config_subsystem(&cfg, "sftp"), "internal-sftp -R -u 027 -l VERBOSE -d /srv/%u");
+    cr_expect_str_eq(one_error("Subsystem sftp internal-sftp -u 0999\n"),
+                     F ":1: Subsystem: \"sftp\" -u 0999: not an octal umask");
+    cr_expect_str_eq(one_error("Subsystem sftp internal-sftp -X\n"),
+                     F ":1: Subsystem: \"sftp\" unknown option -X");
+}
+
 Test(config, time_format)
 {
     static const struct {
@@ -981,10 +995,82 @@ Test(config, door_lifetime_is_a_time)
 
 Test(config, sandbox_ids_are_numeric_and_never_root)
 {
-    ok("Sandbox no\nSandboxUid 999\nSandboxGid 998\n");
+    ok("Sandbox no\nSandboxUidRange 70000-70009\nSandboxGid 998\n");
     cr_expect_eq(cfg.sandbox, 0);
-    cr_expect_eq(cfg.sandbox_uid, 999);
+    cr_expect_eq(cfg.sandbox_uid_lo, 70000);
+    cr_expect_eq(cfg.sandbox_uid_hi, 70009);
     cr_expect_eq(cfg.sandbox_gid, 998);
-    cr_expect(strstr(one_error("SandboxUid 0\n"), "SandboxUid") != NULL);
-    cr_expect(strstr(one_error("SandboxUid nobody\n"), "is not a number") != NULL);
+    cr_expect(dump_has("sandboxuidrange 70000-70009"));
+    cr_expect(strstr(one_error("SandboxUidRange 0-10\n"), "1 <= LO <= HI") != NULL);
+    cr_expect(strstr(one_error("SandboxUidRange 20-10\n"), "1 <= LO <= HI") != NULL);
+    cr_expect(strstr(one_error("SandboxUidRange 65534\n"), "is not LO-HI") != NULL);
+    cr_expect(strstr(one_error("SandboxUidRange 1-2147483647\n"), "LO-HI") != NULL);
+    cr_expect(strstr(one_error("SandboxGid nobody\n"), "is not a number") != NULL);
+}
+
+Test(config, sandbox_uid_alone_is_refused_with_its_replacement)
+{
+    cr_expect(strstr(one_error("SandboxUid 65534\n"), "replaced by SandboxUidRange") != NULL);
+}
+
+Test(config, sandbox_modes)
+{
+    ok("Sandbox strict\n");
+    cr_expect_eq(cfg.sandbox, SANDBOX_STRICT);
+    cr_expect(dump_has("sandbox strict"));
+    ok("Sandbox yes\n");
+    cr_expect_eq(cfg.sandbox, SANDBOX_STRICT);
+    ok("Sandbox AUTO\n");
+    cr_expect_eq(cfg.sandbox, SANDBOX_AUTO);
+    ok("");
+    cr_expect_eq(cfg.sandbox, SANDBOX_AUTO);
+    cr_expect(strstr(one_error("Sandbox maybe\n"), "auto, strict, yes (= strict), no") != NULL);
+}
+
+Test(config, per_source_penalties)
+{
+    ok("");
+    cr_expect(dump_has("persourcepenalties crash:90 authfail:5 noauth:1 grace-exceeded:10 "
+                       "refuseconnection:10 max:600 min:15 max-sources4:65536 "
+                       "max-sources6:65536 overflow:permissive overflow6:permissive"));
+    ok("PerSourcePenalties crash:1h overflow6:deny-all\n");
+    cr_expect_eq(cfg.penalties.crash, 3600);
+    cr_expect_eq(cfg.penalties.overflow_deny6, 1);
+    ok("PerSourcePenalties no\n");
+    cr_expect(dump_has("persourcepenalties no"));
+    cr_expect(strstr(one_error("PerSourcePenalties crash:soon\n"), "needs a time") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenalties bogus:1\n"), "is not yes, no") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenalties no crash:1\n"), "stands alone") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenalties overflow:maybe\n"), "deny-all") != NULL);
+    ok("PerSourcePenaltyExemptList 10.0.0.0/8,192.0.2.1 AllowFrom\n");
+    cr_expect_eq(cfg.penalty_exempt.n, 2);
+    cr_expect(strstr(one_error("PerSourcePenaltyExemptList 10.0.0.0/8,\n"), "comma") != NULL);
+    cr_expect(strstr(one_error("PerSourcePenaltyExemptList host.example\n"),
+                     "not an address") != NULL);
+}
+
+/* ---- the incident console ---------------------------------------------- */
+
+Test(config, diagnose_keywords)
+{
+    char *d;
+
+    ok("DiagnoseAtLogin always\nDiagnoseFiles /root/upgrade.rc ~/up.rc\n"
+       "DiagnoseFiles /var/tmp/x\n");
+    cr_expect_eq(cfg.diagnose_at_login, DIAG_LOGIN_ALWAYS);
+    cr_assert_eq(cfg.diagnose_files.n, 3);
+    cr_expect_str_eq(cfg.diagnose_files.v[1], "~/up.rc");
+    d = dump(&cfg);
+    cr_expect(strstr(d, "diagnoseatlogin always\n") != NULL, "%s", d);
+    cr_expect(strstr(d, "diagnosefiles /root/upgrade.rc ~/up.rc /var/tmp/x\n") != NULL, "%s", d);
+    free(d);
+    ok("DiagnoseAtLogin no\n");
+    cr_expect_eq(cfg.diagnose_at_login, DIAG_LOGIN_NO);
+}
+
+Test(config, diagnose_keywords_refuse_bad_values)
+{
+    cr_expect(strstr(one_error("DiagnoseAtLogin sometimes\n"), "yes, no, always") != NULL);
+    cr_expect(strstr(one_error("DiagnoseFiles relative/path\n"), "relative/path") != NULL);
+    cr_expect(strstr(one_error("DiagnoseFiles ~/\n"), "not an absolute path") != NULL);
 }

@@ -35,39 +35,42 @@ TestSuite(rescue_policy, .init = setup, .fini = teardown);
 
 Test(rescue_policy, real_login_shell_allowed)
 {
-    char why[256] = "";
+    struct diag why = { 0 };
 
-    cr_expect_eq(rescue_login_shell("/bin/bash", shells, why, sizeof(why)), 1);
-    cr_expect_eq(rescue_login_shell("/usr/bin/tmux", shells, why, sizeof(why)), 1,
+    cr_expect_eq(rescue_login_shell("/bin/bash", shells, &why), 1);
+    cr_expect_eq(rescue_login_shell("/usr/bin/tmux", shells, &why), 1,
                  "the last line needs no newline");
+    diag_free(&why);
 }
 
 Test(rescue_policy, disabled_accounts_refused_even_when_listed)
 {
-    char why[256] = "";
+    struct diag why = { 0 };
 
-    cr_expect_eq(rescue_login_shell("/usr/sbin/nologin", shells, why, sizeof(why)), 0);
-    cr_expect(strstr(why, "disabled") != NULL, "%s", why);
-    cr_expect_eq(rescue_login_shell("/bin/false", shells, why, sizeof(why)), 0);
-    cr_expect_eq(rescue_login_shell("/sbin/nologin", shells, why, sizeof(why)), 0);
-    cr_expect_eq(rescue_login_shell("", shells, why, sizeof(why)), 0, "no shell at all");
+    cr_expect_eq(rescue_login_shell("/usr/sbin/nologin", shells, &why), 0);
+    cr_expect(strstr(diag_last(&why), "disabled") != NULL, "%s", diag_last(&why));
+    cr_expect_eq(rescue_login_shell("/bin/false", shells, &why), 0);
+    cr_expect_eq(rescue_login_shell("/sbin/nologin", shells, &why), 0);
+    cr_expect_eq(rescue_login_shell("", shells, &why), 0, "no shell at all");
+    diag_free(&why);
 }
 
 Test(rescue_policy, shell_not_in_the_list_refused)
 {
-    char why[256] = "";
+    struct diag why = { 0 };
 
-    cr_expect_eq(rescue_login_shell("/usr/bin/zsh", shells, why, sizeof(why)), 0);
-    cr_expect(strstr(why, "not listed") != NULL, "%s", why);
-    cr_expect_eq(rescue_login_shell("/bin/bas", shells, why, sizeof(why)), 0, "whole lines only");
-    cr_expect_eq(rescue_login_shell("# /etc/shells: valid login shells", shells, why,
-                                    sizeof(why)), 0, "comments are not shells");
+    cr_expect_eq(rescue_login_shell("/usr/bin/zsh", shells, &why), 0);
+    cr_expect(strstr(diag_last(&why), "not listed") != NULL, "%s", diag_last(&why));
+    cr_expect_eq(rescue_login_shell("/bin/bas", shells, &why), 0, "whole lines only");
+    cr_expect_eq(rescue_login_shell("# /etc/shells: valid login shells", shells, &why), 0, "comments are not shells");
+    diag_free(&why);
 }
 
 Test(rescue_policy, unreadable_list_refuses)
 {
-    char why[256] = "";
+    struct diag why = { 0 };
 
-    cr_expect_eq(rescue_login_shell("/bin/bash", "/nonexistent/shells", why, sizeof(why)), 0);
-    cr_expect(strstr(why, "cannot read") != NULL, "%s", why);
+    cr_expect_eq(rescue_login_shell("/bin/bash", "/nonexistent/shells", &why), 0);
+    cr_expect(strstr(diag_last(&why), "cannot read") != NULL, "%s", diag_last(&why));
+    diag_free(&why);
 }

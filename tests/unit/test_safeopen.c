@@ -16,7 +16,7 @@
 static char top[64];
 static char dir[128];
 static char file[160];
-static char why[512];
+static char why[512];       /* the last reason of the last opens() */
 
 static void setup(void)
 {
@@ -49,8 +49,11 @@ TestSuite(safeopen, .init = setup, .fini = teardown);
 /* Open FILE; 1 if it was opened, 0 if refused. */
 static int opens(const char *path)
 {
-    int fd = safeopen_root_file(path, why, sizeof(why));
+    struct diag d = { 0 };
+    int fd = safeopen_root_file(path, &d);
 
+    snprintf(why, sizeof(why), "%s", diag_last(&d));
+    diag_free(&d);
     if (fd >= 0) {
         close(fd);
         return 1;

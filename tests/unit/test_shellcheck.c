@@ -24,6 +24,28 @@
 
 #include "shellcheck.h"
 
+/* shell_check_in() with its reason copied into WHY (WHYLEN bytes; "" when
+ * runnable), as these tests read it; checks that a verdict of 0 adds
+ * exactly one line to the diag and 1 adds none. */
+static int sc_in(const char *path, const struct shellcheck_env *e, char *why, size_t whylen)
+{
+    struct diag d = { 0 };
+    int rc = shell_check_in(path, e, &d);
+
+    cr_expect_eq(d.n, rc == 1 ? 0u : 1u, "verdict %d with %zu lines", rc, d.n);
+    if (why != NULL && whylen > 0) {
+        snprintf(why, whylen, "%s", d.n > 0 ? diag_last(&d) : "");
+    }
+    diag_free(&d);
+    return rc;
+}
+
+/* The same with the system's library directories (shell_check()). */
+static int sc(const char *path, char *why, size_t whylen)
+{
+    return sc_in(path, NULL, why, whylen);
+}
+
 static char tmpdir[64];
 static char libdir[128];        /* tmpdir/lib: the fake library directory */
 static char conf[128];          /* tmpdir/ld.so.conf */
@@ -243,12 +265,12 @@ Test(shellcheck, real_shells_are_runnable)
 {
     char why[256];
 
-    cr_expect_eq(shell_check("/bin/bash", why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc("/bin/bash", why, sizeof(why)), 1, "%s", why);
     cr_expect_str_empty(why);
-    cr_expect_eq(shell_check("/bin/busybox", why, sizeof(why)), 1, "%s", why);
-    cr_expect_eq(shell_check("/usr/sbin/nologin", why, sizeof(why)), 1, "%s", why);
-    cr_expect_eq(shell_check("/bin/sh", why, sizeof(why)), 1, "%s", why);
-    cr_expect_eq(shell_check("/bin/true", NULL, 0), 1);
+    cr_expect_eq(sc("/bin/busybox", why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc("/usr/sbin/nologin", why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc("/bin/sh", why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc("/bin/true", NULL, 0), 1);
 }
 
 Test(shellcheck, not_found_not_executable_not_regular)
@@ -256,14 +278,14 @@ Test(shellcheck, not_found_not_executable_not_regular)
     char why[256];
     const char *plain = put_text("plain", "#!/bin/sh\n", 0644);
 
-    cr_expect_eq(shell_check("/nonexistent/bash", why, sizeof(why)), 0);
+    cr_expect_eq(sc("/nonexistent/bash", why, sizeof(why)), 0);
     cr_expect_str_eq(why, "/nonexistent/bash: not found");
-    cr_expect_eq(shell_check(plain, why, sizeof(why)), 0);
+    cr_expect_eq(sc(plain, why, sizeof(why)), 0);
     cr_expect(strstr(why, ": not executable") != NULL, "%s", why);
-    cr_expect_eq(shell_check(tmpdir, why, sizeof(why)), 0);
+    cr_expect_eq(sc(tmpdir, why, sizeof(why)), 0);
     cr_expect(strstr(why, ": not a regular file") != NULL, "%s", why);
-    cr_expect_eq(shell_check("", why, sizeof(why)), 0);
-    cr_expect_eq(shell_check(NULL, why, sizeof(why)), 0);
+    cr_expect_eq(sc("", why, sizeof(why)), 0);
+    cr_expect_eq(sc(NULL, why, sizeof(why)), 0);
 }
 
 Test(shellcheck, garbage_and_empty_files)
@@ -272,23 +294,26 @@ Test(shellcheck, garbage_and_empty_files)
     const char *g = in_tmp("garbage");
 
     put_garbage(g, 0755);
-    cr_expect_eq(shell_check(g, why, sizeof(why)), 0);
+    cr_expect_eq(sc(g, why, sizeof(why)), 0);
     cr_expect(strstr(why, "not an ELF file or script") != NULL, "%s", why);
-    cr_expect_eq(shell_check(put_text("empty", "", 0755), why, sizeof(why)), 0);
-    cr_expect_eq(shell_check(put_text("elfish", "\177ELF", 0755), why, sizeof(why)), 0);
+    cr_expect_eq(sc(put_text("empty", "", 0755), why, sizeof(why)), 0);
+    cr_expect_eq(sc(put_text("elfish", "\177ELF", 0755), why, sizeof(why)), 0);
     cr_expect(strstr(why, "truncated") != NULL, "%s", why);
 }
 
-Test(shellcheck, why_is_bounded)
+Test(shellcheck, the_reason_is_added_to_the_callers_lines)
 {
-    char why[8];
+    struct diag d = { 0 };
 
-    memset(why, 'x', sizeof(why));
-    cr_expect_eq(shell_check("/nonexistent/bash", why, sizeof(why)), 0);
-    cr_expect_str_eq(why, "/nonexi");
-    memset(why, 'x', sizeof(why));
-    cr_expect_eq(shell_check("/nonexistent/bash", why, 0), 0);
-    cr_expect_eq(why[0], 'x', "whylen 0: nothing written");
+    diag_add(&d, "an earlier line");
+    cr_expect_eq(shell_check("/nonexistent/bash", &d), 0);
+    cr_assert_eq(d.n, 2);
+    cr_expect_str_eq(d.msgs[0], "an earlier line");
+    cr_expect_str_eq(d.msgs[1], "/nonexistent/bash: not found");
+    cr_expect_eq(shell_check("/bin/sh", &d), 1);
+    cr_expect_eq(d.n, 2, "a runnable shell adds nothing");
+    cr_expect_eq(shell_check("/nonexistent/bash", NULL), 0, "no diag: the same verdict");
+    diag_free(&d);
 }
 
 /* ---- scripts -------------------------------------------------------- */
@@ -297,19 +322,19 @@ Test(shellcheck, scripts)
 {
     char why[512];
 
-    cr_expect_eq(shell_check(put_text("s1", "#!/bin/sh\necho hi\n", 0755), why, sizeof(why)), 1,
+    cr_expect_eq(sc(put_text("s1", "#!/bin/sh\necho hi\n", 0755), why, sizeof(why)), 1,
                  "%s", why);
-    cr_expect_eq(shell_check(put_text("s2", "#! \t/bin/sh -e\n", 0755), why, sizeof(why)), 1,
+    cr_expect_eq(sc(put_text("s2", "#! \t/bin/sh -e\n", 0755), why, sizeof(why)), 1,
                  "%s", why);
-    cr_expect_eq(shell_check(put_text("s3", "#!/bin/sh", 0755), why, sizeof(why)), 1, "%s", why);
-    cr_expect_eq(shell_check(put_text("s4", "#!/nonexistent\n", 0755), why, sizeof(why)), 0);
+    cr_expect_eq(sc(put_text("s3", "#!/bin/sh", 0755), why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc(put_text("s4", "#!/nonexistent\n", 0755), why, sizeof(why)), 0);
     cr_expect(strstr(why, "/nonexistent (interpreter of ") != NULL, "%s", why);
     cr_expect(strstr(why, "): not found") != NULL, "%s", why);
-    cr_expect_eq(shell_check(put_text("s5", "#!sh\n", 0755), why, sizeof(why)), 0);
+    cr_expect_eq(sc(put_text("s5", "#!sh\n", 0755), why, sizeof(why)), 0);
     cr_expect(strstr(why, "relative interpreter") != NULL, "%s", why);
-    cr_expect_eq(shell_check(put_text("s6", "#!\n", 0755), why, sizeof(why)), 0);
+    cr_expect_eq(sc(put_text("s6", "#!\n", 0755), why, sizeof(why)), 0);
     cr_expect(strstr(why, "no interpreter") != NULL, "%s", why);
-    cr_expect_eq(shell_check(put_text("s7", "#!/etc/passwd\n", 0755), why, sizeof(why)), 0);
+    cr_expect_eq(sc(put_text("s7", "#!/etc/passwd\n", 0755), why, sizeof(why)), 0);
     cr_expect(strstr(why, "not executable") != NULL, "%s", why);
 }
 
@@ -320,7 +345,7 @@ Test(shellcheck, script_line_too_long)
     memset(line, 'a', sizeof(line) - 1);
     line[sizeof(line) - 1] = '\0';
     memcpy(line, "#!/", 3);
-    cr_expect_eq(shell_check(put_text("long", line, 0755), NULL, 0), 0);
+    cr_expect_eq(sc(put_text("long", line, 0755), NULL, 0), 0);
 }
 
 Test(shellcheck, script_chains)
@@ -330,18 +355,18 @@ Test(shellcheck, script_chains)
 
     put_garbage(garbage, 0755);
     snprintf(text, sizeof(text), "#!%s\n", put_text("b", "#!/bin/sh\n", 0755));
-    cr_expect_eq(shell_check(put_text("a", text, 0755), why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc(put_text("a", text, 0755), why, sizeof(why)), 1, "%s", why);
 
     snprintf(text, sizeof(text), "#!%s\n", garbage);
     put_text("b", text, 0755);
-    cr_expect_eq(shell_check(in_tmp("a"), why, sizeof(why)), 0, "garbage two levels down");
+    cr_expect_eq(sc(in_tmp("a"), why, sizeof(why)), 0, "garbage two levels down");
     cr_expect(strstr(why, "not an ELF file or script") != NULL, "%s", why);
 
     snprintf(text, sizeof(text), "#!%s\n", in_tmp("c"));
     put_text("b", text, 0755);
     snprintf(text, sizeof(text), "#!%s\n", garbage);
     put_text("c", text, 0755);
-    cr_expect_eq(shell_check(in_tmp("a"), why, sizeof(why)), 1,
+    cr_expect_eq(sc(in_tmp("a"), why, sizeof(why)), 1,
                  "beyond two interpreters nothing is judged: %s", why);
 }
 
@@ -352,7 +377,7 @@ Test(shellcheck, fake_tree_all_good)
     char why[512];
     const char *bash = fake_bash();
 
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 1, "%s", why);
     cr_expect_str_empty(why);
 }
 
@@ -363,7 +388,7 @@ Test(shellcheck, fake_tree_garbage_libc)
     const char *libc = in_tmp("lib/libc.so.6");
 
     put_garbage(libc, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "libc.so.6 (needed by ") != NULL, "%s", why);
     cr_expect(strstr(why, "/lib/libc.so.6 is not an ELF file") != NULL, "%s", why);
 }
@@ -378,21 +403,21 @@ Test(shellcheck, fake_tree_broken_libraries)
 
     buf = slurp(lib, &len);
     put_bytes(lib, buf, len / 2, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0, "truncated library");
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0, "truncated library");
     cr_expect(strstr(why, "libtinfo.so.6 is truncated") != NULL, "%s", why);
 
     put_bytes(lib, buf, 0, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0, "empty library");
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0, "empty library");
     cr_expect(strstr(why, "libtinfo.so.6 (needed by ") != NULL, "%s", why);
 
     unlink(lib);
     cr_assert_eq(mkdir(lib, 0755), 0);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0, "a directory");
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0, "a directory");
     cr_expect(strstr(why, "is not a regular file") != NULL, "%s", why);
 
     rmdir(lib);
     copy("/bin/busybox", lib, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0, "a static executable");
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0, "a static executable");
     free(buf);
 }
 
@@ -403,12 +428,12 @@ Test(shellcheck, fake_tree_missing_library)
     const char *lib = in_tmp("lib/libtinfo.so.6");
 
     cr_assert_eq(unlink(lib), 0);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "libtinfo.so.6 (needed by ") != NULL, "%s", why);
     cr_expect(strstr(why, "): not found") != NULL, "%s", why);
 }
 
-/* shell_check_in(PATH, &env) as an unprivileged user (nobody when we are
+/* sc_in(PATH, &env) as an unprivileged user (nobody when we are
  * root, in a child process); its return value, or -1. */
 static int check_unprivileged(const char *path)
 {
@@ -423,7 +448,7 @@ static int check_unprivileged(const char *path)
                                setuid(65534) != 0)) {
             _exit(99);
         }
-        _exit(shell_check_in(path, &env, NULL, 0));
+        _exit(sc_in(path, &env, NULL, 0));
     }
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -438,7 +463,7 @@ Test(shellcheck, unreadable_candidate_is_passed_by)
     put_garbage(lib, 0);
     put_text("ld.so.conf", dir, 0644);
     cr_expect_eq(check_unprivileged(bash), 1, "ld.so passes an unreadable candidate by");
-    cr_expect_eq(shell_check_in(bash, &env, NULL, 0), geteuid() == 0 ? 0 : 1,
+    cr_expect_eq(sc_in(bash, &env, NULL, 0), geteuid() == 0 ? 0 : 1,
                  "root reads it, and so would the loader");
 }
 
@@ -467,17 +492,17 @@ Test(shellcheck, other_class_is_passed_by)
     put_text("conf.d/a.conf", text, 0644);
     lib = in_tmp("lib32/libc.so.6");
     put_elf32(lib);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 1, "%s", why);
 
     /* Only the 32-bit one left: not found. */
     lib = in_tmp("lib/libc.so.6");
     cr_assert_eq(unlink(lib), 0);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "libc.so.6 (needed by ") != NULL, "%s", why);
 
     /* Garbage behind the 32-bit one: broken. */
     put_garbage(lib, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "is not an ELF file") != NULL, "%s", why);
 }
 
@@ -492,7 +517,7 @@ Test(shellcheck, ld_so_conf_order_decides)
     snprintf(text, sizeof(text), "%s\n", in_tmp("early"));
     put_text("ld.so.conf", text, 0644);
     put_garbage(lib, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "/early/libc.so.6 is not an ELF file") != NULL, "%s", why);
 
     /* An absolute include, and a missing one, are fine too. */
@@ -500,7 +525,7 @@ Test(shellcheck, ld_so_conf_order_decides)
     put_text("ld.so.conf", text, 0644);
     snprintf(text, sizeof(text), "%s\n", in_tmp("early"));
     put_text("inc.conf", text, 0644);
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "/early/libc.so.6 is not an ELF file") != NULL, "%s", why);
 }
 
@@ -513,31 +538,31 @@ Test(shellcheck, interpreter)
     const char *t;
 
     t = true_with_interp(ld);
-    cr_expect_eq(shell_check(t, why, sizeof(why)), 0, "missing interpreter");
+    cr_expect_eq(sc(t, why, sizeof(why)), 0, "missing interpreter");
     cr_expect(strstr(why, "/ld (interpreter of ") != NULL, "%s", why);
     cr_expect(strstr(why, "): not found") != NULL, "%s", why);
 
     put_garbage(ld, 0755);
-    cr_expect_eq(shell_check(t, why, sizeof(why)), 0, "garbage interpreter");
+    cr_expect_eq(sc(t, why, sizeof(why)), 0, "garbage interpreter");
     cr_expect(strstr(why, "): not an ELF file") != NULL, "%s", why);
 
     put_elf32(ld);
     cr_expect_eq(chmod(ld, 0755), 0);
-    cr_expect_eq(shell_check(t, why, sizeof(why)), 0, "32-bit interpreter");
+    cr_expect_eq(sc(t, why, sizeof(why)), 0, "32-bit interpreter");
     cr_expect(strstr(why, "another ELF class") != NULL, "%s", why);
 
     copy("/lib64/ld-linux-x86-64.so.2", ld, 0644);
-    cr_expect_eq(shell_check(t, why, sizeof(why)), 0, "interpreter without x bit");
+    cr_expect_eq(sc(t, why, sizeof(why)), 0, "interpreter without x bit");
     cr_expect(strstr(why, "not executable") != NULL, "%s", why);
 
     cr_expect_eq(chmod(ld, 0755), 0);
-    cr_expect_eq(shell_check(t, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc(t, why, sizeof(why)), 1, "%s", why);
 
     /* Named like glibc's loader: the libraries are checked as well. */
     t = true_with_interp(ldlinux);
     copy("/lib64/ld-linux-x86-64.so.2", ldlinux, 0755);
-    cr_expect_eq(shell_check(t, why, sizeof(why)), 1, "%s", why);
-    cr_expect_eq(shell_check_in(t, &env, why, sizeof(why)), 0, "no libc in the fake tree");
+    cr_expect_eq(sc(t, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc_in(t, &env, why, sizeof(why)), 0, "no libc in the fake tree");
     cr_expect(strstr(why, "libc.so.6 (needed by ") != NULL, "%s", why);
 }
 
@@ -573,19 +598,19 @@ Test(shellcheck, runpath_and_origin)
     dirs[2] = NULL;
     /* DT_RUNPATH is not inherited: libfoo cannot find libbar. */
     cr_expect_neq(sh("%s 2>/dev/null", prog), 0, "the loader agrees");
-    cr_expect_eq(shell_check_in(prog, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(prog, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "libbar.so.1 (needed by ") != NULL, "%s", why);
     cr_expect(strstr(why, "/rp/libfoo.so.1): not found") != NULL, "%s", why);
 
     /* With libbar in a default directory, all is well. */
     copy(in_tmp("rp/libbar.so.1"), in_tmp("lib/libbar.so.1"), 0644);
-    cr_expect_eq(shell_check_in(prog, &env, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc_in(prog, &env, why, sizeof(why)), 1, "%s", why);
 
     /* DT_RUNPATH comes before the default directories. */
     put_garbage(in_tmp("lib/libfoo.so.1"), 0644);
-    cr_expect_eq(shell_check_in(prog, &env, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc_in(prog, &env, why, sizeof(why)), 1, "%s", why);
     put_garbage(in_tmp("rp/libfoo.so.1"), 0644);
-    cr_expect_eq(shell_check_in(prog, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(prog, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "/rp/libfoo.so.1 is not an ELF file") != NULL, "%s", why);
 }
 
@@ -602,9 +627,9 @@ Test(shellcheck, rpath_is_inherited)
     dirs[2] = NULL;
     /* The executable's DT_RPATH serves libfoo's needs too. */
     cr_expect_eq(sh("%s", prog), 0, "the loader agrees");
-    cr_expect_eq(shell_check_in(prog, &env, why, sizeof(why)), 1, "%s", why);
+    cr_expect_eq(sc_in(prog, &env, why, sizeof(why)), 1, "%s", why);
     put_garbage(in_tmp("rp/libbar.so.1"), 0644);
-    cr_expect_eq(shell_check_in(prog, &env, why, sizeof(why)), 0);
+    cr_expect_eq(sc_in(prog, &env, why, sizeof(why)), 0);
     cr_expect(strstr(why, "/rp/libbar.so.1 is not an ELF file") != NULL, "%s", why);
 }
 
@@ -624,7 +649,7 @@ Test(shellcheck, truncated_copies_never_crash)
     for (size_t at = (size_t)st.st_size; at-- > 0;) {
         at = at < 8192 ? at : at - at % 997;
         cr_assert_eq(ftruncate(fd, (off_t)at), 0);
-        rc = shell_check_in(bash, &env, why, sizeof(why));
+        rc = sc_in(bash, &env, why, sizeof(why));
         cr_assert(rc == 0 || rc == 1, "length %zu: %d", at, rc);
         cr_assert(rc == 0 || at > 8192, "length %zu judged runnable", at);
         runnable += rc;
@@ -679,7 +704,7 @@ Test(shellcheck, flipped_headers_never_crash)
 
         mutate(buf, lo, hi);
         put_at(fd, buf, hi - lo, lo);
-        rc = shell_check_in(bash, &env, why, sizeof(why));
+        rc = sc_in(bash, &env, why, sizeof(why));
 
         cr_assert(rc == 0 || rc == 1, "iteration %d: %d", iter, rc);
         cr_assert(strlen(why) < sizeof(why));
@@ -687,7 +712,7 @@ Test(shellcheck, flipped_headers_never_crash)
         memcpy(buf + lo, orig + lo, hi - lo);
         put_at(fd, buf, hi - lo, lo);
     }
-    cr_expect_eq(shell_check_in(bash, &env, why, sizeof(why)), 1, "restored: %s", why);
+    cr_expect_eq(sc_in(bash, &env, why, sizeof(why)), 1, "restored: %s", why);
     cr_log_info("flipped bash: %d broken, %d runnable", counts[0], counts[1]);
     close(fd);
     free(buf);

@@ -20,12 +20,45 @@
 
 /* ---- line parsers ---- */
 
+/* The parsers' reason as these tests read it: a string in *WHY, set on a
+ * refusal only.  Each checks that a refusal adds exactly one line to the
+ * diag and success none, and keeps the parser's errno. */
+static char reason[256];
+
+static int took_reason(int rc, struct diag *d, const char **why)
+{
+    int err = errno;
+
+    cr_expect_eq(d->n, rc == 0 ? 0u : 1u, "result %d with %zu reasons", rc, d->n);
+    snprintf(reason, sizeof(reason), "%s", diag_last(d));
+    if (rc != 0) {
+        *why = reason;
+    }
+    diag_free(d);
+    errno = err;
+    return rc;
+}
+
+static int pw_line(const char *line, struct pw_entry *out, const char **why)
+{
+    struct diag d = { 0 };
+
+    return took_reason(userdb_parse_passwd(line, out, &d), &d, why);
+}
+
+static int gr_line(const char *line, struct gr_entry *out, const char **why)
+{
+    struct diag d = { 0 };
+
+    return took_reason(userdb_parse_group(line, out, &d), &d, why);
+}
+
 Test(userdb, passwd_good_line)
 {
     struct pw_entry pw;
     const char *why = NULL;
 
-    cr_assert_eq(passwd_parse_line("alice:x:1000:100:Alice A,,,:/home/alice:/bin/bash",
+    cr_assert_eq(pw_line("alice:x:1000:100:Alice A,,,:/home/alice:/bin/bash",
                                    &pw, &why), 0);
     cr_expect_str_eq(pw.name, "alice");
     cr_expect_str_eq(pw.passwd, "x");
@@ -34,7 +67,7 @@ Test(userdb, passwd_good_line)
     cr_expect_str_eq(pw.gecos, "Alice A,,,");
     cr_expect_str_eq(pw.dir, "/home/alice");
     cr_expect_str_eq(pw.shell, "/bin/bash");
-    pw_entry_free(&pw);
+    userdb_pw_free(&pw);
     cr_expect_null(pw.name, "freed entries are zeroed");
 }
 
@@ -43,18 +76,18 @@ Test(userdb, passwd_empty_fields_and_limits)
     struct pw_entry pw;
     const char *why = NULL;
 
-    cr_assert_eq(passwd_parse_line("n:::4294967294::::", &pw, &why), -1,
+    cr_assert_eq(pw_line("n:::4294967294::::", &pw, &why), -1,
                  "8 fields are too many");
-    cr_assert_eq(passwd_parse_line("nobody::4294967294:0:::", &pw, &why), 0);
+    cr_assert_eq(pw_line("nobody::4294967294:0:::", &pw, &why), 0);
     cr_expect_eq(pw.uid, 4294967294u);
     cr_expect_str_eq(pw.passwd, "");
     cr_expect_str_eq(pw.dir, "", "an empty home stays empty (callers use /)");
     cr_expect_str_eq(pw.shell, "");
-    pw_entry_free(&pw);
-    cr_assert_eq(passwd_parse_line("u\xc3\xa9:x:0007:0:G\tecos::/bin/sh", &pw, NULL), 0);
+    userdb_pw_free(&pw);
+    cr_assert_eq(pw_line("u\xc3\xa9:x:0007:0:G\tecos::/bin/sh", &pw, NULL), 0);
     cr_expect_eq(pw.uid, 7);
     cr_expect_str_eq(pw.name, "u\xc3\xa9");
-    pw_entry_free(&pw);
+    userdb_pw_free(&pw);
 }
 
 Test(userdb, passwd_bad_lines)
@@ -89,7 +122,7 @@ Test(userdb, passwd_bad_lines)
         const char *why = NULL;
 
         errno = 0;
-        cr_expect_eq(passwd_parse_line(bad[i], &pw, &why), -1, "line %zu", i);
+        cr_expect_eq(pw_line(bad[i], &pw, &why), -1, "line %zu", i);
         cr_expect_not_null(why, "line %zu has a reason", i);
         cr_expect_eq(errno, EINVAL, "line %zu", i);
         cr_expect_null(pw.name, "line %zu: out zeroed", i);
@@ -101,20 +134,20 @@ Test(userdb, passwd_reasons_name_the_field)
     struct pw_entry pw;
     const char *why = NULL;
 
-    passwd_parse_line("alice:x:1000:1000:A:/h", &pw, &why);
+    pw_line("alice:x:1000:1000:A:/h", &pw, &why);
     cr_expect(strstr(why, "fields") != NULL, "%s", why);
-    passwd_parse_line("-x:x:1000:1000:A:/h:/s", &pw, &why);
+    pw_line("-x:x:1000:1000:A:/h:/s", &pw, &why);
     cr_expect(strstr(why, "name") != NULL, "%s", why);
-    passwd_parse_line("a:x:z:1000:A:/h:/s", &pw, &why);
+    pw_line("a:x:z:1000:A:/h:/s", &pw, &why);
     cr_expect(strstr(why, "UID") != NULL, "%s", why);
-    passwd_parse_line("a:x:1:z:A:/h:/s", &pw, &why);
+    pw_line("a:x:1:z:A:/h:/s", &pw, &why);
     cr_expect(strstr(why, "GID") != NULL, "%s", why);
-    passwd_parse_line("a:x:1:1:A:/h\x1b:/s", &pw, &why);
+    pw_line("a:x:1:1:A:/h\x1b:/s", &pw, &why);
     cr_expect(strstr(why, "directory") != NULL, "%s", why);
-    passwd_parse_line("a:x:1:1:A:/h:/s\x1b", &pw, &why);
+    pw_line("a:x:1:1:A:/h:/s\x1b", &pw, &why);
     cr_expect(strstr(why, "shell") != NULL, "%s", why);
-    cr_expect_eq(passwd_parse_line(NULL, &pw, &why), -1);
-    cr_expect_eq(passwd_parse_line("a:x:1:1:A:/h:/s", NULL, &why), -1);
+    cr_expect_eq(pw_line(NULL, &pw, &why), -1);
+    cr_expect_eq(pw_line("a:x:1:1:A:/h:/s", NULL, &why), -1);
 }
 
 Test(userdb, group_good_lines)
@@ -122,24 +155,24 @@ Test(userdb, group_good_lines)
     struct gr_entry gr;
     const char *why = NULL;
 
-    cr_assert_eq(group_parse_line("sudo:x:27:alice,bob", &gr, &why), 0);
+    cr_assert_eq(gr_line("sudo:x:27:alice,bob", &gr, &why), 0);
     cr_expect_str_eq(gr.name, "sudo");
     cr_expect_eq(gr.gid, 27);
     cr_assert_eq(gr.nmembers, 2);
     cr_expect_str_eq(gr.members[0], "alice");
     cr_expect_str_eq(gr.members[1], "bob");
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
     cr_expect_null(gr.members);
 
-    cr_assert_eq(group_parse_line("users::100:", &gr, &why), 0);
+    cr_assert_eq(gr_line("users::100:", &gr, &why), 0);
     cr_expect_eq(gr.nmembers, 0);
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
 
-    cr_assert_eq(group_parse_line("adm:x:4:,syslog,,alice,", &gr, &why), 0);
+    cr_assert_eq(gr_line("adm:x:4:,syslog,,alice,", &gr, &why), 0);
     cr_assert_eq(gr.nmembers, 2, "empty items are skipped");
     cr_expect_str_eq(gr.members[0], "syslog");
     cr_expect_str_eq(gr.members[1], "alice");
-    gr_entry_free(&gr);
+    userdb_gr_free(&gr);
 }
 
 Test(userdb, group_bad_lines)
@@ -156,7 +189,7 @@ Test(userdb, group_bad_lines)
         const char *why = NULL;
 
         errno = 0;
-        cr_expect_eq(group_parse_line(bad[i], &gr, &why), -1, "line %zu: %s", i, bad[i]);
+        cr_expect_eq(gr_line(bad[i], &gr, &why), -1, "line %zu: %s", i, bad[i]);
         cr_expect_not_null(why, "line %zu has a reason", i);
         cr_expect_eq(errno, EINVAL, "line %zu", i);
         cr_expect_null(gr.name, "line %zu: out zeroed", i);
@@ -814,5 +847,21 @@ Test(userdb, not_a_regular_file)
     cr_expect_eq(userdb_refresh(db), 1);
     cr_expect_not_null(userdb_user(db, "alice"));
     cr_assert_eq(rmdir(pw_path), 0);
+    userdb_free(db);
+}
+
+Test(userdb, lookup_by_id_for_display)
+{
+    struct userdb *db;
+
+    put(pw_path, ROOT_LINE ALICE_LINE BOB_LINE);
+    put(gr_path, GROUPS);
+    db = open_db(0);
+    cr_expect_str_eq(userdb_user_by_uid(db, 1001)->name, "bob");
+    cr_expect_str_eq(userdb_user_by_uid(db, 0)->name, "root");
+    cr_expect_null(userdb_user_by_uid(db, 4242));
+    cr_expect_str_eq(userdb_group_by_gid(db, 27)->name, "sudo");
+    cr_expect_null(userdb_group_by_gid(db, 4242));
+    cr_expect_null(userdb_user_by_uid(NULL, 0));
     userdb_free(db);
 }

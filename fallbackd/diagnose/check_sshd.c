@@ -1,0 +1,260 @@
+/* check_sshd.c - the main sshd, seen from /proc (dg_checks.h).
+ *
+ *   finding                                          | level
+ *   -------------------------------------------------+------
+ *   a listener running a deleted binary (dpkg        | BAD
+ *     replaced /usr/sbin/sshd under it: #1109742)    |
+ *   a listener with deleted libraries mapped         | WARN
+ *   a listener started before its binary's mtime     | WARN
+ *   no sshd listening, and PID 1 holds no socket     | BAD
+ *   PID 1 holds listening sockets (ssh.socket)       | INFO
+ *   /usr/sbin/sshd or sshd-session cannot start now  | BAD
+ *   /run/sshd missing (sshd refuses to start)        | BAD
+ */
+#include "dg_checks.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dg_parse.h"
+#include "dg_read.h"
+
+#define SSHD_PATH "/usr/sbin/sshd"
+#define SSHD_SESSION_PATH "/usr/lib/openssh/sshd-session"
+#define PRIVSEP_DIR "/run/sshd"
+#define MAPS_MAX (8u << 20)
+#define MAX_PORTS 32
+
+static const char *const sshd_names[] = { "sshd", "sshd-session", "sshd-auth" };
+
+/* Does NAME (a comm or a basename) name an sshd program? */
+static int sshd_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof(sshd_names) / sizeof(sshd_names[0]); i++) {
+        if (strcmp(name, sshd_names[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_sshd(const struct dg_proc *p)
+{
+    const char *slash = strrchr(p->exe, '/');
+
+    return sshd_name(p->comm) || (slash != NULL && sshd_name(slash + 1));
+}
+
+/* "0.0.0.0:22, [::]:22" for the listeners of a process, with the
+ * evidence line for each. */
+static void describe_ports(pid_t pid, const struct dg_listen **ls, size_t n, char *ports,
+                           size_t plen, char *ev, size_t evlen)
+{
+    size_t po = 0, eo = 0;
+
+    ports[0] = ev[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int v6 = strchr(ls[i]->addr, ':') != NULL;
+
+        po += (size_t)snprintf(ports + po, po < plen ? plen - po : 0, "%s%s%s%s:%u",
+                               i ? ", " : "", v6 ? "[" : "", ls[i]->addr, v6 ? "]" : "",
+                               ls[i]->port);
+        eo += (size_t)snprintf(ev + eo, eo < evlen ? evlen - eo : 0,
+                               "%s/proc/%ld/fd -> socket:[%lu] = LISTEN %s port %u "
+                               "(/proc/net/tcp%s)", i ? "\n" : "", (long)pid, ls[i]->inode,
+                               ls[i]->addr, ls[i]->port, v6 ? "6" : "");
+        po = po < plen ? po : plen;
+        eo = eo < evlen ? eo : evlen;
+    }
+}
+
+/* Deleted files mapped by PID other than its binary EXE (replaced
+ * libraries), as evidence lines. */
+static size_t deleted_maps(pid_t pid, const char *exe, char *ev, size_t evlen,
+                           struct dg_report *r)
+{
+    struct dg_buf b;
+    char path[64], why[256], last[512] = "";
+    size_t pos = 0, len, n = 0, eo = 0;
+    const char *line;
+
+    ev[0] = '\0';
+    snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+    if (dg_read_head(path, MAPS_MAX, &b, why, sizeof(why)) < 0) {
+        dg_add(r, DG_INFO, DG_SEC_SSHD, why, "cannot read the mappings of sshd PID %ld",
+               (long)pid);
+    }
+    while ((line = dg_next_line(b.p, b.len, &pos, &len)) != NULL) {
+        struct dg_map m;
+
+        if (dg_map_parse_line(line, len, &m) < 0 || !m.deleted || !dg_replaced_file(m.path) ||
+            strcmp(m.path, last) == 0 || strcmp(m.path, exe) == 0) {
+            continue;
+        }
+        snprintf(last, sizeof(last), "%s", m.path);
+        n++;
+        eo += (size_t)snprintf(ev + eo, eo < evlen ? evlen - eo : 0, "%s%s: %.*s",
+                               eo ? "\n" : "", path, (int)len, line);
+        eo = eo < evlen ? eo : evlen;
+    }
+    dg_buf_free(&b);
+    return n;
+}
+
+/* A listener's binary: deleted, or older process than the file. */
+static void check_binary(const struct dg_ctx *c, const struct dg_proc *p)
+{
+    char ev[1024], t1[40], t2[40];
+    struct stat st;
+
+    snprintf(ev, sizeof(ev), "/proc/%ld/exe -> %s%s", (long)p->pid, p->exe,
+             p->exe_deleted ? " (deleted)" : "");
+    if (p->exe_deleted) {
+        dg_add(c->r, DG_BAD, DG_SEC_SSHD, ev,
+               "the sshd listener (PID %ld) runs a deleted binary: %s was replaced on disk, "
+               "new connections re-execute the new files and may fail until sshd is "
+               "restarted (after dpkg has configured openssh-server)", (long)p->pid, p->exe);
+        return;
+    }
+    if (p->exe[0] != '\0' && stat(p->exe, &st) == 0 && p->started > 0 &&
+        (long long)st.st_mtime > p->started) {
+        dg_time(p->started, t1, sizeof(t1));
+        dg_time((long long)st.st_mtime, t2, sizeof(t2));
+        snprintf(ev + strlen(ev), sizeof(ev) - strlen(ev), "\nstarted %s; %s modified %s", t1,
+                 p->exe, t2);
+        dg_add(c->r, DG_WARN, DG_SEC_SSHD, ev,
+               "the sshd listener (PID %ld) is older than %s on disk", (long)p->pid, p->exe);
+    }
+}
+
+/* One sshd process that listens: binary, libraries, ports. */
+static void check_listener(const struct dg_ctx *c, const struct dg_proc *p,
+                           const struct dg_listen **ls, size_t n)
+{
+    char ports[512], ev[4096];
+    size_t nd;
+
+    describe_ports(p->pid, ls, n, ports, sizeof(ports), ev, sizeof(ev));
+    dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "sshd listener PID %ld (%s) listens on %s",
+           (long)p->pid, p->comm, ports);
+    check_binary(c, p);
+    nd = deleted_maps(p->pid, p->exe, ev, sizeof(ev), c->r);
+    if (nd > 0) {
+        dg_add(c->r, DG_WARN, DG_SEC_SSHD, ev,
+               "the sshd listener (PID %ld) has %zu deleted librar%s mapped: they were "
+               "replaced on disk (an upgrade under a running sshd)", (long)p->pid, nd,
+               nd == 1 ? "y" : "ies");
+    }
+}
+
+/* Listening sockets held by PID 1 (socket activation: ssh.socket). */
+static size_t check_pid1(const struct dg_ctx *c)
+{
+    const struct dg_listen *ls[MAX_PORTS];
+    char ports[512], ev[4096];
+    size_t n = dg_proc_listening(c, 1, ls, MAX_PORTS);
+
+    if (n > 0) {
+        describe_ports(1, ls, n, ports, sizeof(ports), ev, sizeof(ev));
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, ev,
+               "PID 1 holds listening sockets on %s (socket activation, e.g. ssh.socket)",
+               ports);
+    }
+    return n;
+}
+
+/* Every sshd process: listeners checked, the others counted. */
+static void check_processes(const struct dg_ctx *c, int *found, int *listening)
+{
+    size_t sessions = 0, deleted = 0;
+
+    for (size_t i = 0; i < c->npids; i++) {
+        const struct dg_listen *ls[MAX_PORTS];
+        struct dg_proc p;
+        size_t n;
+
+        if (dg_proc_read(c, c->pids[i], &p) < 0 || !is_sshd(&p)) {
+            continue;
+        }
+        (*found)++;
+        n = dg_proc_listening(c, p.pid, ls, MAX_PORTS);
+        if (n > 0) {
+            (*listening)++;
+            check_listener(c, &p, ls, n);
+        } else {
+            sessions++;
+            deleted += p.exe_deleted != 0;
+        }
+    }
+    if (sessions > 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, NULL,
+               "%zu other sshd process%s (sessions)%s", sessions, sessions == 1 ? "" : "es",
+               deleted ? "; some run a deleted binary (they keep working)" : "");
+    }
+}
+
+/* Can the program at PATH start now?  Missing is reported as MISSING_LEVEL. */
+static int check_startable(const struct dg_ctx *c, const char *path, enum dg_level missing_level)
+{
+    char why[512];
+    struct stat st;
+
+    if (stat(path, &st) < 0) {
+        snprintf(why, sizeof(why), "%s: %s", path, strerror(errno));
+        dg_add(c->r, missing_level, DG_SEC_SSHD, why, "%s is not there", path);
+        return 0;
+    }
+    if (!dg_can_start(path, why, sizeof(why))) {
+        dg_add(c->r, DG_BAD, DG_SEC_SSHD, why, "%s cannot start now", path);
+        return 0;
+    }
+    dg_add(c->r, DG_OK, DG_SEC_SSHD, NULL, "%s can start (ELF, loader and libraries usable)",
+           path);
+    return 1;
+}
+
+/* /run/sshd: sshd refuses to start without it. */
+static void check_privsep_dir(const struct dg_ctx *c)
+{
+    struct stat st;
+    char ev[256];
+
+    if (stat(PRIVSEP_DIR, &st) == 0 && S_ISDIR(st.st_mode)) {
+        dg_add(c->r, DG_OK, DG_SEC_SSHD, NULL, "%s present", PRIVSEP_DIR);
+        return;
+    }
+    snprintf(ev, sizeof(ev), "%s: %s", PRIVSEP_DIR, errno == 0 ? "not a directory"
+                                                               : strerror(errno));
+    dg_add(c->r, DG_BAD, DG_SEC_SSHD, ev,
+           "Missing privilege separation directory %s: sshd refuses to start and new "
+           "connections fail (mkdir -m 0755 %s)", PRIVSEP_DIR, PRIVSEP_DIR);
+}
+
+void dg_check_sshd(const struct dg_ctx *c)
+{
+    int found = 0, listening = 0, installed;
+    size_t pid1;
+    struct stat st;
+
+    check_processes(c, &found, &listening);
+    pid1 = check_pid1(c);
+    installed = stat(SSHD_PATH, &st) == 0;
+    if (!installed && found == 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, SSHD_PATH ": No such file or directory",
+               "openssh-server is not installed and no sshd runs");
+        return;
+    }
+    if (listening == 0 && pid1 == 0) {
+        dg_add(c->r, DG_BAD, DG_SEC_SSHD, "no sshd process holds a LISTEN socket of "
+               "/proc/net/tcp or tcp6, and PID 1 holds none",
+               "no sshd is listening");
+    }
+    check_startable(c, SSHD_PATH, DG_BAD);
+    if (stat(SSHD_SESSION_PATH, &st) == 0) {
+        check_startable(c, SSHD_SESSION_PATH, DG_BAD);
+    }
+    errno = 0;
+    check_privsep_dir(c);
+}

@@ -1,0 +1,244 @@
+/* dg_proc.c - processes and listening sockets from /proc (dg_proc.h). */
+#include "dg_proc.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dg_parse.h"
+#include "dg_read.h"
+
+#define NET_TCP_MAX (8u << 20)
+#define SMALL_MAX 65536
+#define DELETED_SUFFIX " (deleted)"
+
+/* The boot time: "btime SECONDS" in /proc/stat. */
+static long long boot_time(struct dg_report *r)
+{
+    struct dg_buf b;
+    char why[256];
+    const char *p;
+    long long bt = 0;
+
+    if (dg_read_head("/proc/stat", 1u << 20, &b, why, sizeof(why)) < 0) {
+        dg_add(r, DG_WARN, DG_SEC_SYSTEM, why, "cannot read the boot time");
+        dg_buf_free(&b);
+        return 0;
+    }
+    p = strstr(b.p, "\nbtime ");
+    if (p == NULL || sscanf(p + 7, "%lld", &bt) != 1) {
+        dg_add(r, DG_WARN, DG_SEC_SYSTEM, "/proc/stat: no btime line", "cannot read the boot time");
+    }
+    dg_buf_free(&b);
+    return bt;
+}
+
+/* Every numeric entry of /proc. */
+static void list_pids(struct dg_ctx *c)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    c->pids = calloc(DG_MAX_PIDS, sizeof(*c->pids));
+    if (d == NULL || c->pids == NULL) {
+        dg_add(c->r, DG_BAD, DG_SEC_SYSTEM, "/proc", "cannot list processes");
+        if (d != NULL) {
+            closedir(d);
+        }
+        return;
+    }
+    while ((e = readdir(d)) != NULL && c->npids < DG_MAX_PIDS) {
+        char *end;
+        long v = strtol(e->d_name, &end, 10);
+
+        if (*end == '\0' && v > 0) {
+            c->pids[c->npids++] = (pid_t)v;
+        }
+    }
+    closedir(d);
+}
+
+/* The LISTEN entries of one /proc/net/tcp* file. */
+static void load_listeners(struct dg_ctx *c, const char *path)
+{
+    struct dg_buf b;
+    size_t pos = 0, len;
+    const char *line;
+    char why[256];
+
+    if (dg_read_head(path, NET_TCP_MAX, &b, why, sizeof(why)) < 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, why, "cannot read the TCP socket table %s", path);
+    }
+    while ((line = dg_next_line(b.p, b.len, &pos, &len)) != NULL && c->nlis < DG_MAX_LISTEN) {
+        struct dg_tcp t;
+
+        if (dg_tcp_parse_line(line, len, &t) == 0 && t.state == DG_TCP_LISTEN) {
+            struct dg_listen *l = &c->lis[c->nlis++];
+
+            l->inode = t.inode;
+            l->port = t.port;
+            dg_tcp_addr_str(&t, l->addr, sizeof(l->addr));
+        }
+    }
+    dg_buf_free(&b);
+}
+
+void dg_ctx_init(struct dg_ctx *c, struct dg_report *r)
+{
+    memset(c, 0, sizeof(*c));
+    c->r = r;
+    c->now = (long long)time(NULL);
+    c->tck = sysconf(_SC_CLK_TCK);
+    c->tck = c->tck > 0 ? c->tck : 100;
+    c->boot = boot_time(r);
+    list_pids(c);
+    c->lis = calloc(DG_MAX_LISTEN, sizeof(*c->lis));
+    if (c->lis != NULL) {
+        load_listeners(c, "/proc/net/tcp");
+        load_listeners(c, "/proc/net/tcp6");
+    }
+}
+
+void dg_ctx_free(struct dg_ctx *c)
+{
+    free(c->pids);
+    free(c->lis);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Basename of the NUL-terminated word at S into OUT. */
+static void base_into(const char *s, char *out, size_t len)
+{
+    const char *slash = strrchr(s, '/');
+
+    snprintf(out, len, "%s", slash != NULL ? slash + 1 : s);
+}
+
+/* argv[0] and argv[1] basenames from /proc/PID/cmdline. */
+static void read_args(pid_t pid, struct dg_proc *p)
+{
+    struct dg_buf b;
+    char path[64], why[128];
+
+    snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+    if (dg_read_head(path, 4096, &b, why, sizeof(why)) == 0 && b.len > 0) {
+        size_t n0 = strnlen(b.p, b.len);
+
+        base_into(b.p, p->arg0, sizeof(p->arg0));
+        if (n0 + 1 < b.len) {
+            base_into(b.p + n0 + 1, p->arg1, sizeof(p->arg1));
+        }
+    }
+    dg_buf_free(&b);
+}
+
+/* exe link, with " (deleted)" taken off and remembered. */
+static void read_exe(pid_t pid, struct dg_proc *p)
+{
+    char path[64];
+    size_t n, slen = strlen(DELETED_SUFFIX);
+
+    snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+    if (dg_readlink(path, p->exe, sizeof(p->exe)) < 0) {
+        return;
+    }
+    n = strlen(p->exe);
+    if (n > slen && strcmp(p->exe + n - slen, DELETED_SUFFIX) == 0) {
+        p->exe_deleted = 1;
+        p->exe[n - slen] = '\0';
+    }
+}
+
+int dg_proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p)
+{
+    struct dg_pstat st;
+    struct dg_buf b;
+    char path[64], why[128];
+    int rc;
+
+    memset(p, 0, sizeof(*p));
+    p->pid = pid;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    rc = dg_read_head(path, SMALL_MAX, &b, why, sizeof(why));
+    rc = rc == 0 ? dg_pstat_parse(b.p, b.len, &st) : -1;
+    dg_buf_free(&b);
+    if (rc < 0) {
+        return -1;
+    }
+    snprintf(p->comm, sizeof(p->comm), "%s", st.comm);
+    p->ppid = st.ppid;
+    p->started = c->boot > 0 ? c->boot + (long long)(st.starttime / (unsigned long long)c->tck) : 0;
+    read_exe(pid, p);
+    read_args(pid, p);
+    return 0;
+}
+
+/* The listener with socket inode INODE, or NULL. */
+static const struct dg_listen *listener_of(const struct dg_ctx *c, unsigned long inode)
+{
+    for (size_t i = 0; i < c->nlis; i++) {
+        if (c->lis[i].inode == inode) {
+            return &c->lis[i];
+        }
+    }
+    return NULL;
+}
+
+size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_listen **out,
+                         size_t max)
+{
+    char dir[64], path[128], link[128];
+    struct dirent *e;
+    size_t n = 0, seen = 0;
+    DIR *d;
+
+    snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+    d = opendir(dir);
+    if (d == NULL) {
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL && n < max && seen++ < 65536) {
+        unsigned long inode;
+        const struct dg_listen *l;
+
+        snprintf(path, sizeof(path), "%s/%.32s", dir, e->d_name);
+        if (e->d_name[0] == '.' || dg_readlink(path, link, sizeof(link)) < 0 ||
+            sscanf(link, "socket:[%lu]", &inode) != 1) {
+            continue;
+        }
+        l = listener_of(c, inode);
+        if (l != NULL) {
+            out[n++] = l;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+void dg_duration(long long secs, char *buf, size_t len)
+{
+    if (secs < 0) {
+        snprintf(buf, len, "?");
+    } else if (secs < 120) {
+        snprintf(buf, len, "%llds", secs);
+    } else if (secs < 7200) {
+        snprintf(buf, len, "%lldm", secs / 60);
+    } else if (secs < 2 * 86400) {
+        snprintf(buf, len, "%lldh%02lldm", secs / 3600, secs % 3600 / 60);
+    } else {
+        snprintf(buf, len, "%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
+    }
+}
+
+void dg_time(long long t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+        snprintf(buf, len, "@%lld", t);
+    }
+}

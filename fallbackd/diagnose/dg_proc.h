@@ -1,0 +1,62 @@
+/* dg_proc.h - processes and sockets, as /proc shows them (checks only). */
+#ifndef FBD_DG_PROC_H
+#define FBD_DG_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "dg_report.h"
+
+#define DG_MAX_PIDS 65536
+#define DG_MAX_LISTEN 4096
+
+/* One process, from /proc/PID/{stat,exe,cmdline}. */
+struct dg_proc {
+    pid_t pid;
+    long ppid;
+    char comm[64];
+    char exe[512];          /* readlink of /proc/PID/exe, "" if unreadable */
+    int exe_deleted;        /* exe ends in " (deleted)" (removed from exe[]) */
+    char arg0[64];          /* basename of argv[0] */
+    char arg1[64];          /* basename of argv[1] (interpreted scripts) */
+    long long started;      /* unix seconds, 0 unknown */
+};
+
+/* A listening TCP socket. */
+struct dg_listen {
+    unsigned long inode;
+    unsigned port;
+    char addr[46];
+};
+
+/* What every check shares: the clock, the process list, the listeners. */
+struct dg_ctx {
+    struct dg_report *r;
+    long long now;          /* unix seconds */
+    long long boot;         /* unix seconds the system booted, 0 unknown */
+    long tck;               /* clock ticks per second */
+    pid_t *pids;
+    size_t npids;
+    struct dg_listen *lis;
+    size_t nlis;
+};
+
+/* Fill C (clock, pids, listening sockets); problems become findings. */
+void dg_ctx_init(struct dg_ctx *c, struct dg_report *r);
+void dg_ctx_free(struct dg_ctx *c);
+
+/* Read what /proc says of PID.  0, or -1 if it is gone. */
+int dg_proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p);
+
+/* The listening sockets PID holds (matched by socket inode through
+ * /proc/PID/fd).  Fills OUT (up to MAX) and returns the count. */
+size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_listen **out,
+                         size_t max);
+
+/* "3h12m", "45s": a duration for the report. */
+void dg_duration(long long secs, char *buf, size_t len);
+
+/* "2026-12-03 09:41:07 UTC" */
+void dg_time(long long t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,450 @@
+"""The incident console (fallbackd/diagnose/): `ssh -s diagnose` (and
+`diagnose-json`) through a door, `fallbackd diagnose` on the box, and the
+verdict a shell sees at login.
+
+Each scenario is built in the door's own private mount namespace with the
+fault suite's helpers (test_faults.NsDoor, faults.py): a file bound over a
+file, a tmpfs over a directory, nothing of the host changed.  Each asserts
+the finding the scenario must produce, with its level and its evidence,
+and where the scenario breaks the main sshd, the verdict.
+
+The report is read as JSON (diagnose-json) so that the assertions name a
+section, a level and a title; one test reads the text form.  Logins are
+root's: the console runs as the user who logged in, and only root can read
+the /proc entries of other users' processes (sshd's exe, fds, maps).
+
+The machine is shared: other engineers may be running apt while this runs,
+so no test asserts that the whole machine is healthy; each asserts what
+its scenario must add.
+"""
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import faults
+from fbdtest import (FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, free_port, run, ssh)
+# The fault suite's door in a private mount namespace and its fixtures
+# (ns_door; host_mounts_unchanged is autouse here too).
+from test_faults import host_mounts_unchanged, ns_door  # noqa: F401
+
+ROOT = "root"
+SSHD = "/usr/sbin/sshd"
+
+
+@pytest.fixture
+def key(keys):
+    return keys["ed25519"]
+
+
+def root_door(ns_door, key, **overrides):
+    """An NsDoor that lets root in with KEY."""
+    door = ns_door(PermitRootLogin="yes", **overrides)
+    door.authorize(ROOT, key)
+    return door
+
+
+def report(door, key, opts=(), user=ROOT):
+    """The JSON report through the door; checks it is valid JSON and that
+    the exit status says what the verdict says."""
+    res = ssh(door, user, key, "diagnose-json", opts=("-s", *opts), timeout=60)
+    where = f"exit {res.returncode}\nstderr: {res.stderr!r}\nlog:\n{door.log()[-2000:]}"
+    assert res.returncode in (0, 1), where
+    rep = json.loads(res.stdout.decode("utf-8"))
+    assert rep["healthy"] == (res.returncode == 0), where
+    assert rep["healthy"] == (rep["verdict"] == "healthy"), rep["verdict"]
+    return rep
+
+
+def find(rep, section, level, title_re):
+    """The findings of SECTION and LEVEL whose title matches TITLE_RE."""
+    return [f for f in rep["findings"] if f["section"] == section and f["level"] == level and
+            re.search(title_re, f["title"])]
+
+
+def one(rep, section, level, title_re):
+    found = find(rep, section, level, title_re)
+    assert len(found) == 1, (f"want one {level} {section} finding /{title_re}/, got "
+                             f"{found}\nall:\n" + "\n".join(
+                                 f"{f['level']} {f['section']}: {f['title']}"
+                                 for f in rep["findings"]))
+    return found[0]
+
+
+# ---------------------------------------------------------------- sshd
+
+def start_sshd_copy(scratch, port, preload=None):
+    """A listener on 127.0.0.1:PORT that is a copy of an sshd named
+    `sshd`, started from scratch/sbin/sshd.  With openssh-server installed
+    it is a copy of /usr/sbin/sshd itself; without it, a copy of the Python
+    interpreter named sshd stands in (the console knows sshd by its name
+    and its exe, so what it must find is the same).  PRELOAD: a library
+    for LD_PRELOAD (mapped from its own path).  Returns (Popen, path of
+    the copy)."""
+    sbin = Path(scratch) / "sbin"
+    sbin.mkdir(parents=True, exist_ok=True)
+    copy = sbin / "sshd"
+    env = dict(os.environ, **({"LD_PRELOAD": str(preload)} if preload else {}))
+    if os.path.exists(SSHD):
+        shutil.copy2(SSHD, copy)
+        hostkey = Path(scratch) / "sshd_host_key"
+        run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(hostkey)], check=True)
+        argv = [str(copy), "-D", "-e", "-f", "/dev/null", "-h", str(hostkey),
+                "-o", f"ListenAddress={LOCALHOST}", "-p", str(port), "-o", "PidFile=none"]
+        # sshd refuses to start without /run/sshd: give it one in a
+        # namespace of its own if the machine has none.
+        prep = None
+        if not os.path.isdir("/run/sshd"):
+            ctx = faults.Ctx(scratch=Path(scratch) / "sshd-ns")
+            prep = faults.shadow_dir_script(ctx, "/run", {"sshd": "dir"})
+        proc = subprocess.Popen(faults.ns_argv(argv, prep), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    else:
+        shutil.copy2(os.path.realpath(sys.executable), copy)
+        script = ("import socket, time\n"
+                  "s = socket.socket()\n"
+                  f"s.bind(({LOCALHOST!r}, {port}))\n"
+                  "s.listen()\n"
+                  "time.sleep(600)\n")
+        proc = subprocess.Popen([str(copy), "-c", script], stdin=subprocess.DEVNULL,
+                                env=dict(env, PYTHONHOME=sys.base_prefix))
+    wait_listening(port)
+    return proc, copy
+
+
+def wait_listening(port, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex((LOCALHOST, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {LOCALHOST}:{port}")
+
+
+def listener_pid(proc):
+    """The pid that runs the copy (Popen's, or its child under unshare)."""
+    for _ in range(200):
+        for pid in [proc.pid] + faults._descendants(proc.pid):
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
+                    return pid
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError("no process named sshd")
+
+
+def stop(proc):
+    for pid in faults._descendants(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.kill()
+    proc.wait(10)
+
+
+def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path):
+    """#1109742 / the cron-apt report: the listener runs /usr/sbin/sshd
+    (deleted), with replaced libraries mapped.  A copy of sshd listens
+    with a copy of libm preloaded; the binary is then made newer than the
+    process, and then the copies are removed: the console names the
+    listener, its port (socket inode matched in /proc/net/tcp), the binary
+    newer than the process, the deleted binary and the deleted library,
+    and the verdict is BROKEN."""
+    door = root_door(ns_door, key)
+    port = free_port()
+    lib = tmp_path / "lib" / "libm.so.6"
+    lib.parent.mkdir()
+    shutil.copy2(faults.lib_paths("libm.so.6")[0], lib)
+    proc, copy = start_sshd_copy(tmp_path, port, preload=lib)
+    try:
+        pid = listener_pid(proc)
+        before = report(door, key)
+        one(before, "sshd", "ok", rf"sshd listener PID {pid} \(sshd\) listens on "
+                                  rf"{re.escape(LOCALHOST)}:{port}$")
+        assert not find(before, "sshd", "bad", r"deleted binary")
+        assert not find(before, "sshd", "warn", r"deleted librar")
+        future = time.time() + 3600
+        os.utime(copy, (future, future))
+        newer = one(report(door, key), "sshd", "warn",
+                    rf"listener \(PID {pid}\) is older than {re.escape(str(copy))} on disk")
+        assert re.search(rf"\nstarted .* UTC; {re.escape(str(copy))} modified .* UTC$",
+                         newer["evidence"])
+        copy.unlink()
+        lib.unlink()
+        after = report(door, key)
+        bad = one(after, "sshd", "bad", rf"listener \(PID {pid}\) runs a deleted binary: "
+                                        rf"{re.escape(str(copy))} was replaced")
+        assert f"/proc/{pid}/exe -> {copy} (deleted)" in bad["evidence"]
+        assert after["verdict"].startswith("BROKEN: ")
+        listens = one(after, "sshd", "ok", rf"PID {pid} .* listens on .*:{port}$")
+        assert re.search(rf"/proc/{pid}/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} "
+                         rf"port {port} \(/proc/net/tcp\)", listens["evidence"])
+        libs = one(after, "sshd", "warn", rf"listener \(PID {pid}\) has 1 deleted library mapped")
+        assert re.search(rf"^/proc/{pid}/maps: .* {re.escape(str(lib))} \(deleted\)$",
+                         libs["evidence"], re.M)
+    finally:
+        stop(proc)
+
+
+def test_run_sshd_missing(ns_door, key, tmp_path):
+    """The Debian 12 report: /run/sshd gone, sshd dies.  With an sshd
+    present (installed, or a process named sshd), the console says
+    present, then, once the namespace's /run has no sshd, BAD."""
+    door = root_door(ns_door, key)
+    proc = None
+    if not os.path.exists(SSHD):
+        proc, _ = start_sshd_copy(tmp_path, free_port())
+    try:
+        faults.shadow_dir(door.pid, door.ctx, "/run", {"sshd": "dir"})
+        one(report(door, key), "sshd", "ok", r"^/run/sshd present$")
+        faults.shadow_dir(door.pid, door.ctx, "/run", {"sshd": None})
+        assert not os.path.lexists(faults.in_ns(door.pid, "/run/sshd"))
+        rep = report(door, key)
+        bad = one(rep, "sshd", "bad", r"^Missing privilege separation directory /run/sshd")
+        assert bad["evidence"] == "/run/sshd: No such file or directory"
+        assert rep["verdict"].startswith("BROKEN: ")
+    finally:
+        if proc is not None:
+            stop(proc)
+
+
+# ---------------------------------------------------------------- packages
+
+DPKG_STATUS = """\
+Package: openssh-client
+Status: install ok installed
+Version: 1:9.2p1-2+deb12u6
+
+Package: openssh-server
+Status: install ok half-configured
+Priority: optional
+Version: 1:9.2p1-2+deb12u6
+Description: secure shell (SSH) server
+ continuation line
+ Status: install ok installed
+
+Package: man-db
+Status: install ok triggers-pending
+Version: 2.11.2-2
+
+Package: libfoo1
+Status: install ok unpacked
+Version: 1.0-1
+"""
+
+
+def test_dpkg_half_configured_and_lock_held(ns_door, key, tmp_path):
+    """The cron-apt report: openssh-server half-configured while a dpkg
+    lock is held.  A status file and a lock file are bound over dpkg's in
+    the namespace; this test process holds the lock (fcntl, as dpkg
+    does), so /proc/locks names this pid."""
+    door = root_door(ns_door, key)
+    status = door.ctx.path("status")
+    status.write_text(DPKG_STATUS)
+    lock = door.ctx.path("lock")
+    lock.write_bytes(b"")
+    faults.bind_over(door.pid, door.ctx, ["/var/lib/dpkg/status"], status)
+    faults.bind_over(door.pid, door.ctx, ["/var/lib/dpkg/lock"], lock)
+    free = report(door, key)
+    assert not find(free, "packages", "warn", r"^/var/lib/dpkg/lock is locked")
+    with open(lock, "r+b") as f:
+        fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        rep = report(door, key)
+    bad = one(rep, "packages", "bad", r"^openssh-server is half-configured \(dpkg --configure")
+    assert "Status: install ok half-configured / Version: 1:9.2p1-2+deb12u6" in bad["evidence"]
+    others = one(rep, "packages", "warn", r"^packages not fully installed")
+    assert others["evidence"].splitlines() == ["man-db: install ok triggers-pending",
+                                               "libfoo1: install ok unpacked"]
+    one(rep, "packages", "info", r"^3 packages not fully installed$")
+    held = one(rep, "packages", "warn",
+               rf"^/var/lib/dpkg/lock is locked by PID {os.getpid()} \(")
+    assert f"POSIX  ADVISORY  WRITE {os.getpid()} " in held["evidence"]
+    assert rep["verdict"].startswith("BROKEN: ")
+
+
+@pytest.mark.parametrize("code, level", [("0", "ok"), ("100", "bad")])
+def test_upgrade_exit_code_file(ns_door, key, code, level):
+    """DiagnoseFiles: the file an upgrade wrote its exit code to."""
+    door = root_door(ns_door, key)
+    rc_file = door.ctx.path("upgrade.rc")
+    rc_file.write_text(code + "\n")
+    door.write_config(DiagnoseFiles=f"{rc_file} ~/fbdt-no-such-file.rc")
+    door.reload()
+    rep = report(door, key)
+    found = one(rep, "packages", level, rf"^{re.escape(str(rc_file))} says exit code {code}")
+    assert found["evidence"] == code + "\n"
+    one(rep, "packages", "info", r"^/root/fbdt-no-such-file.rc cannot be read")
+    if code != "0":
+        assert rep["verdict"].startswith("BROKEN: ")
+
+
+# ---------------------------------------------------------------- system
+
+def test_reboot_required_and_newer_kernel(ns_door, key):
+    """/run/reboot-required (with its .pkgs) and a /boot whose newest
+    vmlinuz is not the running kernel."""
+    door = root_door(ns_door, key)
+    flag = door.ctx.path("reboot-required")
+    flag.write_text("*** System restart required ***\n")
+    pkgs = door.ctx.path("reboot-required.pkgs")
+    pkgs.write_text("linux-image-6.1.0-99-amd64\nlibssl3\n")
+    faults.shadow_dir(door.pid, door.ctx, "/run", {"reboot-required": str(flag),
+                                                   "reboot-required.pkgs": str(pkgs)})
+    faults.ns_sh(door.pid, "\n".join([
+        faults.bb("mount", "-t", "tmpfs", "-o", "size=1m", faults.TMPFS_SOURCE, "/boot"),
+        faults.bb("touch", "/boot/vmlinuz-6.1.0-9-amd64", "/boot/vmlinuz-999.1.0-10-amd64",
+                  "/boot/vmlinuz-999.1.0-9-amd64")]))
+    rep = report(door, key)
+    reboot = one(rep, "packages", "warn", r"^a reboot is required$")
+    assert "System restart required" in reboot["evidence"]
+    assert "linux-image-6.1.0-99-amd64" in reboot["evidence"]
+    kernel = one(rep, "system", "info", rf"^running kernel {re.escape(os.uname().release)}, "
+                                        r"newest installed 999\.1\.0-10-amd64: a reboot")
+    assert kernel["evidence"] == (f"uname: {os.uname().release}; "
+                                  "newest /boot/vmlinuz-999.1.0-10-amd64")
+
+
+def test_libc_garbage_diagnose_still_answers(ns_door, key):
+    """Fault 4 (libc.so.6 garbage): no dynamic program starts, not even
+    the user's shell; -s diagnose runs inside fallbackd and says so."""
+    door = root_door(ns_door, key)
+    door.apply("libc-garbage")
+    rep = report(door, key)
+    bad = one(rep, "system", "bad", r"^dynamic programs cannot start; use -s rescue$")
+    assert "libc.so.6" in bad["evidence"]
+    assert rep["verdict"].startswith("BROKEN: ")
+
+
+def test_full_filesystem(ns_door, key):
+    """A full filesystem (a 1 MiB tmpfs over /boot, filled)."""
+    door = root_door(ns_door, key)
+    faults.ns_sh(door.pid, "\n".join([
+        faults.bb("mount", "-t", "tmpfs", "-o", "size=1m", faults.TMPFS_SOURCE, "/boot"),
+        f"{faults.bb('dd', 'if=/dev/zero', 'of=/boot/fill', 'bs=4096')} 2>/dev/null || true"]))
+    assert os.statvfs(faults.in_ns(door.pid, "/boot")).f_bavail == 0
+    rep = report(door, key)
+    bad = one(rep, "system", "bad", r"^/boot: filesystem full")
+    assert bad["evidence"].startswith("statvfs(/boot): 0 MiB of 1 MiB free (0%)")
+    assert rep["verdict"].startswith("BROKEN: ")
+
+
+# ---------------------------------------------------------------- the door
+
+def ssh_from(door, key, source, command):
+    """ssh as root from the local address SOURCE."""
+    return ssh(door, ROOT, key, command, opts=("-o", f"BindAddress={source}"))
+
+
+def test_door_never_proven_then_proven_from_127_0_0_2(make_door, key, monkeypatch):
+    """A door entered only from loopback is flagged; a login from another
+    address proves it.  127.0.0.2 counts as "outside" only in the test
+    build with FBD_TEST_OUTSIDE_ADDR; the production binary, given the same
+    environment, still calls it loopback."""
+    monkeypatch.setenv("FBD_TEST_OUTSIDE_ADDR", "127.0.0.2")
+    door = make_door(binary=FALLBACKD_TESTHOOKS, PermitRootLogin="yes")
+    door.authorize(ROOT, key)
+    never = report(door, key)
+    warn = one(never, "door", "warn", r"^this door has never been entered from outside")
+    assert warn["evidence"] == "1 login since start, all from loopback"
+    assert ssh_from(door, key, "127.0.0.2", "true").returncode == 0
+    proven = report(door, key)
+    ok = one(proven, "door", "ok", r"^proven: entered from 127\.0\.0\.2 \d+s ago$")
+    assert ok["evidence"].startswith("last login from outside: 127.0.0.2 as root at ")
+    assert not find(proven, "door", "warn", r"never been entered")
+
+    prod = make_door(binary=FALLBACKD, PermitRootLogin="yes")
+    prod.authorize(ROOT, key)
+    assert ssh_from(prod, key, "127.0.0.2", "true").returncode == 0
+    one(report(prod, key), "door", "warn", r"^this door has never been entered from outside")
+
+
+def test_door_section_and_text_report(make_door, key):
+    """The text report: the verdict first, then the sections; the door
+    section names the version, the host key's fingerprint, and the time
+    left with DoorLifetime."""
+    door = make_door(PermitRootLogin="yes", DoorLifetime="2h")
+    door.authorize(ROOT, key)
+    res = ssh(door, ROOT, key, "diagnose", opts=("-s",))
+    text = res.stdout.decode()
+    assert res.returncode in (0, 1), res.stderr
+    lines = text.splitlines()
+    assert lines[0].startswith("verdict: "), text
+    assert [ln for ln in lines if ln.startswith("== ")] == \
+        ["== sshd ==", "== packages ==", "== system ==", "== door =="], text
+    assert re.search(r"\[info\] fallbackd \d+\.\d+\.\d+, up \d+s", text), text
+    assert f"host key 256 {door.host_fingerprint} (ED25519)" in text, text
+    assert re.search(r"\[info\] the door closes in (119m|2h00m)\n", text), text
+
+
+# ---------------------------------------------------------------- at login
+
+def shell_output(door, key):
+    """An interactive login shell (ssh -tt, commands on stdin): all it
+    printed, the banner included (stderr is the pty)."""
+    res = run(["ssh", *SSH_OPTS, "-tt", "-i", str(key.path), "-p", str(door.port),
+               f"{ROOT}@{LOCALHOST}"], input=b"echo shell-ran-$((6*7)); exit\n", timeout=60)
+    return res.stdout.decode(errors="replace") + res.stderr.decode(errors="replace")
+
+
+@pytest.mark.parametrize("mode", ["yes", "no", "always"])
+def test_verdict_at_login(make_door, key, tmp_path, mode):
+    """DiagnoseAtLogin: a BROKEN verdict (an upgrade exit-code file
+    holding 1) is the first thing an interactive shell shows, unless
+    "no"; exec requests see it only with "always"."""
+    rc_file = tmp_path / "upgrade.rc"
+    rc_file.write_text("1\n")
+    door = make_door(PermitRootLogin="yes", DiagnoseFiles=str(rc_file), DiagnoseAtLogin=mode)
+    door.authorize(ROOT, key)
+    banner = "fallbackd: main sshd BROKEN: "
+    out = shell_output(door, key)
+    assert "shell-ran-42" in out, out
+    if mode == "no":
+        assert banner not in out, out
+    else:
+        assert out.index(banner) < out.index("shell-ran-42"), out
+        assert f"fallbackd:   bad: {rc_file} says exit code 1" in out, out
+    res = ssh(door, ROOT, key, "echo exec-ran")
+    assert res.stdout == b"exec-ran\n"
+    assert (banner.encode() in res.stderr) == (mode == "always"), res.stderr
+
+
+# ---------------------------------------------------------------- on the box
+
+def test_command_line_json_names_the_running_door(make_door, key, tmp_path):
+    """`fallbackd diagnose --json -f CONFIG` on the box: valid JSON, the
+    door found in /proc, its host key's fingerprint from the .pub file
+    beside the HostKey, and DiagnoseFiles from that config."""
+    door = make_door()
+    rc_file = tmp_path / "upgrade.rc"
+    rc_file.write_text("2\n")
+    conf = tmp_path / "diag.conf"
+    conf.write_text(door.config_text() + f"DiagnoseFiles {rc_file}\n")
+    res = run([str(FALLBACKD), "diagnose", "--json", "-f", str(conf)], timeout=60)
+    assert res.returncode == 1, res.stderr
+    rep = json.loads(res.stdout.decode("utf-8"))
+    assert rep["verdict"].startswith("BROKEN: ")
+    one(rep, "packages", "bad", rf"^{re.escape(str(rc_file))} says exit code 2")
+    one(rep, "door", "info", rf"^a door runs: PID {door.pid}, up \d+s$")
+    fp = one(rep, "door", "info", rf"^host key 256 {re.escape(door.host_fingerprint)} ")
+    assert fp["evidence"] == f"{door.hostkey}.pub"
+
+
+def test_command_line_bad_config_still_reports(tmp_path):
+    """A config that does not load is said on stderr; the report comes
+    anyway."""
+    res = run([str(FALLBACKD), "diagnose", "-f", str(tmp_path / "missing.conf")], timeout=60)
+    assert res.returncode in (0, 1), res.stderr
+    assert b"missing.conf not loaded" in res.stderr
+    assert res.stdout.startswith(b"verdict: ")
