@@ -137,13 +137,6 @@ static int cfail(struct cparse *p, const char *fmt, ...)
     return -1;
 }
 
-static uint64_t rd_u64(struct sshrd *r)
-{
-    uint64_t hi = sshrd_u32(r);
-
-    return (hi << 32) | sshrd_u32(r);
-}
-
 /* A string that must be a C string (no NUL inside), copied; NULL on error. */
 static char *rd_cstring(struct sshrd *r)
 {
@@ -352,7 +345,7 @@ static int parse_middle(struct cparse *p)
 {
     struct cert *c = p->c;
 
-    c->serial = rd_u64(&p->r);
+    c->serial = sshrd_u64(&p->r);
     c->type = sshrd_u32(&p->r);
     c->key_id = rd_cstring(&p->r);
     if (!sshrd_ok(&p->r)) {
@@ -364,8 +357,8 @@ static int parse_middle(struct cparse *p)
     if (parse_principals(p) != 0) {
         return -1;
     }
-    c->valid_after = rd_u64(&p->r);
-    c->valid_before = rd_u64(&p->r);
+    c->valid_after = sshrd_u64(&p->r);
+    c->valid_before = sshrd_u64(&p->r);
     if (!sshrd_ok(&p->r)) {
         return cfail(p, "certificate truncated in its validity");
     }

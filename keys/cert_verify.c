@@ -28,7 +28,7 @@ int cert_verify_ca(ssh_session verifier, const struct cert *c, const char *algs,
     ssh_key ca = NULL;
     int ok = 0;
 
-    if (pattern_list_match(c->sig_alg, algs) != 1) {
+    if (addrmatch_patterns(c->sig_alg, algs) != 1) {
         snprintf(why, whylen, "certificate signature algorithm %.64s not in "
                  "CASignatureAlgorithms", c->sig_alg);
         return -1;

@@ -9,11 +9,6 @@
 
 #include "cert.h"
 
-/* sshd's default CASignatureAlgorithms. */
-#define CERT_DEFAULT_CA_SIG_ALGS "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
-    "ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com," \
-    "rsa-sha2-512,rsa-sha2-256"
-
 /* Is the CA signature of C valid, made with an algorithm of the
  * comma-separated pattern list ALGS?  VERIFIER is a session used only for
  * libssh's key-size rules.  0, or -1 with the reason in why. */

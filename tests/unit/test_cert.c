@@ -22,6 +22,7 @@
 
 #include "cert.h"
 #include "cert_verify.h"
+#include "config.h"
 
 static char dir[64];
 static ssh_session verifier;
@@ -129,7 +130,7 @@ static void check_roundtrip(const char *type, const char *catype, const char *la
     cr_expect(!cert_has_principal(&c, "carol"));
     cr_expect(c.permit_pty, "ssh-keygen grants permit-pty by default");
     cr_expect_eq(cert_check_use(&c, time(NULL), why, sizeof(why)), 0, "%s", why);
-    cr_expect_eq(cert_verify_ca(verifier, &c, CERT_DEFAULT_CA_SIG_ALGS, why, sizeof(why)), 0,
+    cr_expect_eq(cert_verify_ca(verifier, &c, CFG_DEFAULT_CA_SIG_ALGS, why, sizeof(why)), 0,
                  "%s", why);
     cert_describe(&c, desc, sizeof(desc));
     cr_expect(strstr(desc, " ID id-user (serial 42) CA ") != NULL, "%s", desc);
@@ -137,7 +138,7 @@ static void check_roundtrip(const char *type, const char *catype, const char *la
 
     blob[60] ^= 1;              /* inside the nonce, for every type name here */
     cr_assert_eq(cert_parse(blob, len, &bad, why, sizeof(why)), 0, "%s", why);
-    cr_expect_neq(cert_verify_ca(verifier, &bad, CERT_DEFAULT_CA_SIG_ALGS, why, sizeof(why)),
+    cr_expect_neq(cert_verify_ca(verifier, &bad, CFG_DEFAULT_CA_SIG_ALGS, why, sizeof(why)),
                   0, "a changed certificate verified");
     cert_free(&bad);
     free(blob);
@@ -170,7 +171,7 @@ Test(cert, ecdsa384_under_rsa_ca)
 
     cr_expect_str_eq(c.key.name, "ecdsa-sha2-nistp384");
     cr_expect_str_eq(c.sig_alg, "rsa-sha2-512");
-    cr_expect_eq(cert_verify_ca(verifier, &c, CERT_DEFAULT_CA_SIG_ALGS, why, sizeof(why)), 0,
+    cr_expect_eq(cert_verify_ca(verifier, &c, CFG_DEFAULT_CA_SIG_ALGS, why, sizeof(why)), 0,
                  "%s", why);
     /* CASignatureAlgorithms without the CA's algorithm refuses. */
     cr_expect_neq(cert_verify_ca(verifier, &c, "ssh-ed25519,rsa-sha2-256", why, sizeof(why)), 0);
@@ -224,7 +225,7 @@ Test(cert, security_key_certificate)
     cr_expect_str_eq(c.label, "ED25519-SK-CERT");
     cr_expect(c.no_touch_required);
     cr_expect(c.verify_required);
-    cr_expect_eq(cert_verify_ca(verifier, &c, CERT_DEFAULT_CA_SIG_ALGS, why, sizeof(why)), 0,
+    cr_expect_eq(cert_verify_ca(verifier, &c, CFG_DEFAULT_CA_SIG_ALGS, why, sizeof(why)), 0,
                  "%s", why);
     free(blob);
     cert_free(&c);
