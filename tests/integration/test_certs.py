@@ -9,9 +9,10 @@ and offered with CertificateFile, so the keys themselves stay untouched.
 import itertools
 import re
 
+import paramiko
 import pytest
 
-from fbdtest import ALICE, BOB, run, ssh, ssh_ok, ssh_refused
+from fbdtest import ALICE, BOB, paramiko_client, run, ssh, ssh_ok, ssh_refused
 
 SERIALS = itertools.count(100)
 
@@ -75,17 +76,45 @@ def test_certificate_with_principal_logs_in(door, ca, keys, kind, label):
     (["-V", "20000101:20010101"], ALICE, "certificate has expired"),
     (["-V", "+52w:+53w"], ALICE, "certificate is not yet valid"),
     ([], BOB, "does not contain the user name"),
-    (["-h"], ALICE, "not a user certificate"),
     (["-O", "critical:frobnicate@example.com=x"], ALICE,
      'critical option "frobnicate@example.com" is not supported'),
     (["-O", "source-address=10.0.0.0/8"], ALICE, "not from a permitted source address"),
-], ids=["expired", "not-yet-valid", "wrong-principal", "host-cert", "unknown-critical",
+], ids=["expired", "not-yet-valid", "wrong-principal", "unknown-critical",
         "source-address"])
 def test_certificate_refused(door, ca, key, opts, principals, reason):
     cert, _, _ = ca.sign(key, *opts, principals=principals)
     mark = door.log_mark()
     ssh_refused(door, ALICE, key, opts=with_cert(cert))
     door.wait_for_log(re.escape(reason), since=mark)
+
+
+class CertKey:
+    """A ClientKey with a certificate, for paramiko_client (whose key only
+    needs pkey())."""
+
+    def __init__(self, key, cert):
+        self.key, self.cert = key, cert
+
+    def pkey(self):
+        pkey = self.key.pkey()
+        pkey.load_certificate(str(self.cert))
+        return pkey
+
+
+def test_host_certificate_refused(door, ca, key):
+    """OpenSSH's client never offers a host certificate; paramiko does."""
+    cert, _, _ = ca.sign(key, "-h", principals="host.example")
+    mark = door.log_mark()
+    with pytest.raises(paramiko.AuthenticationException):
+        paramiko_client(door, ALICE, CertKey(key, cert)).close()
+    door.wait_for_log("not a user certificate", since=mark)
+
+
+def test_paramiko_certificate_logs_in(door, ca, key):
+    cert, key_id, _ = ca.sign(key)
+    client = paramiko_client(door, ALICE, CertKey(key, cert))
+    client.close()
+    door.wait_for_log(rf"Accepted publickey for {ALICE} .*ID {key_id} ")
 
 
 def test_source_address_inside_is_accepted(door, ca, key):
