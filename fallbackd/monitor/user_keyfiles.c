@@ -382,7 +382,8 @@ static int find_in(const struct server *srv, const struct authz *a, const char *
         return found;
     }
     r = ukf_read(srv, a, pattern, path, sizeof(path), &text, &len, scratch, sizeof(scratch));
-    if (r == UKF_REFUSED && why[0] == '\0') {
+    if (r == UKF_REFUSED) {
+        /* says more than a missing root file before it */
         snprintf(why, whylen, "%s", scratch);
     }
     if (r == UKF_OK) {
