@@ -7,6 +7,7 @@
  *   fallbackd -T [-f FILE]            print the effective config, exit
  *   fallbackd keygen ...              write a host key (keys/keygen.c)
  *   fallbackd fingerprint FILE        print key fingerprints
+ *   fallbackd import-sshd [-f FILE]   print a config with sshd's login policy
  *   fallbackd -V                      version
  */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
+#include "import_sshd.h"
 #include "keytool.h"
 #include "listener.h"
 #include "log.h"
@@ -42,7 +44,8 @@ static int usage(void)
     fprintf(stderr,
             "usage: fallbackd [-DeTtV] [-f config_file] [--for time]\n"
             "       fallbackd keygen -t ed25519|ecdsa|rsa [-b bits] [-C comment] [-F] -f file\n"
-            "       fallbackd fingerprint file\n");
+            "       fallbackd fingerprint file\n"
+            "       fallbackd import-sshd [-f sshd_config]\n");
     return 2;
 }
 
@@ -203,6 +206,9 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "fingerprint") == 0) {
         return fingerprint_main(argc - 1, argv + 1);
+    }
+    if (argc > 1 && strcmp(argv[1], "import-sshd") == 0) {
+        return import_sshd_main(argc - 1, argv + 1);
     }
     rc = parse_options(argc, argv, &o);
     if (rc != 0) {
