@@ -158,19 +158,11 @@ int ukf_read_fd(int fd, size_t max, char **text, size_t *len)
     return 0;
 }
 
-/* Open and read w->path; the ukf_result. */
-static enum ukf_result read_here(struct walk *w, char **text, size_t *len)
+/* Read the opened file FD of w->path, and close it. */
+static enum ukf_result read_opened(struct walk *w, int fd, char **text, size_t *len)
 {
-    int fd = open_file(w);
-    int rc;
+    int rc = ukf_read_fd(fd, UKF_FILE_MAX, text, len);
 
-    if (fd == -1) {
-        return UKF_MISSING;
-    }
-    if (fd < 0) {
-        return UKF_REFUSED;
-    }
-    rc = ukf_read_fd(fd, UKF_FILE_MAX, text, len);
     close(fd);
     if (rc != 0) {
         snprintf(w->why, w->whylen, "%s: unreadable or larger than %d bytes", w->path,
@@ -180,6 +172,17 @@ static enum ukf_result read_here(struct walk *w, char **text, size_t *len)
     return UKF_OK;
 }
 
+/* Open and read w->path; the ukf_result. */
+static enum ukf_result read_here(struct walk *w, char **text, size_t *len)
+{
+    int fd = open_file(w);
+
+    if (fd == -1) {
+        return UKF_MISSING;
+    }
+    return fd < 0 ? UKF_REFUSED : read_opened(w, fd, text, len);
+}
+
 /* A file outside the home directory: fallbackd's own, read by the monitor;
  * a regular file (not a symbolic link) owned by root and writable by no
  * one else, as authkeys.c requires of the keys files. */
@@ -187,7 +190,6 @@ static enum ukf_result read_root_file(struct walk *w, char **text, size_t *len)
 {
     int fd = open(w->path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
-    int rc;
 
     if (fd < 0) {
         snprintf(w->why, w->whylen, "%s: %s", w->path,
@@ -200,14 +202,7 @@ static enum ukf_result read_root_file(struct walk *w, char **text, size_t *len)
         close(fd);
         return UKF_REFUSED;
     }
-    rc = ukf_read_fd(fd, UKF_FILE_MAX, text, len);
-    close(fd);
-    if (rc != 0) {
-        snprintf(w->why, w->whylen, "%s: unreadable or larger than %d bytes", w->path,
-                 UKF_FILE_MAX);
-        return UKF_REFUSED;
-    }
-    return UKF_OK;
+    return read_opened(w, fd, text, len);
 }
 
 /* ---- the child, as the user -------------------------------------------- */

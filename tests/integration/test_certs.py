@@ -145,6 +145,14 @@ def test_no_pty_without_permit_pty(door, ca, key):
     assert res.returncode == 0 and b"/dev/pts/" in res.stdout, res.stderr
 
 
+def accepted_then_refused(d, key, good, bad, reason):
+    """Certificate good lets alice in; bad is refused, reason logged."""
+    assert ssh_ok(d, ALICE, key, "echo ok", opts=with_cert(good)) == "ok\n"
+    mark = d.log_mark()
+    ssh_refused(d, ALICE, key, opts=with_cert(bad))
+    d.wait_for_log(re.escape(reason), since=mark)
+
+
 def test_cert_authority_line_with_principals(make_door, ca, key):
     """A cert-authority line in the user's keys file: principals= decides;
     the CA key itself does not log in as a plain key."""
@@ -152,10 +160,7 @@ def test_cert_authority_line_with_principals(make_door, ca, key):
     d.set_key_lines(ALICE, [f'cert-authority,principals="ops,admins" {ca.pub.read_text().strip()}'])
     good, _, _ = ca.sign(key, principals="admins")
     bad, _, _ = ca.sign(key, principals=ALICE)
-    assert ssh_ok(d, ALICE, key, "echo ok", opts=with_cert(good)) == "ok\n"
-    mark = d.log_mark()
-    ssh_refused(d, ALICE, key, opts=with_cert(bad))
-    d.wait_for_log("no principal in the cert-authority line", since=mark)
+    accepted_then_refused(d, key, good, bad, "no principal in the cert-authority line")
 
 
 def test_authorized_principals_file(make_door, ca, key, workdir):
@@ -165,10 +170,7 @@ def test_authorized_principals_file(make_door, ca, key, workdir):
     d = make_door(TrustedUserCAKeys=str(ca.pub), AuthorizedPrincipalsFile=f"{pdir}/%u")
     good, _, _ = ca.sign(key, principals="breakglass")
     named, _, _ = ca.sign(key, principals=ALICE)
-    assert ssh_ok(d, ALICE, key, "echo ok", opts=with_cert(good)) == "ok\n"
-    mark = d.log_mark()
-    ssh_refused(d, ALICE, key, opts=with_cert(named))
-    d.wait_for_log("not in AuthorizedPrincipalsFile", since=mark)
+    accepted_then_refused(d, key, good, named, "not in AuthorizedPrincipalsFile")
 
 
 # ---------------------------------------------------------------- revocation

@@ -231,6 +231,15 @@ Test(cert, security_key_certificate)
     cert_free(&c);
 }
 
+/* A fresh ed25519 CA and user key; the user's certificate made with OPTS,
+ * parsed into *c (blob returned, length in *len). */
+static unsigned char *fresh_cert(const char *opts, struct cert *c, size_t *len)
+{
+    make_key("ed25519", "ca");
+    make_key("ed25519", "user");
+    return certify("ca", "user", opts, c, len);
+}
+
 /* Parse a certificate made with OPTS and expect cert_check_use to refuse
  * it with a reason containing WANT. */
 static void expect_unusable(const char *opts, const char *want)
@@ -238,11 +247,8 @@ static void expect_unusable(const char *opts, const char *want)
     struct cert c;
     char why[256] = "";
     size_t len;
-    unsigned char *blob;
+    unsigned char *blob = fresh_cert(opts, &c, &len);
 
-    make_key("ed25519", "ca");
-    make_key("ed25519", "user");
-    blob = certify("ca", "user", opts, &c, &len);
     cr_expect_neq(cert_check_use(&c, time(NULL), why, sizeof(why)), 0, "%s usable", opts);
     cr_expect(strstr(why, want) != NULL, "reason \"%s\", wanted \"%s\"", why, want);
     free(blob);
@@ -276,12 +282,9 @@ Test(cert, critical_options_and_extensions)
     size_t len;
     unsigned char *blob;
 
-    make_key("ed25519", "ca");
-    make_key("ed25519", "user");
-    blob = certify("ca", "user",
-                   "-n u -O clear -O force-command='echo forced' "
-                   "-O source-address=10.0.0.0/8,192.0.2.1 -O extension:custom@example.com",
-                   &c, &len);
+    blob = fresh_cert("-n u -O clear -O force-command='echo forced' "
+                      "-O source-address=10.0.0.0/8,192.0.2.1 -O extension:custom@example.com",
+                      &c, &len);
     cr_expect_str_eq(c.force_command, "echo forced");
     cr_expect_str_eq(c.source_address, "10.0.0.0/8,192.0.2.1");
     cr_expect(!c.permit_pty, "-O clear drops permit-pty");
