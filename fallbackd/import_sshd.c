@@ -44,6 +44,7 @@
 #define MAX_DEPTH 8
 #define MAX_WORDS 256
 #define SSHD_DIR "/etc/ssh"
+#define DOOR_KEYS_FILE "/etc/fallbackd/keys/%u"  /* fallbackd's default AuthorizedKeysFile */
 
 enum kind { FIRST, LIST };
 
@@ -330,13 +331,13 @@ static void print_keys_files(const struct imp *im)
         akf = ".ssh/authorized_keys .ssh/authorized_keys2";
     }
     if (strcasecmp(akf, "none") == 0) {
-        fprintf(im->out, "AuthorizedKeysFile %s\n", CFG_DEFAULT_AUTHKEYS);
+        fprintf(im->out, "AuthorizedKeysFile %s\n", DOOR_KEYS_FILE);
     } else if (!tokens_ok(akf)) {
         fprintf(im->out, "# sshd's AuthorizedKeysFile %s uses tokens fallbackd does not know "
-                "(only %%u, %%h, %%%%)\nAuthorizedKeysFile %s\n", akf, CFG_DEFAULT_AUTHKEYS);
+                "(only %%u, %%h, %%%%)\nAuthorizedKeysFile %s\n", akf, DOOR_KEYS_FILE);
     } else {
         fprintf(im->out, "# fallbackd's own root-owned file first (the place for break-glass "
-                "keys), then sshd's\nAuthorizedKeysFile %s %s\n", CFG_DEFAULT_AUTHKEYS, akf);
+                "keys), then sshd's\nAuthorizedKeysFile %s %s\n", DOOR_KEYS_FILE, akf);
     }
 }
 
