@@ -21,7 +21,8 @@
  *   CASignatureAlgorithms,           |
  *   StrictModes, AcceptEnv,          |
  *   ClientAliveInterval/CountMax     |
- *   PubkeyAcceptedAlgorithms         | a comment: fallbackd's set is fixed
+ *   PubkeyAcceptedAlgorithms         | a comment: sshd's names may include ones
+ *                                    |   fallbackd refuses (ssh-rsa, DSA)
  *   Match blocks                     | comments: not supported
  *   passwords, PAM, GSSAPI, host-    | comments: fallbackd takes keys only
  *   based authentication             |
@@ -361,8 +362,9 @@ static void print_config(const struct imp *im, const char *path)
     put(im, "ClientAliveInterval");
     put(im, "ClientAliveCountMax");
     if (alg != NULL) {
-        fprintf(im->out, "# PubkeyAcceptedAlgorithms %s: not carried over (fallbackd accepts "
-                "its own fixed modern set)\n", alg);
+        fprintf(im->out, "# PubkeyAcceptedAlgorithms %s: not carried over (sshd's names may "
+                "include ones fallbackd refuses, such as ssh-rsa; fallbackd keeps its own "
+                "default unless set here)\n", alg);
     }
     if (im->notes != NULL) {
         fprintf(im->out, "\n# ---- not carried over from sshd ----\n%s", im->notes);
