@@ -1372,3 +1372,35 @@ Test(authkeys, random_lines_never_crash)
     }
     free(key);
 }
+
+/* cert-authority and principals=: parsed; a CA line matches only a CA
+ * look-up (want_ca), a plain line only a key look-up. */
+Test(authkeys, cert_authority_lines)
+{
+    char *ca = edkey();
+    char *text;
+    size_t len;
+    unsigned char *blob = line_blob(ca, &len);
+    struct diag warn = { 0 };
+    struct ak_key k;
+
+    parse_opts("cert-authority,principals=\"ops,admins\"", ca, 0, &k);
+    cr_expect_eq(k.opts.cert_authority, 1);
+    cr_expect_str_eq(k.opts.principals, "ops,admins");
+    authkeys_key_free(&k);
+
+    cr_assert_gt(asprintf(&text, "cert-authority %s\n", ca), 0);
+    cr_expect_eq(authkeys_find_text("t", text, strlen(text), blob, len, 0, 0, &k, &warn), 0);
+    free(text);
+    cr_assert_gt(asprintf(&text, "cert-authority %s\n", ca), 0);
+    cr_expect_eq(authkeys_find_text("t", text, strlen(text), blob, len, 1, 0, &k, &warn), 1);
+    cr_expect_eq(k.opts.cert_authority, 1);
+    authkeys_key_free(&k);
+    free(text);
+    cr_assert_gt(asprintf(&text, "%s\n", ca), 0);
+    cr_expect_eq(authkeys_find_text("t", text, strlen(text), blob, len, 1, 0, &k, &warn), 0);
+    cr_expect_eq(diag_count(&warn), 0);
+    free(text);
+    free(blob);
+    free(ca);
+}
