@@ -399,6 +399,24 @@ static int opt_pty(struct parse *ps, const char *v)
     return 0;
 }
 
+/* cert-authority: the line's key signs user certificates; it does not
+ * log in by itself (monitor/auth_cert.c). */
+static int opt_cert_authority(struct parse *ps, const char *v)
+{
+    ps->k->opts.cert_authority = 1;
+    return 0;
+}
+
+/* principals="NAME[,NAME...]": with cert-authority, the certificate
+ * principals accepted instead of the user's name; at most one per line. */
+static int opt_principals(struct parse *ps, const char *v)
+{
+    if (ps->k->opts.principals != NULL) {
+        return fail(ps, "more than one principals= option");
+    }
+    return store(ps, &ps->k->opts.principals, v);
+}
+
 /* Restrictions on features fallbackd does not have. */
 static int opt_noop(struct parse *ps, const char *v)
 {
@@ -413,6 +431,8 @@ static const struct ak_option options[] = {
     { "no-pty", 0, opt_no_pty },
     { "restrict", 0, opt_no_pty },
     { "pty", 0, opt_pty },
+    { "cert-authority", 0, opt_cert_authority },
+    { "principals", 1, opt_principals },
     { "no-port-forwarding", 0, opt_noop },
     { "no-agent-forwarding", 0, opt_noop },
     { "no-X11-forwarding", 0, opt_noop },
@@ -622,6 +642,7 @@ void authkeys_key_free(struct ak_key *k)
     free(k->opts.env);
     free(k->opts.command);
     free(k->opts.from);
+    free(k->opts.principals);
     free(k->type);
     free(k->blob);
     free(k->comment);
@@ -644,6 +665,7 @@ struct search {
     size_t bloblen;
     int allow_env;
     struct diag *warn;
+    int want_ca;            /* match cert-authority lines only (else never) */
 };
 
 /* May this file be trusted?  A regular file owned by root and writable by
@@ -715,7 +737,7 @@ static int check_line(const struct search *s, int lineno, const char *line,
         diag_add(s->warn, "%s:%d: %s", s->path, lineno, diag_last(&why));
     }
     diag_free(&why);
-    if (res == AK_KEY && k.bloblen == s->bloblen &&
+    if (res == AK_KEY && k.bloblen == s->bloblen && !k.opts.cert_authority == !s->want_ca &&
         memcmp(k.blob, s->blob, k.bloblen) == 0) {
         *out = k;
         out->line = lineno;
@@ -749,7 +771,7 @@ static int scan_lines(const struct search *s, char *buf, size_t len,
 int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
                   int allow_env, struct ak_key *out, struct diag *warn)
 {
-    struct search s = { path, blob, bloblen, allow_env, warn };
+    struct search s = { path, blob, bloblen, allow_env, warn, 0 };
     size_t len = 0;
     char *buf;
     int found;
@@ -761,4 +783,14 @@ int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
     found = scan_lines(&s, buf, len, out);
     free(buf);
     return found;
+}
+
+int authkeys_find_text(const char *name, char *text, size_t len, const unsigned char *blob,
+                       size_t bloblen, int want_ca, int allow_env, struct ak_key *out,
+                       struct diag *warn)
+{
+    struct search s = { name, blob, bloblen, allow_env, warn, want_ca };
+
+    memset(out, 0, sizeof(*out));
+    return scan_lines(&s, text, len, out);
 }

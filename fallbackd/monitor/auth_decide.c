@@ -38,6 +38,9 @@
 #include "addrmatch.h"
 #include "algolist.h"
 #include "diagnose/door_state.h"
+#include "auth_cert.h"
+#include "auth_revoked.h"
+#include "cert.h"
 #include "libssh_internal.h"
 #include "log.h"
 #include "login_records.h"
@@ -53,6 +56,9 @@ static void key_describe(const unsigned char *blob, size_t len, char *out, size_
     struct pubkey pk;
     char fp[PUBKEY_FP_SIZE];
 
+    if (auth_cert_describe(blob, len, out, outlen) == 0) {
+        return;
+    }
     if (pubkey_from_blob(blob, len, &pk) < 0) {
         snprintf(out, outlen, "UNKNOWN ?");
         return;
@@ -93,6 +99,28 @@ static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char
     } else {
         log_info("%s", reason);
     }
+}
+
+/* The policy verdict for USER with this key (authz.h) or certificate
+ * (auth_cert.h); SIG is the user's signature, NULL for a query. */
+static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
+                                 const struct mon_field *sig, struct diag *why)
+{
+    char reason[768] = "";
+    enum authz_verdict v = AUTHZ_KEY_REFUSED;
+
+    if (!cert_blob_is_cert(blob, len) && auth_revoked(m->srv, blob, len, NULL, reason,
+                                                      sizeof(reason)) == 0) {
+        return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, why);
+    }
+    if (reason[0] == '\0') {
+        v = auth_cert_decide(m, blob, len, sig != NULL ? sig->s : NULL,
+                             sig != NULL ? sig->len : 0, reason, sizeof(reason));
+    }
+    if (reason[0] != '\0') {
+        diag_add(why, "%s", reason);
+    }
+    return v;
 }
 
 /* Reply to the network process. */
@@ -212,10 +240,11 @@ static int signature_ok(struct monitor *m, const struct mon_msg *msg, const char
     ssh_signature s = NULL;
     ssh_key key = NULL;
     struct sshrd r;
+    char plain[64];
     int ok = 0;
 
     sshrd_init(&r, sig->s, sig->len);
-    sshrd_expect(&r, alg);
+    sshrd_expect(&r, cert_sig_alg(alg, plain, sizeof(plain)));
     if (key_s != NULL && sig_s != NULL && sshrd_ok(&r) &&
         ssh_string_fill(key_s, msg->f[1].s, msg->f[1].len) == 0 &&
         ssh_string_fill(sig_s, sig->s, sig->len) == 0 &&
@@ -270,7 +299,7 @@ static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_
     }
     key_describe(msg->f[1].s, msg->f[1].len, desc, sizeof(desc));
     if (!signed_req || (signed_data_ok(m, msg, alg, sizeof(alg)) && signature_ok(m, msg, alg))) {
-        v = authz_key(m->srv, m->user, msg->f[1].s, msg->f[1].len, m->peer, &m->authz, &why);
+        v = decide(m, msg->f[1].s, msg->f[1].len, signed_req ? &msg->f[3] : NULL, &why);
     }
     if (v != AUTHZ_OK) {
         rc = refuse(m, v, diag_last(&why), desc);
