@@ -16,7 +16,7 @@
 
 #include "addrmatch.h"
 
-#define MAX_ALGOS 16
+#define MAX_ALGOS 24
 
 struct algo_table {
     const char *dflt;                   /* the default list */
@@ -54,10 +54,20 @@ static const struct algo_table tables[ALGO_KINDS] = {
     [ALGO_PUBKEY] = {
         "ssh-ed25519,sk-ssh-ed25519@openssh.com,"
         "ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,"
-        "sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256",
+        "sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256,"
+        "ssh-ed25519-cert-v01@openssh.com,sk-ssh-ed25519-cert-v01@openssh.com,"
+        "ecdsa-sha2-nistp256-cert-v01@openssh.com,ecdsa-sha2-nistp384-cert-v01@openssh.com,"
+        "ecdsa-sha2-nistp521-cert-v01@openssh.com,sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,"
+        "rsa-sha2-512-cert-v01@openssh.com,rsa-sha2-256-cert-v01@openssh.com",
         { "ssh-ed25519", "sk-ssh-ed25519@openssh.com", "ecdsa-sha2-nistp256",
           "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-          "sk-ecdsa-sha2-nistp256@openssh.com", "rsa-sha2-512", "rsa-sha2-256", NULL },
+          "sk-ecdsa-sha2-nistp256@openssh.com", "rsa-sha2-512", "rsa-sha2-256",
+          /* user certificates (keys/cert.c, monitor/auth_cert.c) */
+          "ssh-ed25519-cert-v01@openssh.com", "sk-ssh-ed25519-cert-v01@openssh.com",
+          "ecdsa-sha2-nistp256-cert-v01@openssh.com", "ecdsa-sha2-nistp384-cert-v01@openssh.com",
+          "ecdsa-sha2-nistp521-cert-v01@openssh.com",
+          "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com", "rsa-sha2-512-cert-v01@openssh.com",
+          "rsa-sha2-256-cert-v01@openssh.com", NULL },
     },
 };
 

@@ -31,7 +31,7 @@
 
 #define CFG_MAX_FILE (16u << 20)    /* config_load refuses a bigger file */
 #define SHOW_MAX 64                 /* bytes of a value quoted in a message */
-#define MAX_KEYWORDS 64
+#define MAX_KEYWORDS 96
 #define WS " \t\r"
 #define TOO_BIG ((long long)INT_MAX + 1)
 
@@ -429,7 +429,7 @@ static int h_hostkey(struct pctx *p, const struct keyword *k)
 }
 
 /* Why S is no good as AuthorizedKeysFile (NULL if fine): the only tokens
- * are %u, %h and %%, and it must be absolute once expanded (/... or %h...). */
+ * are %u, %h and %%; a relative path is relative to the home directory. */
 static const char *authkeys_problem(struct pctx *p, const char *s)
 {
     const char *q;
@@ -442,28 +442,74 @@ static const char *authkeys_problem(struct pctx *p, const char *s)
             return p->why;
         }
     }
-    if (s[0] != '/' && strncmp(s, "%h", 2) != 0) {
-        return "is relative (fallbackd needs /... or %h/...)";
-    }
     return NULL;
 }
 
-/* AuthorizedKeysFile PATH: one file (sshd allows several). */
+/* AuthorizedKeysFile PATH...: as sshd, several files, each absolute,
+ * %h/..., or relative to the home directory; "none" for none.  The first
+ * is authorized_keys_file, the others authorized_keys_more. */
 static int h_authkeys(struct pctx *p, const struct keyword *k)
 {
-    const char *why = NULL;
+    size_t i;
+    int rc = 0;
 
-    if (p->argc > 1) {
-        snprintf(p->why, sizeof(p->why),
-                 "fallbackd takes a single file, not %zu", p->argc);
-        why = p->why;
-    } else {
-        why = authkeys_problem(p, p->argv[0]);
+    for (i = 0; i < p->argc; i++) {
+        const char *why = authkeys_problem(p, p->argv[i]);
+        if (why != NULL) {
+            rc = bad(p, k, p->argv[i], why);
+        }
     }
+    if (rc != 0 || !p->first) {
+        return rc;
+    }
+    strlist_free(&p->c->authorized_keys_more);
+    for (i = 1; i < p->argc && rc == 0; i++) {
+        if (strlist_add(&p->c->authorized_keys_more, p->argv[i]) < 0) {
+            rc = perr(p, "out of memory");
+        }
+    }
+    return rc == 0 ? set_str(p, &p->c->authorized_keys_file, p->argv[0]) : rc;
+}
+
+/* TrustedUserCAKeys, RevokedKeys: an absolute path, or "none". */
+static int h_path_none(struct pctx *p, const struct keyword *k)
+{
+    const char *why = strcmp(p->argv[0], "none") == 0 ? NULL : abs_problem(p->argv[0]);
+
     if (why != NULL) {
-        return bad(p, k, p->argc > 1 ? NULL : p->argv[0], why);
+        return bad(p, k, p->argv[0], why);
     }
-    return set_str(p, &p->c->authorized_keys_file, p->argv[0]);
+    return set_str(p, field(p->c, k), strcmp(p->argv[0], "none") == 0 ? NULL : p->argv[0]);
+}
+
+/* AuthorizedPrincipalsFile: as AuthorizedKeysFile (one file), or "none". */
+static int h_principals(struct pctx *p, const struct keyword *k)
+{
+    const char *why = strcmp(p->argv[0], "none") == 0 ? NULL : authkeys_problem(p, p->argv[0]);
+
+    if (why != NULL) {
+        return bad(p, k, p->argv[0], why);
+    }
+    return set_str(p, field(p->c, k), strcmp(p->argv[0], "none") == 0 ? NULL : p->argv[0]);
+}
+
+/* CASignatureAlgorithms: a comma-separated list of signature algorithms
+ * fallbackd can verify. */
+static int h_ca_algs(struct pctx *p, const struct keyword *k)
+{
+    static const char known[] = "," CFG_DEFAULT_CA_SIG_ALGS ",";
+    const char *s = p->argv[0];
+
+    while (*s != '\0') {
+        size_t n = strcspn(s, ",");
+        char one[80];
+        snprintf(one, sizeof(one), ",%.*s,", (int)(n < 70 ? n : 70), s);
+        if (n == 0 || n >= 70 || strstr(known, one) == NULL) {
+            return bad(p, k, p->argv[0], "names an algorithm fallbackd cannot verify");
+        }
+        s += n + (s[n] == ',');
+    }
+    return set_str(p, field(p->c, k), p->argv[0]);
 }
 
 /* List keywords (AllowUsers, ..., AcceptEnv): every word is an entry,
@@ -1140,6 +1186,26 @@ static void d_algos(const struct fbd_config *c, const struct keyword *k, FILE *o
     put_line(out, k, algolist_effective((enum algo_kind)k->lo, c->algorithms[k->lo]));
 }
 
+static void d_authkeys(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    size_t i;
+
+    put_kw(out, k);
+    fputc(' ', out);
+    put_word(out, c->authorized_keys_file, strlen(c->authorized_keys_file));
+    for (i = 0; i < c->authorized_keys_more.n; i++) {
+        fputc(' ', out);
+        put_word(out, c->authorized_keys_more.v[i], strlen(c->authorized_keys_more.v[i]));
+    }
+    fputc('\n', out);
+}
+
+static void d_ca_algs(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_line(out, k, c->ca_signature_algorithms != NULL ? c->ca_signature_algorithms
+                                                        : CFG_DEFAULT_CA_SIG_ALGS);
+}
+
 static void d_safe(const struct fbd_config *c, const struct keyword *k, FILE *out)
 {
     put_line(out, k, k->safe);
@@ -1328,7 +1394,12 @@ static const struct keyword keywords[] = {
     K_OWN("ListenAddress", h_listen, 1, 1, d_listen),
     K_OWN("HostKey", h_hostkey, 1, 1, d_hostkey),
     { .name = "AuthorizedKeysFile", .fn = h_authkeys, .min = 1, .max = -1,
-      .off = OFF(authorized_keys_file), .dump = d_str },
+      .off = OFF(authorized_keys_file), .dump = d_authkeys },
+    K_FIELD("StrictModes", h_flag, strict_modes, d_flag),
+    K_FIELD("TrustedUserCAKeys", h_path_none, trusted_user_ca_keys, d_str),
+    K_FIELD("AuthorizedPrincipalsFile", h_principals, authorized_principals_file, d_str),
+    K_FIELD("RevokedKeys", h_path_none, revoked_keys, d_str),
+    K_FIELD("CASignatureAlgorithms", h_ca_algs, ca_signature_algorithms, d_ca_algs),
     K_LIST("AllowUsers", allow_users, chk_user),
     K_LIST("DenyUsers", deny_users, chk_user),
     K_LIST("AllowGroups", allow_groups, chk_group),
@@ -1562,6 +1633,7 @@ void config_defaults(struct fbd_config *c)
     c->authorized_keys_file = strdup("/etc/fallbackd/keys/%u");
     c->permit_root_login = ROOT_NO;
     c->permit_user_environment = 0;
+    c->strict_modes = 1;
     c->permit_tty = 1;
     c->pubkey_auth_options = 0;
     c->login_grace_time = 30;
@@ -1718,6 +1790,11 @@ void config_free(struct fbd_config *c)
     free(c->path);
     free(c->text);
     free(c->authorized_keys_file);
+    strlist_free(&c->authorized_keys_more);
+    free(c->trusted_user_ca_keys);
+    free(c->authorized_principals_file);
+    free(c->revoked_keys);
+    free(c->ca_signature_algorithms);
     free(c->pid_file);
     free(c->passwd_file);
     free(c->group_file);

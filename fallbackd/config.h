@@ -19,6 +19,10 @@
 
 /* The config file read when -f does not name another. */
 #define CFG_DEFAULT_PATH "/etc/fallbackd/fallbackd.conf"
+/* sshd's default CASignatureAlgorithms (and every one fallbackd verifies). */
+#define CFG_DEFAULT_CA_SIG_ALGS "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384," \
+    "ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,sk-ecdsa-sha2-nistp256@openssh.com," \
+    "rsa-sha2-512,rsa-sha2-256"
 
 /* A growable list of owned strings. */
 struct strlist {
@@ -100,7 +104,14 @@ struct fbd_config {
     char *host_keys[CFG_MAX_HOSTKEYS];  /* HostKey */
     size_t nhost_keys;
 
-    char *authorized_keys_file;         /* AuthorizedKeysFile (%u, %h, %%), one file */
+    char *authorized_keys_file;         /* AuthorizedKeysFile (%u, %h, %%): the first
+                                           file, "none" for none */
+    struct strlist authorized_keys_more;  /* AuthorizedKeysFile's further files */
+    int strict_modes;                   /* StrictModes, default yes */
+    char *trusted_user_ca_keys;         /* TrustedUserCAKeys, NULL = none */
+    char *authorized_principals_file;   /* AuthorizedPrincipalsFile (%u, %h), NULL = none */
+    char *revoked_keys;                 /* RevokedKeys: key list or KRL, NULL = none */
+    char *ca_signature_algorithms;      /* CASignatureAlgorithms, NULL = sshd's default */
     struct strlist allow_users;         /* AllowUsers: USER or USER@ADDRPATTERN */
     struct strlist deny_users;          /* DenyUsers */
     struct strlist allow_groups;        /* AllowGroups */

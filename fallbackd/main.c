@@ -9,6 +9,7 @@
  *   fallbackd fingerprint FILE        print key fingerprints
  *   fallbackd diagnose [--json] [-f FILE]
  *                                     why is the main sshd down? (diagnose/)
+ *   fallbackd import-sshd [-f FILE]   print a config with sshd's login policy
  *   fallbackd -V                      version
  *   fallbackd -h | --help             this summary on stdout, exit 0
  */
@@ -26,6 +27,7 @@
 
 #include "diagnose/diagnose.h"
 #include "confine_probe.h"
+#include "import_sshd.h"
 #include "keytool.h"
 #include "listener.h"
 #include "log.h"
@@ -45,7 +47,8 @@ struct options {
     "usage: fallbackd [-DeTtV] [-f config_file] [--for time]\n" \
     "       fallbackd keygen -t ed25519|ecdsa|rsa [-b bits] [-C comment] [-F] -f file\n" \
     "       fallbackd fingerprint file\n" \
-    "       fallbackd diagnose [--json] [-f config_file]\n"
+    "       fallbackd diagnose [--json] [-f config_file]\n" \
+    "       fallbackd import-sshd [-f sshd_config]\n"
 
 /* A usage error: the summary on stderr, exit 2. */
 static int usage(void)
@@ -298,6 +301,9 @@ int main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "diagnose") == 0) {
         return diagnose_main(argc - 1, argv + 1);
+    }
+    if (argc > 1 && strcmp(argv[1], "import-sshd") == 0) {
+        return import_sshd_main(argc - 1, argv + 1);
     }
     rc = parse_options(argc, argv, &o);
     if (rc != 0) {

@@ -415,6 +415,24 @@ static int opt_verify(struct parse *ps, const char *v)
     return 0;
 }
 
+/* cert-authority: the line's key signs user certificates; it does not
+ * log in by itself (monitor/auth_cert.c). */
+static int opt_cert_authority(struct parse *ps, const char *v)
+{
+    ps->k->opts.cert_authority = 1;
+    return 0;
+}
+
+/* principals="NAME[,NAME...]": with cert-authority, the certificate
+ * principals accepted instead of the user's name; at most one per line. */
+static int opt_principals(struct parse *ps, const char *v)
+{
+    if (ps->k->opts.principals != NULL) {
+        return fail(ps, "more than one principals= option");
+    }
+    return store(ps, &ps->k->opts.principals, v);
+}
+
 /* Restrictions on features fallbackd does not have. */
 static int opt_noop(struct parse *ps, const char *v)
 {
@@ -431,6 +449,8 @@ static const struct ak_option options[] = {
     { "pty", 0, opt_pty },
     { "no-touch-required", 0, opt_no_touch },
     { "verify-required", 0, opt_verify },
+    { "cert-authority", 0, opt_cert_authority },
+    { "principals", 1, opt_principals },
     { "no-port-forwarding", 0, opt_noop },
     { "no-agent-forwarding", 0, opt_noop },
     { "no-X11-forwarding", 0, opt_noop },
@@ -640,6 +660,7 @@ void authkeys_key_free(struct ak_key *k)
     free(k->opts.env);
     free(k->opts.command);
     free(k->opts.from);
+    free(k->opts.principals);
     free(k->type);
     free(k->blob);
     free(k->comment);
@@ -662,6 +683,7 @@ struct search {
     size_t bloblen;
     int allow_env;
     struct diag *warn;
+    int want_ca;            /* match cert-authority lines only (else never) */
 };
 
 /* May this file be trusted?  A regular file owned by root and writable by
@@ -737,7 +759,7 @@ static int check_line(const struct search *s, int lineno, const char *line,
         diag_add(s->warn, "%s:%d: %s", s->path, lineno, diag_last(&why));
     }
     diag_free(&why);
-    if (res == AK_KEY && k.bloblen == s->bloblen &&
+    if (res == AK_KEY && k.bloblen == s->bloblen && !k.opts.cert_authority == !s->want_ca &&
         memcmp(k.blob, s->blob, k.bloblen) == 0) {
         *out = k;
         out->line = lineno;
@@ -771,7 +793,7 @@ static int scan_lines(const struct search *s, char *buf, size_t len,
 int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
                   int allow_env, struct ak_key *out, struct diag *warn)
 {
-    struct search s = { path, blob, bloblen, allow_env, warn };
+    struct search s = { path, blob, bloblen, allow_env, warn, 0 };
     size_t len = 0;
     char *buf;
     int found;
@@ -783,4 +805,14 @@ int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
     found = scan_lines(&s, buf, len, out);
     free(buf);
     return found;
+}
+
+int authkeys_find_text(const char *name, char *text, size_t len, const unsigned char *blob,
+                       size_t bloblen, int want_ca, int allow_env, struct ak_key *out,
+                       struct diag *warn)
+{
+    struct search s = { name, blob, bloblen, allow_env, warn, want_ca };
+
+    memset(out, 0, sizeof(*out));
+    return scan_lines(&s, text, len, out);
 }

@@ -7,7 +7,8 @@
  *
  * Options understood: from="PATTERNS", command="CMD", no-pty, pty, restrict,
  * environment="NAME=VALUE" (only with PermitUserEnvironment yes),
- * expiry-time="YYYYMMDD[HHMM[SS]][Z]", no-touch-required and
+ * expiry-time="YYYYMMDD[HHMM[SS]][Z]", cert-authority, principals="LIST"
+ * (certificates, see monitor/auth_cert.c), no-touch-required and
  * verify-required (security keys), and the no-op restrictions
  * no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc
  * (fallbackd never forwards).  A line with any other option, or a bad key,
@@ -32,6 +33,8 @@ struct ak_opts {
                                may lack user presence */
     int verify_required;    /* verify-required: a security key's signature
                                must attest user verification (PIN) */
+    int cert_authority;     /* cert-authority: the key is a CA for certificates */
+    char *principals;       /* principals="NAME[,NAME...]", NULL if none */
 };
 
 struct ak_key {
@@ -65,6 +68,14 @@ void authkeys_key_free(struct ak_key *k);
  * skipped. */
 int authkeys_find(const char *path, const unsigned char *blob, size_t bloblen,
                   int allow_env, struct ak_key *out, struct diag *warn);
+
+/* authkeys_find over LEN bytes of file text already read (modified in
+ * place), NAME used in warnings.  WANT_CA: find the cert-authority line of
+ * the CA key BLOB; otherwise cert-authority lines never match (as sshd).
+ * authkeys_find never matches cert-authority lines.  1 found, 0 not. */
+int authkeys_find_text(const char *name, char *text, size_t len, const unsigned char *blob,
+                       size_t bloblen, int want_ca, int allow_env, struct ak_key *out,
+                       struct diag *warn);
 
 /* Has the key expired at time NOW? */
 int authkeys_expired(const struct ak_opts *o, time_t now);

@@ -168,6 +168,13 @@ uint32_t sshrd_u32(struct sshrd *r)
 }
 
 /* A string's contents and length (NULL and *n = 0 on error). */
+uint64_t sshrd_u64(struct sshrd *r)
+{
+    uint64_t hi = sshrd_u32(r);
+
+    return (hi << 32) | sshrd_u32(r);
+}
+
 const unsigned char *sshrd_string(struct sshrd *r, size_t *n)
 {
     uint32_t len = sshrd_u32(r);

@@ -10,6 +10,7 @@
  *
  * Encodings (RFC 4251 §5):
  *     uint32   4 bytes, big-endian
+ *     uint64   8 bytes, big-endian
  *     string   uint32 length, then that many bytes
  *     mpint    a string holding a two's-complement big-endian integer with
  *              no needless leading byte: 0 is the empty string, and a
@@ -57,6 +58,7 @@ struct sshrd {
 void sshrd_init(struct sshrd *r, const void *p, size_t n);
 uint8_t sshrd_u8(struct sshrd *r);
 uint32_t sshrd_u32(struct sshrd *r);
+uint64_t sshrd_u64(struct sshrd *r);
 
 /* n raw bytes, as a pointer into the data (NULL on error). */
 const unsigned char *sshrd_bytes(struct sshrd *r, size_t n);

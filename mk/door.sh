@@ -24,6 +24,19 @@ if [ ! -f "$etc/ssh_host_ed25519_key" ]; then
     /usr/local/sbin/fallbackd keygen -t ed25519 -f "$etc/ssh_host_ed25519_key"
 fi
 
+# Where sshd runs, the door takes its login policy (who, which keys files,
+# CAs, revocations): the keys that open port 22 open the door, read live
+# from the users' own files, so nothing is copied that could go stale.
+imported=""
+if [ ! -f "$conf" ] && [ -f /etc/ssh/sshd_config ]; then
+    { /usr/local/sbin/fallbackd import-sshd -f /etc/ssh/sshd_config
+      echo
+      sed -e "s/^Port 1022$/Port $port/" packaging/fallbackd.conf; } > "$conf.new"
+    mv -f "$conf.new" "$conf"
+    imported=yes
+    echo "door: wrote $conf with sshd's login policy (fallbackd import-sshd; review it)"
+fi
+
 if [ ! -f "$conf" ]; then
     # Written beside, ended with a newline (fallbackd refuses a config whose
     # last line has none: it may be half-written), then renamed into place.
@@ -41,6 +54,7 @@ fi
 # the door opens with the same key as the main sshd.  Lines with options
 # fallbackd does not know are skipped (and logged) at login.
 for u in $users; do
+    [ -n "$imported" ] && break
     home=$(awk -F: -v u="$u" '$1 == u { print $6 }' /etc/passwd)
     src=$home/.ssh/authorized_keys
     dst=$etc/keys/$u

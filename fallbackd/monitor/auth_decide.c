@@ -40,6 +40,9 @@
 
 #include "algolist.h"
 #include "diagnose/door_state.h"
+#include "auth_cert.h"
+#include "auth_revoked.h"
+#include "cert.h"
 #include "libssh_internal.h"
 #include "log.h"
 #include "login_records.h"
@@ -52,6 +55,9 @@ static void key_describe(const unsigned char *blob, size_t len, char *out, size_
     struct pubkey pk;
     char fp[PUBKEY_FP_SIZE];
 
+    if (auth_cert_describe(blob, len, out, outlen) == 0) {
+        return;
+    }
     if (pubkey_from_blob(blob, len, &pk) < 0) {
         snprintf(out, outlen, "UNKNOWN ?");
         return;
@@ -92,6 +98,28 @@ static void log_refusal_once(struct monitor *m, enum authz_verdict v, const char
     } else {
         log_info("%s", reason);
     }
+}
+
+/* The policy verdict for USER with this key (authz.h) or certificate
+ * (auth_cert.h); SIG is the user's signature, NULL for a query. */
+static enum authz_verdict decide(struct monitor *m, const unsigned char *blob, size_t len,
+                                 const struct mon_field *sig, struct diag *why)
+{
+    char reason[768] = "";
+    enum authz_verdict v = AUTHZ_KEY_REFUSED;
+
+    if (!cert_blob_is_cert(blob, len) && auth_revoked(m->srv, blob, len, NULL, reason,
+                                                      sizeof(reason)) == 0) {
+        return authz_key(m->srv, m->user, blob, len, m->peer, &m->authz, why);
+    }
+    if (reason[0] == '\0') {
+        v = auth_cert_decide(m, blob, len, sig != NULL ? sig->s : NULL,
+                             sig != NULL ? sig->len : 0, reason, sizeof(reason));
+    }
+    if (reason[0] != '\0') {
+        diag_add(why, "%s", reason);
+    }
+    return v;
 }
 
 /* Reply to the network process. */
@@ -254,7 +282,7 @@ static int key_request(struct monitor *m, const struct mon_msg *msg, int signed_
      * verifies none, mk/libssh-patches/0008), and authz_key() refuses a
      * key too costly to verify before it reads the keys file. */
     if (!signed_req || signed_data_ok(m, msg, alg, sizeof(alg))) {
-        v = authz_key(m->srv, m->user, msg->f[1].s, msg->f[1].len, m->peer, &m->authz, &why);
+        v = decide(m, msg->f[1].s, msg->f[1].len, signed_req ? &msg->f[3] : NULL, &why);
     }
     if (signed_req && v == AUTHZ_OK && !signature_ok(m, msg, alg)) {
         v = AUTHZ_KEY_REFUSED;

@@ -10,6 +10,7 @@
 #include "algolist.h"
 #include "log.h"
 #include "pubkey.h"
+#include "user_keyfiles.h"
 
 /* Copy a passwd entry (strings duplicated).  0 ok, -1 no memory. */
 static int pw_copy(struct pw_entry *dst, const struct pw_entry *src)
@@ -224,7 +225,7 @@ enum authz_verdict authz_key(const struct server *srv, const char *user,
 {
     enum authz_verdict v;
     struct diag warn = { 0 };
-    char path[4096];
+    char why[512];
     int found;
 
     if (key_refused_early(blob, bloblen, reason)) {
@@ -234,14 +235,9 @@ enum authz_verdict authz_key(const struct server *srv, const char *user,
     if (v != AUTHZ_OK) {
         return v;
     }
-    if (authz_keys_path(srv->cfg.authorized_keys_file, &a->pw, path, sizeof(path)) < 0) {
-        diag_add(reason, "AuthorizedKeysFile for %s is too long", user);
-        return AUTHZ_KEY_REFUSED;
-    }
-    found = authkeys_find(path, blob, bloblen, srv->cfg.permit_user_environment,
-                          &a->key, &warn);
-    if (found < 0 && warn.n > 0) {
-        diag_add(reason, "Could not open user '%s' authorized keys: %s", user, warn.msgs[0]);
+    found = ukf_find_key(srv, a, blob, bloblen, &a->key, &warn, why, sizeof(why));
+    if (found < 0) {
+        diag_add(reason, "Could not open user '%s' authorized keys: %s", user, why);
         diag_free(&warn);
         return AUTHZ_KEY_REFUSED;
     }

@@ -10,30 +10,52 @@
 #define SSH_MSG_USERAUTH_REQUEST 50
 #define HOSTBOUND "publickey-hostbound-v00@openssh.com"
 
-/* The signature algorithms fallbackd knows and the key type each is made
- * with (a fact of the protocol; which are accepted is signed_req.accepted). */
+/* The userauth algorithms fallbackd knows, the key type (blob type) each
+ * is used with, and the algorithm the signature itself names (the plain
+ * one for a certificate: OpenSSH's PROTOCOL.certkeys); a fact of the
+ * protocol; which are accepted is signed_req.accepted. */
+#define CERT "-cert-v01@openssh.com"
 static const struct {
     const char *alg;
     const char *key_type;
+    const char *sig_alg;
 } algs[] = {
-    { "ssh-ed25519", "ssh-ed25519" },
-    { "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519@openssh.com" },
-    { "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256" },
-    { "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384" },
-    { "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521" },
-    { "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com" },
-    { "rsa-sha2-512", "ssh-rsa" },
-    { "rsa-sha2-256", "ssh-rsa" },
+    { "ssh-ed25519", "ssh-ed25519", "ssh-ed25519" },
+    { "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519@openssh.com", "sk-ssh-ed25519@openssh.com" },
+    { "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256" },
+    { "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384" },
+    { "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521" },
+    { "sk-ecdsa-sha2-nistp256@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com",
+      "sk-ecdsa-sha2-nistp256@openssh.com" },
+    { "rsa-sha2-512", "ssh-rsa", "rsa-sha2-512" },
+    { "rsa-sha2-256", "ssh-rsa", "rsa-sha2-256" },
+    { "ssh-ed25519" CERT, "ssh-ed25519" CERT, "ssh-ed25519" },
+    { "sk-ssh-ed25519" CERT, "sk-ssh-ed25519" CERT, "sk-ssh-ed25519@openssh.com" },
+    { "ecdsa-sha2-nistp256" CERT, "ecdsa-sha2-nistp256" CERT, "ecdsa-sha2-nistp256" },
+    { "ecdsa-sha2-nistp384" CERT, "ecdsa-sha2-nistp384" CERT, "ecdsa-sha2-nistp384" },
+    { "ecdsa-sha2-nistp521" CERT, "ecdsa-sha2-nistp521" CERT, "ecdsa-sha2-nistp521" },
+    { "sk-ecdsa-sha2-nistp256" CERT, "sk-ecdsa-sha2-nistp256" CERT,
+      "sk-ecdsa-sha2-nistp256@openssh.com" },
+    { "rsa-sha2-512" CERT, "ssh-rsa" CERT, "rsa-sha2-512" },
+    { "rsa-sha2-256" CERT, "ssh-rsa" CERT, "rsa-sha2-256" },
 };
 
-const char *signed_alg_key_type(const char *alg)
+/* The row of ALG, or -1. */
+static int alg_row(const char *alg)
 {
     for (size_t i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
         if (strcmp(algs[i].alg, alg) == 0) {
-            return algs[i].key_type;
+            return (int)i;
         }
     }
-    return NULL;
+    return -1;
+}
+
+const char *signed_alg_key_type(const char *alg)
+{
+    int i = alg_row(alg);
+
+    return i >= 0 ? algs[i].key_type : NULL;
 }
 
 /* Is string field P (N bytes) exactly WANT (WANT_LEN bytes)? */
@@ -80,10 +102,11 @@ static enum signed_fault check_request(const struct signed_req *q, struct sshrd 
     return SIGNED_OK;
 }
 
-/* Is ALG accepted, made with the request's key type, and the signature's? */
+/* Is ALG accepted, made with the request's key type, and the signature's
+ * (its plain algorithm for a certificate)? */
 static enum signed_fault check_algorithm(const struct signed_req *q, const char *alg)
 {
-    const char *type = signed_alg_key_type(alg);
+    int i = alg_row(alg);
     struct sshrd k;
     struct sshrd s;
     size_t n;
@@ -91,13 +114,13 @@ static enum signed_fault check_algorithm(const struct signed_req *q, const char 
 
     sshrd_init(&k, q->key, q->key_len);
     p = sshrd_string(&k, &n);
-    if (type == NULL || addrmatch_patterns(alg, q->accepted) != 1 ||
-        !same(p, n, type, strlen(type))) {
+    if (i < 0 || addrmatch_patterns(alg, q->accepted) != 1 ||
+        !same(p, n, algs[i].key_type, strlen(algs[i].key_type))) {
         return SIGNED_ALGORITHM;
     }
     sshrd_init(&s, q->sig, q->sig_len);
     p = sshrd_string(&s, &n);
-    return same(p, n, alg, strlen(alg)) ? SIGNED_OK : SIGNED_ALGORITHM;
+    return same(p, n, algs[i].sig_alg, strlen(algs[i].sig_alg)) ? SIGNED_OK : SIGNED_ALGORITHM;
 }
 
 enum signed_fault signed_data_check(const struct signed_req *q, char *alg, size_t alglen)
@@ -132,7 +155,7 @@ enum signed_fault signed_data_check(const struct signed_req *q, char *alg, size_
 
 int signed_is_sk(const char *alg)
 {
-    return strncmp(alg, "sk-", 3) == 0 && signed_alg_key_type(alg) != NULL;
+    return strncmp(alg, "sk-", 3) == 0 && alg_row(alg) >= 0;
 }
 
 enum signed_fault signed_sk_check(const unsigned char *sig, size_t len, int need_presence,

@@ -20,7 +20,9 @@
  *
  * Signature blob (RFC 4253 section 6.6, PROTOCOL.u2f for sk- keys):
  *
- *     string    signature algorithm name (must be the one signed for)
+ *     string    signature algorithm name (the one signed for; for a certificate
+ *               algorithm the plain one, "rsa-sha2-512" for
+ *               "rsa-sha2-512-cert-v01@openssh.com")
  *     ...       the algorithm's fields
  */
 #ifndef FBD_SIGNED_DATA_H
@@ -89,7 +91,7 @@ int signed_is_sk(const char *alg);
 enum signed_fault signed_sk_check(const unsigned char *sig, size_t len, int need_presence,
                                   int need_verified);
 
-/* The key type a signature algorithm is made with ("rsa-sha2-512" ->
+/* The key type a userauth algorithm is used with ("rsa-sha2-512" ->
  * "ssh-rsa"), or NULL for one fallbackd does not know. */
 const char *signed_alg_key_type(const char *alg);
 

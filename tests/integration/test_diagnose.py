@@ -32,7 +32,8 @@ from pathlib import Path
 import pytest
 
 import faults
-from fbdtest import (FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, free_port, run, ssh)
+from fbdtest import (FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, descendants, free_port,
+                     run, ssh)
 # The fault suite's door in a private mount namespace and its fixtures
 # (ns_door; host_mounts_unchanged is autouse here too).
 from test_faults import host_mounts_unchanged, ns_door  # noqa: F401
@@ -134,7 +135,7 @@ def wait_listening(port, timeout=10):
 def listener_pid(proc):
     """The pid that runs the copy (Popen's, or its child under unshare)."""
     for _ in range(200):
-        for pid in [proc.pid] + faults._descendants(proc.pid):
+        for pid in [proc.pid] + descendants(proc.pid):
             try:
                 if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
                     return pid
@@ -145,7 +146,7 @@ def listener_pid(proc):
 
 
 def stop(proc):
-    for pid in faults._descendants(proc.pid):
+    for pid in descendants(proc.pid):
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -899,8 +899,6 @@ Test(authkeys, unknown_options)
         const char *opts;
         const char *name;
     } cases[] = {
-        { "cert-authority", "cert-authority" },
-        { "principals=\"a,b\"", "principals" },
         { "permitopen=\"host:22\"", "permitopen" },
         { "permitlisten=\"8080\"", "permitlisten" },
         { "port-forwarding", "port-forwarding" },
@@ -908,7 +906,7 @@ Test(authkeys, unknown_options)
         { "x11-forwarding", "x11-forwarding" },
         { "tunnel=\"1\"", "tunnel" },
         { "user-rc", "user-rc" },
-        { "no-pty,Cert-Authority", "Cert-Authority" },
+        { "no-pty,Cert-Authorities", "Cert-Authorities" },
         { "command=\"x\",frobnicate=\"y\",no-pty", "frobnicate" },
     };
     char *key = edkey();
@@ -1201,23 +1199,22 @@ Test(authkeys, find_among_bad_lines)
     cr_expect_str_eq(k.opts.command, "run");
     cr_expect_eq(k.opts.no_pty, 1);
     cr_expect_str_eq(k.comment, "b@test");
-    cr_assert_eq(diag_count(&warn), 2);
-    expect_warning(&warn, 0, path, 3, "unknown or unsupported option \"cert-authority\"");
-    expect_warning(&warn, 1, path, 5, "key data is not valid base64");
+    cr_assert_eq(diag_count(&warn), 1);     /* a cert-authority line is not b's key */
+    expect_warning(&warn, 0, path, 5, "key data is not valid base64");
     authkeys_key_free(&k);
     diag_free(&warn);
 
     cr_assert_eq(find(path, a, 0, &k, &warn), 1);
     cr_expect_eq(k.line, 4);
     cr_expect_str_eq(k.type, "ecdsa-sha2-nistp256");
-    cr_expect_eq(diag_count(&warn), 1);
+    cr_expect_eq(diag_count(&warn), 0);
     authkeys_key_free(&k);
     diag_free(&warn);
 
     cr_assert_eq(find(path, c, 0, &k, &warn), 0);
     cr_expect(all_zero(&k, sizeof(k)));
-    cr_assert_eq(diag_count(&warn), 3);
-    expect_warning(&warn, 2, path, 7, "unknown or unsupported option \"frobnicate\"");
+    cr_assert_eq(diag_count(&warn), 2);
+    expect_warning(&warn, 1, path, 7, "unknown or unsupported option \"frobnicate\"");
     diag_free(&warn);
     free(text);
     free(a);
@@ -1390,4 +1387,36 @@ Test(authkeys, security_key_options)
     cr_expect_eq(k.opts.verify_required, 0);
     authkeys_key_free(&k);
     free(key);
+}
+
+/* cert-authority and principals=: parsed; a CA line matches only a CA
+ * look-up (want_ca), a plain line only a key look-up. */
+Test(authkeys, cert_authority_lines)
+{
+    char *ca = edkey();
+    char *text;
+    size_t len;
+    unsigned char *blob = line_blob(ca, &len);
+    struct diag warn = { 0 };
+    struct ak_key k;
+
+    parse_opts("cert-authority,principals=\"ops,admins\"", ca, 0, &k);
+    cr_expect_eq(k.opts.cert_authority, 1);
+    cr_expect_str_eq(k.opts.principals, "ops,admins");
+    authkeys_key_free(&k);
+
+    cr_assert_gt(asprintf(&text, "cert-authority %s\n", ca), 0);
+    cr_expect_eq(authkeys_find_text("t", text, strlen(text), blob, len, 0, 0, &k, &warn), 0);
+    free(text);
+    cr_assert_gt(asprintf(&text, "cert-authority %s\n", ca), 0);
+    cr_expect_eq(authkeys_find_text("t", text, strlen(text), blob, len, 1, 0, &k, &warn), 1);
+    cr_expect_eq(k.opts.cert_authority, 1);
+    authkeys_key_free(&k);
+    free(text);
+    cr_assert_gt(asprintf(&text, "%s\n", ca), 0);
+    cr_expect_eq(authkeys_find_text("t", text, strlen(text), blob, len, 1, 0, &k, &warn), 0);
+    cr_expect_eq(diag_count(&warn), 0);
+    free(text);
+    free(blob);
+    free(ca);
 }

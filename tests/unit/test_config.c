@@ -86,6 +86,11 @@ static const char default_dump[] =
     "listenaddress [::]:1022\n"
     "hostkey /etc/fallbackd/ssh_host_ed25519_key\n"
     "authorizedkeysfile /etc/fallbackd/keys/%u\n"
+    "strictmodes yes\n"
+    "trustedusercakeys none\n"
+    "authorizedprincipalsfile none\n"
+    "revokedkeys none\n"
+    "casignaturealgorithms " CFG_DEFAULT_CA_SIG_ALGS "\n"
     "permitrootlogin no\n"
     "permituserenvironment no\n"
     "permittty yes\n"
@@ -122,7 +127,11 @@ static const char default_dump[] =
     "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521\n"
     "pubkeyacceptedalgorithms ssh-ed25519,sk-ssh-ed25519@openssh.com,ecdsa-sha2-nistp256,"
     "ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,sk-ecdsa-sha2-nistp256@openssh.com,"
-    "rsa-sha2-512,rsa-sha2-256\n"
+    "rsa-sha2-512,rsa-sha2-256,ssh-ed25519-cert-v01@openssh.com,"
+    "sk-ssh-ed25519-cert-v01@openssh.com,ecdsa-sha2-nistp256-cert-v01@openssh.com,"
+    "ecdsa-sha2-nistp384-cert-v01@openssh.com,ecdsa-sha2-nistp521-cert-v01@openssh.com,"
+    "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com,rsa-sha2-512-cert-v01@openssh.com,"
+    "rsa-sha2-256-cert-v01@openssh.com\n"
     "diagnoseatlogin yes\n"
     "pubkeyauthentication yes\n"
     "passwordauthentication no\n"
@@ -482,14 +491,13 @@ Test(config, authorized_keys_file)
     cr_expect_str_eq(one_error("AuthorizedKeysFile /etc/keys/%\n"),
                      F ":1: AuthorizedKeysFile: \"/etc/keys/%\" has unknown token \"%\" "
                      "(only %u, %h, %%)");
-    cr_expect_str_eq(one_error("AuthorizedKeysFile .ssh/authorized_keys\n"),
-                     F ":1: AuthorizedKeysFile: \".ssh/authorized_keys\" is relative "
-                     "(fallbackd needs /... or %h/...)");
-    cr_expect_str_eq(one_error("AuthorizedKeysFile %u/keys\n"),
-                     F ":1: AuthorizedKeysFile: \"%u/keys\" is relative "
-                     "(fallbackd needs /... or %h/...)");
-    cr_expect_str_eq(one_error("AuthorizedKeysFile /a /b\n"),
-                     F ":1: AuthorizedKeysFile: fallbackd takes a single file, not 2");
+    config_free(&cfg);
+    /* As sshd: several files, relative to the home directory. */
+    ok("AuthorizedKeysFile .ssh/authorized_keys /etc/keys/%u %h/.ssh/keys2\n");
+    cr_expect_str_eq(cfg.authorized_keys_file, ".ssh/authorized_keys");
+    cr_assert_eq(cfg.authorized_keys_more.n, 2);
+    cr_expect_str_eq(cfg.authorized_keys_more.v[0], "/etc/keys/%u");
+    cr_expect_str_eq(cfg.authorized_keys_more.v[1], "%h/.ssh/keys2");
 }
 
 Test(config, user_and_group_lists)
