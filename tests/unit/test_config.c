@@ -768,7 +768,6 @@ Test(config, safe_value_only_keywords)
         { "PermitEmptyPasswords", "no", "yes" },
         { "UsePAM", "no", "yes" },
         { "PubkeyAuthentication", "yes", "no" },
-        { "AllowTcpForwarding", "no", "local" },
         { "AllowStreamLocalForwarding", "no", "all" },
         { "X11Forwarding", "no", "yes" },
         { "AllowAgentForwarding", "no", "yes" },
