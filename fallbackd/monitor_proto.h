@@ -9,7 +9,7 @@
  *
  * Transport: a SOCK_SEQPACKET socketpair, one message per packet, at most
  * MON_MAX_MSG bytes; file descriptors travel with SCM_RIGHTS (MON_SPAWNED
- * only).  Wire format of a message (RFC 4251 encodings):
+ * and MON_FORWARDED only).  Wire format of a message (RFC 4251 encodings):
  *
  *     uint32  type
  *     ...     the fields of that type, in the order of its schema below:
@@ -63,6 +63,12 @@ enum mon_type {
     MON_SPAWNED,            /* session id, tty name; fds attached    "us"     */
     MON_FAIL,               /* reason                                "s"      */
     MON_EXITED,             /* session id, wait status               "uu"     */
+    /* local forwarding (added after the others: their numbers stay) */
+    MON_FORWARD,            /* net -> monitor: target host, target
+                               port, originator address, originator
+                               port                                  "susu"   */
+    MON_FORWARDED,          /* monitor -> net: the address connected
+                               to; the connected socket attached     "s"      */
     MON_TYPE_MAX
 };
 
