@@ -33,6 +33,10 @@
  * no more (conn_loop.c, monitor_client.c). */
 #define MON_MAX_SESSIONS 64
 
+/* Forwarded channels per connection: MaxForwardChannels can say no more
+ * (config.c, 1-64); the network process polls no more (conn_loop.c). */
+#define MON_MAX_FORWARDS 64
+
 /* Limits of a MON_SPAWN, checked on both sides of the wall: the network
  * process keeps no more (session_req.c), the monitor takes no more
  * (session_spawn.c), whatever the network process sends. */
