@@ -85,7 +85,7 @@ int permitopen_entry_allows(const char *entry, const char *host, int port)
     struct permitopen p;
     const char *why;
 
-    if (permitopen_parse(entry, &p, &why) < 0) {
+    if (port < 1 || port > 65535 || permitopen_parse(entry, &p, &why) < 0) {
         return 0;
     }
     if (p.port != -1 && p.port != port) {
@@ -96,6 +96,9 @@ int permitopen_entry_allows(const char *entry, const char *host, int port)
 
 int permitopen_list_allows(char *const *list, size_t n, const char *host, int port)
 {
+    if (port < 1 || port > 65535) {
+        return 0;
+    }
     if (n == 0 || (n == 1 && strcasecmp(list[0], "any") == 0)) {
         return 1;
     }

@@ -27,11 +27,12 @@ struct permitopen {
 /* Parse one ENTRY.  0 ok; -1 with a short reason in *why. */
 int permitopen_parse(const char *entry, struct permitopen *out, const char **why);
 
-/* Does ENTRY allow HOST port PORT?  An unparsable entry allows nothing. */
+/* Does ENTRY allow HOST port PORT?  An unparsable entry, or a port
+ * outside 1..65535, allows nothing. */
 int permitopen_entry_allows(const char *entry, const char *host, int port);
 
 /* Does the list (n entries, possibly the single word "any" or "none")
- * allow HOST port PORT?  An empty list allows everything. */
+ * allow HOST port PORT?  An empty list allows every valid target. */
 int permitopen_list_allows(char *const *list, size_t n, const char *host, int port);
 
 /* Is WORD a valid list word ("any", "none" or an ENTRY)?  0, or -1 with

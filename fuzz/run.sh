@@ -31,6 +31,8 @@ group       fallbackd/userdb_parse.c fallbackd/diag.c
 addrmatch   fallbackd/addrmatch.c fallbackd/diag.c
 shellcheck  fallbackd/monitor/shellcheck.c fallbackd/diag.c
 monitor_proto  fallbackd/monitor_proto.c keys/sshbuf.c
+hosts       fallbackd/resolve_hosts.c
+permitopen  fallbackd/permitopen.c
 '
 # -----------------------------------------------------------------------------
 
