@@ -373,3 +373,53 @@ def test_64MiB_both_ways_byte_exact(fwd_door, key, hasher, bigfile):
     assert res.returncode == 0, res.stderr
     assert len(res.stdout) == BIG
     assert hashlib.sha256(res.stdout).hexdigest().encode() == want
+
+
+@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
+def test_max_sessions_counts_forwarded_channels(make_door, key, holder):
+    door = make_door(AllowTcpForwarding="local", MaxSessions=1, authorize={ALICE: key})
+
+    async def run_it():
+        async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
+                                    client_keys=[str(key.path)], known_hosts=None) as conn:
+            _, w1 = await conn.open_connection(LOCALHOST, holder)
+            with pytest.raises(asyncssh.ChannelOpenError) as e:
+                await conn.open_connection(LOCALHOST, holder)
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.run("true")      # a session counts against the same limit
+            w1.close()
+            return e.value.reason
+    assert "MaxSessions" in asyncio.run(run_it())
+
+
+def _socket_uid(remote_port):
+    """The owner uid of the established TCP socket to 127.0.0.1:REMOTE, from
+    /proc/net/tcp (ports in hex; state 01 = ESTABLISHED), or None."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            rport = int(fields[2].split(":")[1], 16)
+            if rport == remote_port and fields[3] == "01":
+                return int(fields[7])
+    return None
+
+
+def test_target_connection_is_the_users(fwd_door, key, holder):
+    """The outgoing socket belongs to the user (made by the forked child with
+    the user's identity), not to root or the sandbox uid."""
+    import pwd
+    argv = fbdbase.ssh_command(fwd_door.port, ALICE, [key.path], None,
+                               ["-W", f"{LOCALHOST}:{holder}"], base=INFO_OPTS)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        fwd_door.wait_for_log(rf"forwarding to {LOCALHOST} port {holder} ", timeout=10)
+        uid = None
+        deadline = time.monotonic() + 5
+        while uid is None and time.monotonic() < deadline:
+            uid = _socket_uid(holder)
+            time.sleep(0.05)
+        assert uid == pwd.getpwnam(ALICE).pw_uid
+    finally:
+        proc.kill()
+        proc.communicate(timeout=10)
