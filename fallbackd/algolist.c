@@ -153,7 +153,7 @@ static int pick_matching(const struct algo_table *t, const char *s, size_t len,
     memcpy(entry, s, len);
     entry[len] = '\0';
     for (i = 0; t->names[i] != NULL; i++) {
-        if (glob_match(entry, t->names[i]) == 1) {
+        if (addrmatch_glob(entry, t->names[i]) == 1) {
             pick(p, i);
             found++;
         }
