@@ -23,7 +23,7 @@ static size_t split_words(char *line, char **w)
 }
 
 /* Parse an address word into a; 0 ok, -1 not an address. */
-static int parse_addr(const char *s, struct hosts_addr *a)
+static int parse_addr(const char *s, struct resolve_hosts_addr *a)
 {
     memset(a, 0, sizeof(*a));
     if (inet_pton(AF_INET, s, a->addr) == 1) {
@@ -38,8 +38,8 @@ static int parse_addr(const char *s, struct hosts_addr *a)
 }
 
 /* Append a unless already in out[0..n); returns the new count. */
-static size_t add_unique(struct hosts_addr *out, size_t n, size_t max,
-                         const struct hosts_addr *a)
+static size_t add_unique(struct resolve_hosts_addr *out, size_t n, size_t max,
+                         const struct resolve_hosts_addr *a)
 {
     for (size_t i = 0; i < n; i++) {
         if (out[i].family == a->family && memcmp(out[i].addr, a->addr, 16) == 0) {
@@ -54,14 +54,14 @@ static size_t add_unique(struct hosts_addr *out, size_t n, size_t max,
 
 /* One line (LEN bytes, no LF).  Returns 1 if it names NAME (a filled),
  * 0 if not, -1 if malformed. */
-static int parse_line(const char *p, size_t len, const char *name, struct hosts_addr *a)
+static int parse_line(const char *p, size_t len, const char *name, struct resolve_hosts_addr *a)
 {
-    char line[HOSTS_LINE_MAX + 1];
+    char line[RESOLVE_HOSTS_LINE_MAX + 1];
     char *w[MAX_WORDS];
     char *hash;
     size_t n;
 
-    if (len > HOSTS_LINE_MAX || memchr(p, '\0', len) != NULL) {
+    if (len > RESOLVE_HOSTS_LINE_MAX || memchr(p, '\0', len) != NULL) {
         return -1;
     }
     memcpy(line, p, len);
@@ -84,8 +84,8 @@ static int parse_line(const char *p, size_t len, const char *name, struct hosts_
     return 0;
 }
 
-size_t hosts_lookup(const char *text, size_t len, const char *name,
-                    struct hosts_addr *out, size_t max, size_t *bad)
+size_t resolve_hosts_lookup(const char *text, size_t len, const char *name,
+                    struct resolve_hosts_addr *out, size_t max, size_t *bad)
 {
     size_t pos = 0;
     size_t n = 0;
@@ -94,7 +94,7 @@ size_t hosts_lookup(const char *text, size_t len, const char *name,
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t l = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
-        struct hosts_addr a;
+        struct resolve_hosts_addr a;
         int r = parse_line(text + pos, l, name, &a);
 
         if (r < 0) {

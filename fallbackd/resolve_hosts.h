@@ -11,7 +11,7 @@
  *   ws    = 1*( SP / HTAB )
  *
  * Names compare case-insensitively.  A line that does not fit (a bad
- * address, no name, a NUL byte, longer than HOSTS_LINE_MAX) is skipped
+ * address, no name, a NUL byte, longer than RESOLVE_HOSTS_LINE_MAX) is skipped
  * and counted; the other lines still count.
  */
 #ifndef FBD_RESOLVE_HOSTS_H
@@ -19,10 +19,10 @@
 
 #include <stddef.h>
 
-#define HOSTS_LINE_MAX 4096
-#define HOSTS_MAX_ADDRS 8
+#define RESOLVE_HOSTS_LINE_MAX 4096
+#define RESOLVE_HOSTS_MAX_ADDRS 8
 
-struct hosts_addr {
+struct resolve_hosts_addr {
     int family;                 /* AF_INET or AF_INET6 */
     unsigned char addr[16];     /* 4 or 16 bytes, network order */
 };
@@ -30,7 +30,7 @@ struct hosts_addr {
 /* The addresses of NAME in the LEN bytes of TEXT, in file order, at most
  * MAX (duplicates dropped).  Returns how many; *bad (if not NULL) gets the
  * number of lines skipped as malformed. */
-size_t hosts_lookup(const char *text, size_t len, const char *name,
-                    struct hosts_addr *out, size_t max, size_t *bad);
+size_t resolve_hosts_lookup(const char *text, size_t len, const char *name,
+                    struct resolve_hosts_addr *out, size_t max, size_t *bad);
 
 #endif

@@ -1,5 +1,5 @@
 /* fuzz_hosts.c - libFuzzer target for the /etc/hosts parser,
- * hosts_lookup() (fallbackd/resolve_hosts.h).
+ * resolve_hosts_lookup() (fallbackd/resolve_hosts.h).
  *
  * Input: "NAME\nTEXT": the first line is the name looked up, the rest the
  * file (NUL bytes allowed in TEXT: the parser must skip such lines).
@@ -26,7 +26,7 @@ static size_t count_lines(const char *text, size_t len)
     return n;
 }
 
-static void check_answer(const struct hosts_addr *a, size_t n, size_t max)
+static void check_answer(const struct resolve_hosts_addr *a, size_t n, size_t max)
 {
     FUZZ_CHECK(n <= max, "%zu addresses for max %zu", n, max);
     for (size_t i = 0; i < n; i++) {
@@ -57,7 +57,7 @@ static int plain_word(const char *name, size_t len)
 /* TEXT plus "\n192.0.2.77 NAME\n": the extra address must be found. */
 static void check_appended(const char *text, size_t len, const char *name, size_t n)
 {
-    struct hosts_addr a[HOSTS_MAX_ADDRS];
+    struct resolve_hosts_addr a[RESOLVE_HOSTS_MAX_ADDRS];
     unsigned char want[4];
     size_t nlen = strlen(name);
     char *more = malloc(len + nlen + 32);
@@ -68,20 +68,20 @@ static void check_appended(const char *text, size_t len, const char *name, size_
     FUZZ_CHECK(more != NULL, "out of memory");
     memcpy(more, text, len);
     mlen = len + (size_t)sprintf(more + len, "\n192.0.2.77 %s\n", name);
-    got = hosts_lookup(more, mlen, name, a, HOSTS_MAX_ADDRS, NULL);
+    got = resolve_hosts_lookup(more, mlen, name, a, RESOLVE_HOSTS_MAX_ADDRS, NULL);
     inet_pton(AF_INET, "192.0.2.77", want);
     for (size_t i = 0; i < got; i++) {
         found |= a[i].family == AF_INET && memcmp(a[i].addr, want, 4) == 0;
     }
-    FUZZ_CHECK(found || n >= HOSTS_MAX_ADDRS, "appended line not found (%zu before)", n);
+    FUZZ_CHECK(found || n >= RESOLVE_HOSTS_MAX_ADDRS, "appended line not found (%zu before)", n);
     free(more);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *nl = memchr(data, '\n', size);
-    struct hosts_addr big[HOSTS_MAX_ADDRS];
-    struct hosts_addr small[2];
+    struct resolve_hosts_addr big[RESOLVE_HOSTS_MAX_ADDRS];
+    struct resolve_hosts_addr small[2];
     size_t nlen = nl != NULL ? (size_t)(nl - (const char *)data) : size;
     const char *text = nl != NULL ? nl + 1 : "";
     size_t tlen = nl != NULL ? size - nlen - 1 : 0;
@@ -94,11 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     memcpy(name, data, nlen);
     name[nlen] = '\0';
-    n = hosts_lookup(text, tlen, name, big, HOSTS_MAX_ADDRS, &bad);
-    check_answer(big, n, HOSTS_MAX_ADDRS);
+    n = resolve_hosts_lookup(text, tlen, name, big, RESOLVE_HOSTS_MAX_ADDRS, &bad);
+    check_answer(big, n, RESOLVE_HOSTS_MAX_ADDRS);
     FUZZ_CHECK(bad <= count_lines(text, tlen), "%zu bad lines of %zu", bad,
                count_lines(text, tlen));
-    ns = hosts_lookup(text, tlen, name, small, 2, NULL);
+    ns = resolve_hosts_lookup(text, tlen, name, small, 2, NULL);
     FUZZ_CHECK(ns == (n < 2 ? n : 2), "%zu with max 2, %zu with max 8", ns, n);
     FUZZ_CHECK(memcmp(small, big, ns * sizeof(small[0])) == 0, "not a prefix");
     check_appended(text, tlen, name, n);

@@ -160,7 +160,7 @@ static void child_run(int sp, const struct authz *z, const char *host, int port)
     __attribute__((noreturn));
 static void child_run(int sp, const struct authz *z, const char *host, int port)
 {
-    struct fwd_addrs addrs;
+    struct forward_addrs addrs;
     char why[256];
     char text[INET6_ADDRSTRLEN];
     int err = 0;
@@ -175,7 +175,7 @@ static void child_run(int sp, const struct authz *z, const char *host, int port)
         child_fail("connect failed: cannot become the user: %s", strerror(errno));
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (fwd_resolve(host, port, &addrs, why, sizeof(why)) < 0) {
+    if (forward_resolve(host, port, &addrs, why, sizeof(why)) < 0) {
         child_fail("connect failed: unknown host %.200s (%s)", host, why);
     }
     for (size_t i = 0; i < addrs.n; i++) {

@@ -19,11 +19,11 @@
 #define DNS_TRIES 2
 
 /* Add one address (family, 4 or 16 bytes) with PORT. */
-static void add_addr(struct fwd_addrs *out, int family, const void *addr, int port)
+static void add_addr(struct forward_addrs *out, int family, const void *addr, int port)
 {
     struct sockaddr_storage *ss = &out->a[out->n];
 
-    if (out->n >= FWD_MAX_ADDRS) {
+    if (out->n >= FORWARD_MAX_ADDRS) {
         return;
     }
     memset(ss, 0, sizeof(*ss));
@@ -45,7 +45,7 @@ static void add_addr(struct fwd_addrs *out, int family, const void *addr, int po
 }
 
 /* 1: a numeric address. */
-static int from_numeric(const char *host, int port, struct fwd_addrs *out)
+static int from_numeric(const char *host, int port, struct forward_addrs *out)
 {
     unsigned char a[16];
 
@@ -58,9 +58,9 @@ static int from_numeric(const char *host, int port, struct fwd_addrs *out)
 }
 
 /* 2: /etc/hosts (a missing or unreadable file counts as empty). */
-static int from_hosts(const char *host, int port, struct fwd_addrs *out)
+static int from_hosts(const char *host, int port, struct forward_addrs *out)
 {
-    struct hosts_addr found[HOSTS_MAX_ADDRS];
+    struct resolve_hosts_addr found[RESOLVE_HOSTS_MAX_ADDRS];
     char *text = NULL;
     size_t len = 0;
     size_t n;
@@ -68,7 +68,7 @@ static int from_hosts(const char *host, int port, struct fwd_addrs *out)
     if (readfile_path(HOSTS_PATH, HOSTS_FILE_MAX, &text, &len) != 0) {
         return 0;
     }
-    n = hosts_lookup(text, len, host, found, HOSTS_MAX_ADDRS, NULL);
+    n = resolve_hosts_lookup(text, len, host, found, RESOLVE_HOSTS_MAX_ADDRS, NULL);
     free(text);
     for (size_t i = 0; i < n; i++) {
         add_addr(out, found[i].family, found[i].addr, port);
@@ -113,7 +113,7 @@ static void dns_wait(ares_channel ch, const struct dns_answer *d)
 }
 
 /* Take the answer's addresses. */
-static void dns_take(const struct ares_addrinfo *res, int port, struct fwd_addrs *out)
+static void dns_take(const struct ares_addrinfo *res, int port, struct forward_addrs *out)
 {
     for (const struct ares_addrinfo_node *n = res->nodes; n != NULL; n = n->ai_next) {
         if (n->ai_family == AF_INET) {
@@ -126,7 +126,7 @@ static void dns_take(const struct ares_addrinfo *res, int port, struct fwd_addrs
 }
 
 /* 3: DNS. */
-static int from_dns(const char *host, int port, struct fwd_addrs *out, char *why,
+static int from_dns(const char *host, int port, struct forward_addrs *out, char *why,
                     size_t whylen)
 {
     struct ares_options o;
@@ -162,7 +162,7 @@ static int from_dns(const char *host, int port, struct fwd_addrs *out, char *why
     return out->n > 0;
 }
 
-int fwd_resolve(const char *host, int port, struct fwd_addrs *out, char *why, size_t whylen)
+int forward_resolve(const char *host, int port, struct forward_addrs *out, char *why, size_t whylen)
 {
     memset(out, 0, sizeof(*out));
     snprintf(why, whylen, "no address");

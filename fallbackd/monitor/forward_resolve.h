@@ -14,16 +14,16 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define FWD_MAX_ADDRS 8
+#define FORWARD_MAX_ADDRS 8
 
-struct fwd_addrs {
-    struct sockaddr_storage a[FWD_MAX_ADDRS];
-    socklen_t len[FWD_MAX_ADDRS];
+struct forward_addrs {
+    struct sockaddr_storage a[FORWARD_MAX_ADDRS];
+    socklen_t len[FORWARD_MAX_ADDRS];
     size_t n;
 };
 
 /* Addresses of HOST with PORT.  0, or -1 with the reason (for the
  * client and the log, e.g. "Domain name not found") in why. */
-int fwd_resolve(const char *host, int port, struct fwd_addrs *out, char *why, size_t whylen);
+int forward_resolve(const char *host, int port, struct forward_addrs *out, char *why, size_t whylen);
 
 #endif

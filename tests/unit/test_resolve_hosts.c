@@ -10,13 +10,13 @@
 
 #include "resolve_hosts.h"
 
-static size_t look(const char *text, const char *name, struct hosts_addr *out, size_t max,
+static size_t look(const char *text, const char *name, struct resolve_hosts_addr *out, size_t max,
                    size_t *bad)
 {
-    return hosts_lookup(text, strlen(text), name, out, max, bad);
+    return resolve_hosts_lookup(text, strlen(text), name, out, max, bad);
 }
 
-static void expect_addr(const struct hosts_addr *a, int family, const char *text)
+static void expect_addr(const struct resolve_hosts_addr *a, int family, const char *text)
 {
     unsigned char want[16] = { 0 };
 
@@ -31,7 +31,7 @@ Test(resolve_hosts, names_aliases_case_comments)
                        "127.0.0.1\tlocalhost\n"
                        "  192.0.2.10   web  www.example.org  Intranet # trailing comment\n"
                        "192.0.2.11 other # web\n";
-    struct hosts_addr a[4];
+    struct resolve_hosts_addr a[4];
     size_t bad = 99;
 
     cr_assert_eq(look(text, "web", a, 4, &bad), 1);
@@ -47,7 +47,7 @@ Test(resolve_hosts, names_aliases_case_comments)
 Test(resolve_hosts, both_families_in_file_order_without_duplicates)
 {
     const char *text = "::1 both\n127.0.0.1 both\r\n::1 both\n2001:db8::5 both x\n";
-    struct hosts_addr a[8];
+    struct resolve_hosts_addr a[8];
 
     cr_assert_eq(look(text, "both", a, 8, NULL), 3);
     expect_addr(&a[0], AF_INET6, "::1");
@@ -58,31 +58,31 @@ Test(resolve_hosts, both_families_in_file_order_without_duplicates)
 
 Test(resolve_hosts, malformed_lines_skipped_and_counted)
 {
-    char text[HOSTS_LINE_MAX + 200];
-    struct hosts_addr a[4];
+    char text[RESOLVE_HOSTS_LINE_MAX + 200];
+    struct resolve_hosts_addr a[4];
     size_t bad = 0;
     size_t n = 0;
 
     n += (size_t)snprintf(text + n, sizeof(text) - n,
                           "300.1.1.1 bad\n10.0.0.1\nfe80::1%%eth0 scoped\nnot-an-address x\n");
-    memset(text + n, 'a', HOSTS_LINE_MAX + 1);
-    n += HOSTS_LINE_MAX + 1;
+    memset(text + n, 'a', RESOLVE_HOSTS_LINE_MAX + 1);
+    n += RESOLVE_HOSTS_LINE_MAX + 1;
     n += (size_t)snprintf(text + n, sizeof(text) - n, "\n10.0.0.2 good");
-    cr_assert_eq(hosts_lookup(text, n, "good", a, 4, &bad), 1);
+    cr_assert_eq(resolve_hosts_lookup(text, n, "good", a, 4, &bad), 1);
     expect_addr(&a[0], AF_INET, "10.0.0.2");
     cr_expect_eq(bad, 5);
-    cr_expect_eq(hosts_lookup(text, n, "bad", a, 4, NULL), 0);
+    cr_expect_eq(resolve_hosts_lookup(text, n, "bad", a, 4, NULL), 0);
 }
 
 Test(resolve_hosts, nul_byte_and_empty_text)
 {
     static const char text[] = "10.0.0.1 a\0b\n10.0.0.3 c\n";
-    struct hosts_addr a[2];
+    struct resolve_hosts_addr a[2];
     size_t bad = 0;
 
-    cr_expect_eq(hosts_lookup(text, sizeof(text) - 1, "a", a, 2, &bad), 0);
+    cr_expect_eq(resolve_hosts_lookup(text, sizeof(text) - 1, "a", a, 2, &bad), 0);
     cr_expect_eq(bad, 1);
-    cr_expect_eq(hosts_lookup(text, sizeof(text) - 1, "c", a, 2, NULL), 1);
-    cr_expect_eq(hosts_lookup("", 0, "c", a, 2, &bad), 0);
+    cr_expect_eq(resolve_hosts_lookup(text, sizeof(text) - 1, "c", a, 2, NULL), 1);
+    cr_expect_eq(resolve_hosts_lookup("", 0, "c", a, 2, &bad), 0);
     cr_expect_eq(bad, 0);
 }
