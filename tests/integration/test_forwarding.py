@@ -334,22 +334,37 @@ def test_forced_command_as_sshd(fwd_door, key, http):
     assert_prohibited(fwd_door, key, f"{LOCALHOST}:{http}", r"refused local port forward", 0)
 
 
+async def _second_open_refused(door, key, target_port, then_session):
+    """Hold one forwarded channel, try a second (and, if then_session, a
+    session): the refusal reason of the second channel.  After the first is
+    closed, a new one opens again."""
+    async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
+                                client_keys=[str(key.path)], known_hosts=None) as conn:
+        _, first = await conn.open_connection(LOCALHOST, target_port)
+        with pytest.raises(asyncssh.ChannelOpenError) as e:
+            await conn.open_connection(LOCALHOST, target_port)
+        if then_session:
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.run("true")
+        first.close()
+        await asyncio.sleep(0.5)
+        _, again = await conn.open_connection(LOCALHOST, target_port)
+        again.close()
+        return e.value.reason
+
+
 @pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
 def test_max_forward_channels(make_door, key, holder):
     door = make_door(AllowTcpForwarding="local", MaxForwardChannels=1, authorize={ALICE: key})
+    assert "MaxForwardChannels" in asyncio.run(_second_open_refused(door, key, holder, False))
 
-    async def run_it():
-        async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
-                                    client_keys=[str(key.path)], known_hosts=None) as conn:
-            _, w1 = await conn.open_connection(LOCALHOST, holder)
-            with pytest.raises(asyncssh.ChannelOpenError) as e:
-                await conn.open_connection(LOCALHOST, holder)
-            w1.close()
-            await asyncio.sleep(0.5)
-            _, w3 = await conn.open_connection(LOCALHOST, holder)
-            w3.close()
-            return e.value.reason
-    assert "MaxForwardChannels" in asyncio.run(run_it())
+
+@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
+def test_max_sessions_counts_forwarded_channels(make_door, key, holder):
+    """MaxSessions 1: one forwarded channel leaves room for no other
+    channel, forwarded or session."""
+    door = make_door(AllowTcpForwarding="local", MaxSessions=1, authorize={ALICE: key})
+    assert "MaxSessions" in asyncio.run(_second_open_refused(door, key, holder, True))
 
 
 # ---------------------------------------------------------------- bulk
@@ -373,23 +388,6 @@ def test_64MiB_both_ways_byte_exact(fwd_door, key, hasher, bigfile):
     assert res.returncode == 0, res.stderr
     assert len(res.stdout) == BIG
     assert hashlib.sha256(res.stdout).hexdigest().encode() == want
-
-
-@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
-def test_max_sessions_counts_forwarded_channels(make_door, key, holder):
-    door = make_door(AllowTcpForwarding="local", MaxSessions=1, authorize={ALICE: key})
-
-    async def run_it():
-        async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
-                                    client_keys=[str(key.path)], known_hosts=None) as conn:
-            _, w1 = await conn.open_connection(LOCALHOST, holder)
-            with pytest.raises(asyncssh.ChannelOpenError) as e:
-                await conn.open_connection(LOCALHOST, holder)
-            with pytest.raises(asyncssh.ChannelOpenError):
-                await conn.run("true")      # a session counts against the same limit
-            w1.close()
-            return e.value.reason
-    assert "MaxSessions" in asyncio.run(run_it())
 
 
 def _socket_uid(remote_port):
