@@ -289,6 +289,17 @@ def test_refused_by_default(make_door, key, http):
                       rf"{LOCALHOST} port {http}", 0)
 
 
+def test_remote_forwarding_refused(fwd_door, key):
+    """Only local forwarding: ssh -R is refused even with AllowTcpForwarding on."""
+    argv = fbdbase.ssh_command(fwd_door.port, ALICE, [key.path], "echo ran",
+                               ["-o", "ExitOnForwardFailure=yes", "-R", f"0:{LOCALHOST}:9"],
+                               base=INFO_OPTS)
+    res = run(argv, timeout=30)
+    assert res.returncode == 255, (res.returncode, res.stderr)
+    assert b"remote port forwarding failed" in res.stderr, res.stderr
+    assert b"ran" not in res.stdout
+
+
 def test_permitopen_key_option(fwd_door, key, http):
     fwd_door.set_key_lines(ALICE, [key.line(f'permitopen="{LOCALHOST}:1"')])
     mark = fwd_door.log_mark()
