@@ -7,7 +7,8 @@ import pytest
 from fbdtest import ALICE, FALLBACKD, NOSUCH, run, ssh, ssh_ok
 
 WRAPPED = ("getpwnam", "getpwuid", "getpwuid_r", "getpwnam_r", "getgrnam", "getgrgid",
-           "getgrouplist", "initgroups", "getaddrinfo", "getnameinfo", "gethostbyname", "dlopen")
+           "getgrouplist", "initgroups", "getaddrinfo", "getnameinfo", "gethostbyname", "dlopen",
+           "getservbyname", "getservbyname_r", "getservbyport", "getservbyport_r")
 SHARED_OBJECT = re.compile(r"\.so(\.|$)")
 NSS_PAM = re.compile(r"nsswitch\.conf|libnss|libpam|/etc/pam\.d|ld\.so\.cache")
 
