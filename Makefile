@@ -41,7 +41,8 @@ SIDE_INC = $(if $(filter fallbackd/listener/%,$<),-Ifallbackd/net -Ifallbackd/mo
 # wrapped; the wrappers (fallbackd/nss_tripwire.c) abort.  A link that pulls
 # one in still succeeds, but no call can ever reach NSS.
 WRAPPED  := getpwnam getpwuid getpwuid_r getpwnam_r getgrnam getgrgid getgrouplist \
-            initgroups getaddrinfo getnameinfo gethostbyname dlopen
+            initgroups getaddrinfo getnameinfo gethostbyname dlopen \
+            getservbyname getservbyname_r getservbyport getservbyport_r
 empty    :=
 space    := $(empty) $(empty)
 comma    := ,
@@ -56,8 +57,12 @@ WRAPFLAG := -Wl,--wrap=$(subst $(space),$(comma)--wrap=,$(strip $(WRAPPED)))
 # `readelf -r`).
 LDPIE    := -static-pie -Wl,-z,relro,-z,now
 
+# c-ares (Debian's libcares.a) resolves forwarding targets by DNS in the
+# forwarding child; it reads /etc/resolv.conf itself and never calls NSS
+# (getservby* it references only for service names, which we never pass:
+# wrapped below like the rest).
 STATIC_LIBS := $(LIBSSH_A) -l:libgcrypt.a -l:libgpg-error.a -l:libsodium.a \
-               -l:libseccomp.a -lpthread
+               -l:libseccomp.a -l:libcares.a -lpthread
 
 SRCS     := $(wildcard fallbackd/*.c fallbackd/listener/*.c fallbackd/net/*.c \
                       fallbackd/monitor/*.c fallbackd/sftp/*.c fallbackd/diagnose/*.c keys/*.c)
@@ -123,12 +128,12 @@ $(BUILD)/obj-asan/%.o: %.c $(LIBSSH_A)
 
 $(BUILD)/fallbackd-asan: $(ASAN_OBJS)
 	$(CC) $(SAN) $(WRAPFLAG) -o $@ $(ASAN_OBJS) $(LIBSSH_A) \
-	    -lgcrypt -lgpg-error -lsodium -lseccomp -lpthread
+	    -lgcrypt -lgpg-error -lsodium -lseccomp -lcares -lpthread
 
 # Unit tests link the same objects dynamically against Criterion.
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libfallbackd.a
 	$(CC) $(CFLAGS) -o $@ $(UNIT_OBJS) $(BUILD)/libfallbackd.a $(LIBSSH_A) \
-	    -lcriterion -lgcrypt -lgpg-error -lsodium -lseccomp -lpthread
+	    -lcriterion -lgcrypt -lgpg-error -lsodium -lseccomp -lcares -lpthread
 
 # No file on one side of the privilege wall includes a header of the other.
 check-wall:

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "addrmatch.h"
+#include "permitopen.h"
 #include "log.h"
 #include "readfile.h"
 #include "sftp/sftp.h"
@@ -1367,6 +1368,63 @@ static void d_facility(const struct fbd_config *c, const struct keyword *k, FILE
     put_line(out, k, log_facility_name(c->syslog_facility));
 }
 
+/* AllowTcpForwarding no|local|yes (yes = local: fallbackd has no remote
+ * forwarding; "remote" and "all" are refused so nobody thinks it does). */
+static int h_tcpfwd(struct pctx *p, const struct keyword *k)
+{
+    const char *v = p->argv[0];
+
+    if (strcasecmp(v, "no") == 0) {
+        set_int(p, k, 0);
+    } else if (strcasecmp(v, "local") == 0 || strcasecmp(v, "yes") == 0) {
+        set_int(p, k, 1);
+    } else if (strcasecmp(v, "remote") == 0 || strcasecmp(v, "all") == 0) {
+        return bad(p, k, v, "fallbackd forwards local ports only (no, local, yes)");
+    } else {
+        return bad_choice(p, k, v, "no, local, yes");
+    }
+    return 0;
+}
+
+static void d_tcpfwd(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    put_line(out, k, c->allow_tcp_forwarding ? "local" : "no");
+}
+
+/* PermitOpen any | none | HOST:PORT...; the first line wins, as in sshd. */
+static int h_permitopen(struct pctx *p, const struct keyword *k)
+{
+    struct strlist *l = field(p->c, k);
+    const char *why = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < p->argc; i++) {
+        const char *w = p->argv[i];
+        int word = strcasecmp(w, "any") == 0 || strcasecmp(w, "none") == 0;
+
+        if (permitopen_word_ok(w, &why) < 0) {
+            rc = bad(p, k, w, why);
+        } else if (word && p->argc > 1) {
+            rc = bad(p, k, w, "must stand alone");
+        }
+    }
+    for (size_t i = 0; rc == 0 && p->first && i < p->argc; i++) {
+        if (strlist_add(l, p->argv[i]) < 0) {
+            rc = perr(p, "out of memory");
+        }
+    }
+    return rc;
+}
+
+static void d_permitopen(const struct fbd_config *c, const struct keyword *k, FILE *out)
+{
+    if (c->permit_open.n == 0) {
+        put_line(out, k, "any");
+        return;
+    }
+    d_list(c, k, out);
+}
+
 /* ---- the keyword table ------------------------------------------------- */
 
 #define OFF(f) offsetof(struct fbd_config, f)
@@ -1414,6 +1472,10 @@ static const struct keyword keywords[] = {
     K_TIME("LoginGraceTime", login_grace_time, INT_MAX),
     K_INT("MaxAuthTries", max_auth_tries, 1, INT_MAX),
     K_INT("MaxSessions", max_sessions, 1, INT_MAX),
+    K_FIELD("AllowTcpForwarding", h_tcpfwd, allow_tcp_forwarding, d_tcpfwd),
+    { .name = "PermitOpen", .fn = h_permitopen, .min = 1, .max = -1,
+      .off = OFF(permit_open), .dump = d_permitopen },
+    K_INT("MaxForwardChannels", max_forwards, 1, 64),
     K_OWN("MaxStartups", h_maxstartups, 1, 1, d_maxstartups),
     K_TIME("ClientAliveInterval", client_alive_interval, INT_MAX),
     K_INT("ClientAliveCountMax", client_alive_count_max, 0, INT_MAX),
@@ -1451,7 +1513,6 @@ static const struct keyword keywords[] = {
     K_SAFE("ChallengeResponseAuthentication", "no", "fallbackd accepts public keys only"),
     K_SAFE("PermitEmptyPasswords", "no", "fallbackd never uses passwords"),
     K_SAFE("UsePAM", "no", "fallbackd never uses PAM"),
-    K_SAFE("AllowTcpForwarding", "no", "fallbackd never forwards TCP"),
     K_SAFE("AllowStreamLocalForwarding", "no", "fallbackd never forwards Unix sockets"),
     K_SAFE("X11Forwarding", "no", "fallbackd never forwards X11"),
     K_SAFE("AllowAgentForwarding", "no", "fallbackd never forwards the agent"),
@@ -1639,6 +1700,8 @@ void config_defaults(struct fbd_config *c)
     c->login_grace_time = 30;
     c->max_auth_tries = 6;
     c->max_sessions = 10;
+    c->allow_tcp_forwarding = 0;
+    c->max_forwards = 8;
     c->max_startups_begin = 10;
     c->max_startups_rate = 30;
     c->max_startups_full = 100;
@@ -1780,6 +1843,7 @@ void config_free(struct fbd_config *c)
     strlist_free(&c->allow_from);
     strlist_free(&c->rescue_users);
     strlist_free(&c->rescue_groups);
+    strlist_free(&c->permit_open);
     for (i = 0; i < ALGO_KINDS; i++) {
         free(c->algorithms[i]);
     }

@@ -126,7 +126,12 @@ struct fbd_config {
 
     int login_grace_time;               /* LoginGraceTime, seconds, 0 = none */
     int max_auth_tries;                 /* MaxAuthTries */
-    int max_sessions;                   /* MaxSessions */
+    int max_sessions;                   /* MaxSessions (sessions and forwarded
+                                           channels together, as sshd) */
+    int allow_tcp_forwarding;           /* AllowTcpForwarding: 0 no, 1 local
+                                           ("yes" means local: no remote
+                                           forwarding here) */
+    struct strlist permit_open;         /* PermitOpen: empty = any (permitopen.h) */
     int max_startups_begin;             /* MaxStartups begin:rate:full */
     int max_startups_rate;
     int max_startups_full;
@@ -169,6 +174,9 @@ struct fbd_config {
     int sandbox_gid;                    /* SandboxGid, numeric */
     char *passwd_file;                  /* PasswdFile */
     char *group_file;                   /* GroupFile */
+    int max_forwards;                   /* MaxForwardChannels: concurrent
+                                           direct-tcpip channels per
+                                           connection */
 
     char *algorithms[ALGO_KINDS];       /* KexAlgorithms, Ciphers, MACs,
                                            HostKeyAlgorithms,

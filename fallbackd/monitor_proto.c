@@ -23,6 +23,8 @@ static const char *const schemas[MON_TYPE_MAX] = {
     [MON_SPAWNED] = "us",
     [MON_FAIL] = "s",
     [MON_EXITED] = "uu",
+    [MON_FORWARD] = "susu",
+    [MON_FORWARDED] = "s",
 };
 
 const char *mon_schema(uint32_t type)

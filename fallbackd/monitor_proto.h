@@ -9,7 +9,7 @@
  *
  * Transport: a SOCK_SEQPACKET socketpair, one message per packet, at most
  * MON_MAX_MSG bytes; file descriptors travel with SCM_RIGHTS (MON_SPAWNED
- * only).  Wire format of a message (RFC 4251 encodings):
+ * and MON_FORWARDED only).  Wire format of a message (RFC 4251 encodings):
  *
  *     uint32  type
  *     ...     the fields of that type, in the order of its schema below:
@@ -32,6 +32,10 @@
  * (session_spawn.c); the network process polls and queues the exits of
  * no more (conn_loop.c, monitor_client.c). */
 #define MON_MAX_SESSIONS 64
+
+/* Forwarded channels per connection: MaxForwardChannels can say no more
+ * (config.c, 1-64); the network process polls no more (conn_loop.c). */
+#define MON_MAX_FORWARDS 64
 
 /* Limits of a MON_SPAWN, checked on both sides of the wall: the network
  * process keeps no more (session_req.c), the monitor takes no more
@@ -63,6 +67,12 @@ enum mon_type {
     MON_SPAWNED,            /* session id, tty name; fds attached    "us"     */
     MON_FAIL,               /* reason                                "s"      */
     MON_EXITED,             /* session id, wait status               "uu"     */
+    /* local forwarding (added after the others: their numbers stay) */
+    MON_FORWARD,            /* net -> monitor: target host, target
+                               port, originator address, originator
+                               port                                  "susu"   */
+    MON_FORWARDED,          /* monitor -> net: the address connected
+                               to; the connected socket attached     "s"      */
     MON_TYPE_MAX
 };
 

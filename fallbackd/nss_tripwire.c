@@ -45,6 +45,10 @@ TRIPWIRE(getaddrinfo)
 TRIPWIRE(getnameinfo)
 TRIPWIRE(gethostbyname)
 TRIPWIRE(dlopen)
+TRIPWIRE(getservbyname)
+TRIPWIRE(getservbyname_r)
+TRIPWIRE(getservbyport)
+TRIPWIRE(getservbyport_r)
 
 /* Marker a test looks for with nm: proves this file is in the binary. */
 const char fbd_nss_tripwire_marker[] = "fallbackd-nss-tripwire";

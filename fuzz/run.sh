@@ -22,8 +22,8 @@ set -eu
 # fuzz/NAME.dict, if present, is passed as a libFuzzer dictionary.  Adding a
 # target is one line here (plus those files).
 TARGETS='
-config      fallbackd/config.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/algolist.c fallbackd/readfile.c fallbackd/sftp/options.c
-authkeys    keys/authkeys.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/readfile.c fallbackd/safeopen.c
+config      fallbackd/config.c fallbackd/permitopen.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/algolist.c fallbackd/readfile.c fallbackd/sftp/options.c
+authkeys    keys/authkeys.c fallbackd/permitopen.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/readfile.c fallbackd/safeopen.c
 pubkey      keys/pubkey.c keys/sshbuf.c
 keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c
 passwd      fallbackd/userdb_parse.c fallbackd/diag.c
@@ -38,6 +38,8 @@ diagnose_json  fallbackd/diagnose/dg_json.c fallbackd/diagnose/dg_report.c
 signed      fallbackd/monitor/signed_data.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/algolist.c
 cert        keys/cert.c keys/pubkey.c keys/sshbuf.c
 krl         keys/krl.c keys/cert.c keys/pubkey.c keys/sshbuf.c
+hosts       fallbackd/resolve_hosts.c
+permitopen  fallbackd/permitopen.c
 '
 # -----------------------------------------------------------------------------
 

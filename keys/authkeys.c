@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "addrmatch.h"
+#include "permitopen.h"
 #include "pubkey.h"
 #include "readfile.h"
 #include "safeopen.h"
@@ -27,6 +28,7 @@
 #define AK_LINE_MAX (16 * 1024)     /* longest line, newline excluded */
 #define AK_FILE_MAX (1024 * 1024)   /* largest file authkeys_find reads */
 #define AK_ENV_MAX 64               /* environment= entries kept per line */
+#define AK_PERMITOPEN_MAX 64        /* permitopen= entries kept per line */
 #define AK_SHOW_MAX 40              /* longest name quoted in a reason */
 
 static const char blanks[] = " \t";
@@ -386,11 +388,58 @@ static int opt_expiry(struct parse *ps, const char *v)
     return 0;
 }
 
-/* no-pty, and restrict: restrict also forbids every kind of forwarding,
- * which fallbackd never does anyway. */
+/* no-pty. */
 static int opt_no_pty(struct parse *ps, const char *v)
 {
     ps->k->opts.no_pty = 1;
+    return 0;
+}
+
+/* restrict: no pty, no port forwarding (agent and X11 forwarding and
+ * user-rc fallbackd never has). */
+static int opt_restrict(struct parse *ps, const char *v)
+{
+    ps->k->opts.no_pty = 1;
+    ps->k->opts.no_port_forwarding = 1;
+    return 0;
+}
+
+/* no-port-forwarding / port-forwarding (the latter undoes restrict). */
+static int opt_no_port_forwarding(struct parse *ps, const char *v)
+{
+    ps->k->opts.no_port_forwarding = 1;
+    return 0;
+}
+
+static int opt_port_forwarding(struct parse *ps, const char *v)
+{
+    ps->k->opts.no_port_forwarding = 0;
+    return 0;
+}
+
+/* permitopen="HOST:PORT": one more place local forwarding may reach. */
+static int opt_permitopen(struct parse *ps, const char *v)
+{
+    struct ak_opts *o = &ps->k->opts;
+    const char *why = NULL;
+    char **list;
+    char *copy;
+
+    if (permitopen_word_ok(v, &why) < 0 || strcasecmp(v, "any") == 0 ||
+        strcasecmp(v, "none") == 0) {
+        return fail(ps, "bad permitopen=\"%.64s\": %s", v, why != NULL ? why : "not host:port");
+    }
+    if (o->npermitopen >= AK_PERMITOPEN_MAX) {
+        return fail(ps, "more than %d permitopen= options", AK_PERMITOPEN_MAX);
+    }
+    copy = strdup(v);
+    list = copy != NULL ? realloc(o->permitopen, (o->npermitopen + 1) * sizeof(*list)) : NULL;
+    if (list == NULL) {
+        free(copy);
+        return fail(ps, "out of memory");
+    }
+    list[o->npermitopen++] = copy;
+    o->permitopen = list;
     return 0;
 }
 
@@ -445,13 +494,15 @@ static const struct ak_option options[] = {
     { "environment", 1, opt_environment },
     { "expiry-time", 1, opt_expiry },
     { "no-pty", 0, opt_no_pty },
-    { "restrict", 0, opt_no_pty },
+    { "restrict", 0, opt_restrict },
     { "pty", 0, opt_pty },
     { "no-touch-required", 0, opt_no_touch },
     { "verify-required", 0, opt_verify },
     { "cert-authority", 0, opt_cert_authority },
     { "principals", 1, opt_principals },
-    { "no-port-forwarding", 0, opt_noop },
+    { "no-port-forwarding", 0, opt_no_port_forwarding },
+    { "port-forwarding", 0, opt_port_forwarding },
+    { "permitopen", 1, opt_permitopen },
     { "no-agent-forwarding", 0, opt_noop },
     { "no-X11-forwarding", 0, opt_noop },
     { "no-user-rc", 0, opt_noop },
@@ -658,6 +709,10 @@ void authkeys_key_free(struct ak_key *k)
         free(k->opts.env[i]);
     }
     free(k->opts.env);
+    for (i = 0; i < k->opts.npermitopen; i++) {
+        free(k->opts.permitopen[i]);
+    }
+    free(k->opts.permitopen);
     free(k->opts.command);
     free(k->opts.from);
     free(k->opts.principals);

@@ -7,11 +7,14 @@
  *
  * Options understood: from="PATTERNS", command="CMD", no-pty, pty, restrict,
  * environment="NAME=VALUE" (only with PermitUserEnvironment yes),
- * expiry-time="YYYYMMDD[HHMM[SS]][Z]", cert-authority, principals="LIST"
- * (certificates, see monitor/auth_cert.c), no-touch-required and
- * verify-required (security keys), and the no-op restrictions
- * no-port-forwarding, no-agent-forwarding, no-X11-forwarding, no-user-rc
- * (fallbackd never forwards).  A line with any other option, or a bad key,
+ * expiry-time="YYYYMMDD[HHMM[SS]][Z]", no-port-forwarding, port-forwarding,
+ * permitopen="HOST:PORT" (repeatable; permitopen.h), cert-authority,
+ * principals="LIST" (certificates, see monitor/auth_cert.c), no-touch-required
+ * and verify-required (security keys), and the no-op restrictions
+ * no-agent-forwarding, no-X11-forwarding, no-user-rc (fallbackd never
+ * forwards those).  As in sshd, restrict turns off the pty and port
+ * forwarding; a later pty or port-forwarding turns one back on.  A line with
+ * any other option, or a bad key,
  * is skipped with a warning naming file and line; the other lines work.
  */
 #ifndef FBD_AUTHKEYS_H
@@ -35,6 +38,10 @@ struct ak_opts {
                                must attest user verification (PIN) */
     int cert_authority;     /* cert-authority: the key is a CA for certificates */
     char *principals;       /* principals="NAME[,NAME...]", NULL if none */
+    int no_port_forwarding; /* no-port-forwarding, or restrict without
+                               port-forwarding after it */
+    char **permitopen;      /* permitopen="HOST:PORT" entries */
+    size_t npermitopen;
 };
 
 struct ak_key {

@@ -44,7 +44,7 @@ struct cert {
     /* extensions (others are ignored, as sshd does) */
     int permit_pty;
     int no_touch_required;
-    int permit_port_forwarding; /* noted; fallbackd never forwards */
+    int permit_port_forwarding; /* local forwarding (monitor/forward_connect.c) */
 
     struct pubkey ca;           /* the signature key */
     unsigned char *tbs;         /* the signed part: every byte before the signature */

@@ -257,13 +257,15 @@ static int options_refuse(struct monitor *m, const struct cert *c, const unsigne
     return -1;
 }
 
-/* What the certificate grants: its forced command, and no pty unless
- * permit-pty.  0, or -1 when out of memory. */
+/* What the certificate grants: its forced command, no pty unless
+ * permit-pty, no local forwarding unless permit-port-forwarding (as sshd).
+ * 0, or -1 when out of memory. */
 static int apply_grants(struct monitor *m, const struct cert *c)
 {
     struct ak_opts *o = &m->authz.key.opts;
 
     o->no_pty = o->no_pty || !c->permit_pty;
+    o->no_port_forwarding = o->no_port_forwarding || !c->permit_port_forwarding;
     if (c->force_command != NULL && o->command == NULL &&
         (o->command = strdup(c->force_command)) == NULL) {
         return -1;

@@ -85,4 +85,7 @@ int monspawn_spawn(struct monitor *m, const struct mon_msg *msg);
 int monspawn_signal(struct monitor *m, const struct mon_msg *msg);
 void monspawn_reaped(struct monitor *m, pid_t pid, int status);
 
+/* forward_connect.c: a direct-tcpip target, connected as the user. */
+int monfwd_connect(struct monitor *m, const struct mon_msg *msg);
+
 #endif

@@ -19,6 +19,9 @@
  *   MON_SPAWN         | no              | yes        | pty/pipes + the user's process;
  *                     |                 |            |   fds back with SCM_RIGHTS
  *   MON_SIGNAL        | no              | yes        | kill() a session's process
+ *   MON_FORWARD       | no              | yes        | policy, then a forked child (the
+ *                     |                 |            |   user) connects; the socket back
+ *                     |                 |            |   with SCM_RIGHTS (forward_connect.c)
  *
  * The monitor also sends, unasked, MON_EXITED when a session's process
  * exits, and enforces LoginGraceTime on the network process.
@@ -76,6 +79,7 @@ static const struct {
     { MON_AUTH_OTHER, "AUTH_OTHER", PRE, monauth_other },
     { MON_SPAWN, "SPAWN", POST, monspawn_spawn },
     { MON_SIGNAL, "SIGNAL", POST, monspawn_signal },
+    { MON_FORWARD, "FORWARD", POST, monfwd_connect },
 };
 
 /* A line from the network process, logged as ours (it has no other way

@@ -22,6 +22,7 @@
 #define CONN_MAX_EXITS MON_MAX_SESSIONS
 
 struct sess;
+struct fwd;
 
 /* A MON_EXITED that arrived while waiting for another reply. */
 struct conn_exit {
@@ -54,6 +55,9 @@ struct conn {
     size_t nsessions;
     struct conn_exit exits[CONN_MAX_EXITS];
     size_t nexits;
+    /* forwarded channels (channel_direct.c, channel_direct_io.c) */
+    struct fwd *forwards;
+    size_t nforwards;               /* counted in MaxSessions too */
     int fatal;                      /* the SSH connection failed: leave */
     int alive_missed;               /* keepalives sent without an answer */
 };

@@ -14,7 +14,8 @@
  *   auth    | libssh event loop; auth_relay.c asks  | authenticated; MaxAuthTries,
  *           |   the monitor                         |   LoginGraceTime, disconnect
  *   serve   | our poll loop: the SSH socket, the    | the client disconnects, or
- *           |   sessions' fds, the monitor socket   |   stops answering keepalives
+ *           |   sessions' fds, forwarded channels'  |   stops answering keepalives
+ *           |   sockets, the monitor socket         |
  */
 #include "conn.h"
 
@@ -33,13 +34,15 @@
 #include "algolist.h"
 #include "auth_relay.h"
 #include "clock.h"
+#include "forward.h"
 #include "log.h"
 #include "monitor_client.h"
 #include "sandbox.h"
 #include "session.h"
 #include "test_hooks.h"
 
-#define MAX_POLL (2 + 3 * MON_MAX_SESSIONS)    /* SSH socket, monitor, 3 per session */
+#define MAX_POLL (2 + 3 * MON_MAX_SESSIONS + MON_MAX_FORWARDS)   /* SSH socket, monitor,
+                                                  3 per session, 1 per forward */
 
 /* Set up the libssh session on the accepted socket, with our callbacks.
  * Reads nothing from the client yet. */
@@ -160,6 +163,24 @@ static void sweep_sessions(struct conn *c)
     }
 }
 
+/* Free every forwarded channel that is over. */
+static void sweep_forwards(struct conn *c)
+{
+    struct fwd **pp = &c->forwards;
+
+    while (*pp != NULL) {
+        struct fwd *f = *pp;
+
+        if (f->done) {
+            *pp = f->next;
+            c->nforwards--;
+            fwd_free(f);
+        } else {
+            pp = &f->next;
+        }
+    }
+}
+
 /* Poll timeout: the nearest session linger, or the keepalive interval. */
 static int loop_timeout(const struct conn *c, long long now)
 {
@@ -205,7 +226,9 @@ static int serve_round(struct conn *c, long long *last_input)
 {
     struct pollfd p[MAX_POLL];
     struct sess *owners[MAX_POLL];
+    struct fwd *fowners[MAX_POLL];
     size_t n = 0;
+    size_t nsess;
     long long now = clock_now_ms();
     int ssh_ev = POLLIN | ((ssh_get_poll_flags(c->ssh) & SSH_WRITE_PENDING) ? POLLOUT : 0);
 
@@ -213,6 +236,10 @@ static int serve_round(struct conn *c, long long *last_input)
     p[n++] = (struct pollfd){ .fd = c->mon, .events = POLLIN };
     for (struct sess *s = c->sessions; s != NULL && n + 3 <= MAX_POLL; s = s->next) {
         n = sessio_pollfds(s, p, owners, n);
+    }
+    nsess = n;
+    for (struct fwd *f = c->forwards; f != NULL && n + 1 <= MAX_POLL; f = f->next) {
+        n = fwdio_pollfds(f, p, fowners, n);
     }
     if (poll(p, n, c->nexits > 0 ? 0 : loop_timeout(c, now)) < 0 && errno != EINTR) {
         return -1;
@@ -225,13 +252,20 @@ static int serve_round(struct conn *c, long long *last_input)
         return -1;
     }
     take_exits(c, p[1].revents != 0);
-    for (size_t i = 2; i < n; i++) {
+    for (size_t i = 2; i < nsess; i++) {
         sessio_note(owners[i], &p[i]);
+    }
+    for (size_t i = nsess; i < n; i++) {
+        fwdio_note(fowners[i], &p[i]);
     }
     for (struct sess *s = c->sessions; s != NULL; s = s->next) {
         sessio_pump(s, now);
     }
+    for (struct fwd *f = c->forwards; f != NULL; f = f->next) {
+        fwdio_pump(f);
+    }
     sweep_sessions(c);
+    sweep_forwards(c);
     return c->fatal ? -1 : 0;
 }
 
@@ -241,6 +275,7 @@ static void conn_run(struct conn *c)
     long long last_input = clock_now_ms();
 
     ssh_set_blocking(c->ssh, 0);
+    ssh_set_message_callback(c->ssh, fwd_message_cb, c);
     while (serve_round(c, &last_input) == 0 &&
            !(ssh_get_status(c->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
     }
@@ -255,6 +290,12 @@ static void conn_cleanup(struct conn *c)
 
         c->sessions = s->next;
         sess_free(s);
+    }
+    while (c->forwards != NULL) {
+        struct fwd *f = c->forwards;
+
+        c->forwards = f->next;
+        fwd_free(f);
     }
     if (c->ev != NULL) {
         ssh_event_free(c->ev);

@@ -868,7 +868,48 @@ Test(authkeys, option_noop_restrictions)
     cr_expect_null(k.opts.from);
     cr_expect_eq(k.opts.nenv, 0);
     cr_expect_eq(k.opts.expiry, 0);
+    cr_expect_eq(k.opts.no_port_forwarding, 1);
     authkeys_key_free(&k);
+    free(key);
+}
+
+/* sshd's order rules: restrict and no-port-forwarding turn forwarding
+ * off, a later port-forwarding turns it back on; command= alone does not
+ * touch it. */
+Test(authkeys, option_port_forwarding)
+{
+    static const struct {
+        const char *opts;
+        int off;
+    } cases[] = {
+        { "restrict", 1 }, { "restrict,port-forwarding", 0 }, { "port-forwarding,restrict", 1 },
+        { "no-port-forwarding", 1 }, { "no-port-forwarding,port-forwarding", 0 },
+        { "command=\"x\"", 0 }, { "restrict,pty", 1 }, { "no-pty", 0 },
+    };
+    char *key = edkey();
+    struct ak_key k;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        parse_opts(cases[i].opts, key, 0, &k);
+        cr_expect_eq(k.opts.no_port_forwarding, cases[i].off, "%s", cases[i].opts);
+        authkeys_key_free(&k);
+    }
+    free(key);
+}
+
+Test(authkeys, option_permitopen)
+{
+    char *key = edkey();
+    struct ak_key k;
+
+    parse_opts("permitopen=\"127.0.0.1:80\",PermitOpen=\"[::1]:*\"", key, 0, &k);
+    cr_assert_eq(k.opts.npermitopen, 2);
+    cr_expect_str_eq(k.opts.permitopen[0], "127.0.0.1:80");
+    cr_expect_str_eq(k.opts.permitopen[1], "[::1]:*");
+    authkeys_key_free(&k);
+    expect_bad_opts("permitopen=\"host\"", key, 0, "bad permitopen=\"host\": is not host:port");
+    expect_bad_opts("permitopen=\"host:0\"", key, 0, "bad permitopen=\"host:0\": ");
+    expect_bad_opts("permitopen=\"any\"", key, 0, "bad permitopen=\"any\"");
     free(key);
 }
 
@@ -899,9 +940,7 @@ Test(authkeys, unknown_options)
         const char *opts;
         const char *name;
     } cases[] = {
-        { "permitopen=\"host:22\"", "permitopen" },
         { "permitlisten=\"8080\"", "permitlisten" },
-        { "port-forwarding", "port-forwarding" },
         { "agent-forwarding", "agent-forwarding" },
         { "x11-forwarding", "x11-forwarding" },
         { "tunnel=\"1\"", "tunnel" },

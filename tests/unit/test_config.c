@@ -98,6 +98,9 @@ static const char default_dump[] =
     "logingracetime 30\n"
     "maxauthtries 6\n"
     "maxsessions 10\n"
+    "allowtcpforwarding no\n"
+    "permitopen any\n"
+    "maxforwardchannels 8\n"
     "maxstartups 10:30:100\n"
     "clientaliveinterval 0\n"
     "clientalivecountmax 3\n"
@@ -139,7 +142,6 @@ static const char default_dump[] =
     "challengeresponseauthentication no\n"
     "permitemptypasswords no\n"
     "usepam no\n"
-    "allowtcpforwarding no\n"
     "allowstreamlocalforwarding no\n"
     "x11forwarding no\n"
     "allowagentforwarding no\n"
@@ -791,7 +793,6 @@ Test(config, safe_value_only_keywords)
         { "PermitEmptyPasswords", "no", "yes" },
         { "UsePAM", "no", "yes" },
         { "PubkeyAuthentication", "yes", "no" },
-        { "AllowTcpForwarding", "no", "local" },
         { "AllowStreamLocalForwarding", "no", "all" },
         { "X11Forwarding", "no", "yes" },
         { "AllowAgentForwarding", "no", "yes" },
@@ -813,6 +814,33 @@ Test(config, safe_value_only_keywords)
     cr_expect_str_eq(one_error("\n\nPasswordAuthentication yes\n"),
                      F ":3: PasswordAuthentication yes: fallbackd accepts public keys only");
     ok("passwordauthentication NO\n");
+}
+
+Test(config, tcp_forwarding_keywords)
+{
+    ok("AllowTcpForwarding yes\n");
+    cr_expect_eq(cfg.allow_tcp_forwarding, 1);
+    cr_expect(dump_has("allowtcpforwarding local"));
+    ok("AllowTcpForwarding local\nAllowTcpForwarding no\n");
+    cr_expect_eq(cfg.allow_tcp_forwarding, 1, "the first value wins");
+    cr_expect_str_eq(one_error("AllowTcpForwarding remote\n"),
+                     F ":1: AllowTcpForwarding: \"remote\" fallbackd forwards local ports "
+                     "only (no, local, yes)");
+    cr_expect_str_eq(one_error("AllowTcpForwarding maybe\n"),
+                     F ":1: AllowTcpForwarding: bad value \"maybe\" (no, local, yes)");
+    ok("PermitOpen 127.0.0.1:80 [::1]:* db:5432\nPermitOpen none\n");
+    cr_assert_eq(cfg.permit_open.n, 3);
+    cr_expect(dump_has("permitopen 127.0.0.1:80 [::1]:* db:5432"));
+    ok("PermitOpen none\n");
+    cr_expect(dump_has("permitopen none"));
+    cr_expect_str_eq(one_error("PermitOpen any h:1\n"),
+                     F ":1: PermitOpen: \"any\" must stand alone");
+    cr_expect_str_eq(one_error("PermitOpen h:0\n"),
+                     F ":1: PermitOpen: \"h:0\" port is not in 1-65535");
+    ok("MaxForwardChannels 2\n");
+    cr_expect_eq(cfg.max_forwards, 2);
+    cr_expect_str_eq(one_error("MaxForwardChannels 0\n"),
+                     F ":1: MaxForwardChannels: \"0\" is not a number 1-64");
 }
 
 Test(config, match_and_include_are_refused)
