@@ -16,7 +16,8 @@ CC       ?= gcc
 PYTHON   := /usr/bin/python3
 
 WARN     := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
-            -Wno-unused-parameter
+            -Wno-unused-parameter -Werror=implicit-function-declaration \
+            -Werror=incompatible-pointer-types
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 CPPFLAGS += -I$(DEPS)/include -Ifallbackd -Ikeys
@@ -163,6 +164,7 @@ test: test-deps
 	@$(MAKE) --no-print-directory fuzz-smoke
 	@$(MAKE) --no-print-directory asan-integration
 	@$(MAKE) --no-print-directory integration
+	@$(MAKE) --no-print-directory package-test
 
 door: deps
 	@$(MAKE) --no-print-directory all
