@@ -224,6 +224,7 @@ static void child_diagnose(const struct spawn_req *req)
     const char *nl = req->pty ? "\r\n" : "\n";
 
     if (req->diagnose == SPAWN_DIAG_REPORT || req->diagnose == SPAWN_DIAG_JSON) {
+        close(3);   /* no rescue shell here: the monitor stops waiting */
         _exit(diagnose_run(req->diag, STDOUT_FILENO, req->diagnose == SPAWN_DIAG_JSON, nl));
     }
     if (req->diagnose == SPAWN_DIAG_BANNER) {
