@@ -31,6 +31,15 @@ from fbdbase import (COUNT, LOCALHOST, SSH_OPTS, IdleConn, IdleFlood,  # noqa: F
 
 REPO = Path(__file__).resolve().parents[2]
 FALLBACKD = Path(os.environ.get("FALLBACKD_BIN") or REPO / "build" / "fallbackd").resolve()
+# make asan-integration runs the suite against the ASan+UBSan build, which
+# is linked dynamically.  Every connection's network process is a new image
+# of the binary (listener/netexec.h), so that build cannot serve while
+# libc.so.6 is garbage, nor from a bare chroot: those tests are for the
+# static binary only.
+SANITIZED = os.environ.get("FALLBACKD_SANITIZED") == "1"
+NEEDS_STATIC = ("the ASan build is dynamically linked: its network processes cannot start "
+                "while libc.so.6 is broken or in a bare chroot")
+needs_static = pytest.mark.skipif(SANITIZED, reason=NEEDS_STATIC)
 # The test build with the hooks of fallbackd/net/test_hooks.h (Door(binary=...)).
 FALLBACKD_TESTHOOKS = Path(os.environ.get("FALLBACKD_TESTHOOKS_BIN")
                            or REPO / "build" / "fallbackd-testhooks").resolve()

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 import fbdtest
-from fbdtest import ALICE, FALLBACKD, LOCALHOST, free_port, run, ssh, ssh_ok
+from fbdtest import ALICE, FALLBACKD, LOCALHOST, free_port, needs_static, run, ssh, ssh_ok
+
+pytestmark = needs_static
 
 BUSYBOX = Path("/bin/busybox")
 UID_RANGE = range(2000000000, 2000065536)

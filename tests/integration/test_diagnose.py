@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 import faults
-from fbdtest import (FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, descendants, free_port,
+from fbdtest import (needs_static, FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, descendants, free_port,
                      run, ssh)
 # The fault suite's door in a private mount namespace and its fixtures
 # (ns_door; host_mounts_unchanged is autouse here too).
@@ -317,6 +317,7 @@ def test_reboot_required_and_newer_kernel(ns_door, key):
                                   "newest /boot/vmlinuz-999.1.0-10-amd64")
 
 
+@needs_static
 def test_libc_garbage_diagnose_still_answers(ns_door, key):
     """Fault 4 (libc.so.6 garbage): no dynamic program starts, not even
     the user's shell; -s diagnose runs inside fallbackd and says so."""

@@ -26,6 +26,7 @@ import pytest
 
 import faults
 import fbdtest
+from fbdtest import NEEDS_STATIC, SANITIZED, needs_static
 from fbdtest import (ALICE, BOB, DAEMON_CANARY, FALLBACKD, GROUP, Door, DoorFactory, DoorFailed,
                      paramiko_client, read_until, ssh, ssh_refused)
 
@@ -275,6 +276,7 @@ def test_run_emptied_with_pidfile_in_run_then_sighup(ns_door, key):
     assert door.alive()
 
 
+@needs_static
 def test_libc_garbage_rescue_shell_runs_command(ns_door, key):
     """Fault 4: with libc.so.6 garbage the user's /bin/bash cannot start; the
     login still runs the command, in the rescue shell, and says why."""
@@ -289,6 +291,7 @@ def test_libc_garbage_rescue_shell_runs_command(ns_door, key):
     probe(door, key, rescue=True)
 
 
+@needs_static
 def test_libc_garbage_rescue_shell_interactive_pty(ns_door, key):
     """Fault 4, interactively: a shell request with a pty gets the rescue
     shell, which runs what is typed."""
@@ -311,6 +314,7 @@ def test_libc_garbage_rescue_shell_interactive_pty(ns_door, key):
         client.close()
 
 
+@needs_static
 def test_libc_garbage_rescue_shell_commands_on_stdin(ns_door, key):
     """Fault 4, a shell request without a pty (`ssh -T host < script`)."""
     door = ns_door()
@@ -426,6 +430,7 @@ def payload(workdir):
     path.unlink()
 
 
+@needs_static
 def test_transfers_while_faults_3_to_7_in_force(ns_door, key, payload, users):
     """Faults 3-7 at once (libcrypto/libssl, libc, NSS/PAM garbage, /run
     empty, passwd/group garbage): 20 downloads (`cat`) and 20 uploads
@@ -468,8 +473,10 @@ def test_regression_bg_sleep_without_output_returns(ns_door, key, shell):
     """Regression (hang), the reported command exactly: `ssh host 'sleep 30
     &'` prints nothing and must return 0 after SessionLinger, in bash and in
     the rescue shell (libc.so.6 garbage)."""
-    door = ns_door(SessionLinger=LINGER)
     rescue = shell == "rescue-shell"
+    if rescue and SANITIZED:
+        pytest.skip(NEEDS_STATIC)
+    door = ns_door(SessionLinger=LINGER)
     baseline(door, key)
     if rescue:
         door.apply("libc-garbage")
@@ -544,6 +551,8 @@ def test_regression_cat_large_file_last_bytes_arrive(ns_door, key, tailfile, she
     file arrive, also from the rescue shell's cat (libc.so.6 garbage) and
     through a pty, where the line discipline turns \\n into \\r\\n.  (Bash
     through pipes: test_transfer.test_cat_large_file_last_bytes_arrive.)"""
+    if shell == "rescue-shell" and SANITIZED:
+        pytest.skip(NEEDS_STATIC)
     path, data = tailfile
     door = ns_door()
     rescue = shell == "rescue-shell"

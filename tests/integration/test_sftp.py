@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import faults
-from fbdtest import ALICE, BOB, GROUP, LOCALHOST, SSH_OPTS, paramiko_client, run
+from fbdtest import ALICE, BOB, GROUP, LOCALHOST, SSH_OPTS, needs_static, paramiko_client, run
 from test_faults import baseline, ns_door  # noqa: F401 (a fixture)
 from test_static import StraceLog
 
@@ -432,6 +432,7 @@ def test_no_program_is_executed_even_without_sftp_server(make_door, keys, workdi
     log.unlink()
 
 
+@needs_static
 def test_sftp_and_scp_while_the_system_is_broken(ns_door, key, big, home, scratch):  # noqa: F811
     """Faults 3-7 of the fault suite at once (libc.so.6, libcrypto and
     NSS/PAM garbage, /run empty, passwd/group garbage): no dynamically
