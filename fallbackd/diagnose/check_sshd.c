@@ -103,8 +103,9 @@ static size_t deleted_maps(pid_t pid, const char *exe, char *ev, size_t evlen,
     return n;
 }
 
-/* A listener's binary: deleted, or older process than the file. */
-static void check_binary(const struct dg_ctx *c, const struct dg_proc *p)
+/* A listener's binary (the listener serves PORTS): deleted, or older
+ * process than the file. */
+static void check_binary(const struct dg_ctx *c, const struct dg_proc *p, const char *ports)
 {
     char ev[1024], t1[40], t2[40];
     struct stat st;
@@ -113,9 +114,10 @@ static void check_binary(const struct dg_ctx *c, const struct dg_proc *p)
              p->exe_deleted ? " (deleted)" : "");
     if (p->exe_deleted) {
         dg_add(c->r, DG_BAD, DG_SEC_SSHD, ev,
-               "the sshd listener (PID %ld) runs a deleted binary: %s was replaced on disk, "
-               "new connections re-execute the new files and may fail until sshd is "
-               "restarted (after dpkg has configured openssh-server)", (long)p->pid, p->exe);
+               "the sshd listener (PID %ld, on %s) runs a deleted binary: %s was replaced "
+               "on disk, new connections re-execute the new files and may fail until sshd "
+               "is restarted (after dpkg has configured openssh-server)", (long)p->pid, ports,
+               p->exe);
         return;
     }
     if (p->exe[0] != '\0' && stat(p->exe, &st) == 0 && p->started > 0 &&
@@ -139,7 +141,7 @@ static void check_listener(const struct dg_ctx *c, const struct dg_proc *p,
     describe_ports(p->pid, ls, n, ports, sizeof(ports), ev, sizeof(ev));
     dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "sshd listener PID %ld (%s) listens on %s",
            (long)p->pid, p->comm, ports);
-    check_binary(c, p);
+    check_binary(c, p, ports);
     nd = deleted_maps(p->pid, p->exe, ev, sizeof(ev), c->r);
     if (nd > 0) {
         dg_add(c->r, DG_WARN, DG_SEC_SSHD, ev,

@@ -25,7 +25,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -83,43 +82,59 @@ def one(rep, section, level, title_re):
 
 # ---------------------------------------------------------------- sshd
 
-def start_sshd_copy(scratch, port, preload=None):
-    """A listener on 127.0.0.1:PORT that is a copy of an sshd named
-    `sshd`, started from scratch/sbin/sshd.  With openssh-server installed
-    it is a copy of /usr/sbin/sshd itself; without it, a copy of the Python
-    interpreter named sshd stands in (the console knows sshd by its name
-    and its exe, so what it must find is the same).  PRELOAD: a library
-    for LD_PRELOAD (mapped from its own path).  Returns (Popen, path of
-    the copy)."""
+SSHD_SESSION = "/usr/lib/openssh/sshd-session"     # OpenSSH 9.8 and later
+NO_PRIVSEP_DIR = "Missing privilege separation directory: /run/sshd"
+
+
+@pytest.fixture
+def sshd():
+    """The real sshd (openssh-server is a test dependency, mk/deps.sh)."""
+    if not os.path.exists(SSHD):
+        pytest.fail(f"{SSHD} missing: install the test dependencies (make test-deps)")
+    return SSHD
+
+
+def sshd_copy(scratch, port):
+    """A copy of the installed sshd (and of sshd-session, where the version
+    has one) in SCRATCH/sbin, with a minimal config: listening on
+    127.0.0.1:PORT only, a host key of its own, its pid file in SCRATCH.
+    Returns (argv running it in the foreground, the copy, the pid file)."""
     sbin = Path(scratch) / "sbin"
     sbin.mkdir(parents=True, exist_ok=True)
     copy = sbin / "sshd"
-    env = dict(os.environ, **({"LD_PRELOAD": str(preload)} if preload else {}))
-    if os.path.exists(SSHD):
-        shutil.copy2(SSHD, copy)
-        hostkey = Path(scratch) / "sshd_host_key"
+    shutil.copy2(SSHD, copy)
+    hostkey = Path(scratch) / "ssh_host_ed25519_key"
+    if not hostkey.exists():
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(hostkey)], check=True)
-        argv = [str(copy), "-D", "-e", "-f", "/dev/null", "-h", str(hostkey),
-                "-o", f"ListenAddress={LOCALHOST}", "-p", str(port), "-o", "PidFile=none"]
-        # sshd refuses to start without /run/sshd: give it one in a
-        # namespace of its own if the machine has none.
-        prep = None
-        if not os.path.isdir("/run/sshd"):
-            ctx = faults.Ctx(scratch=Path(scratch) / "sshd-ns")
-            prep = faults.shadow_dir_script(ctx, "/run", {"sshd": "dir"})
-        proc = subprocess.Popen(faults.ns_argv(argv, prep), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    else:
-        shutil.copy2(os.path.realpath(sys.executable), copy)
-        script = ("import socket, time\n"
-                  "s = socket.socket()\n"
-                  f"s.bind(({LOCALHOST!r}, {port}))\n"
-                  "s.listen()\n"
-                  "time.sleep(600)\n")
-        proc = subprocess.Popen([str(copy), "-c", script], stdin=subprocess.DEVNULL,
-                                env=dict(env, PYTHONHOME=sys.base_prefix))
-    wait_listening(port)
-    return proc, copy
+    cfg = [f"ListenAddress {LOCALHOST}", f"Port {port}", f"HostKey {hostkey}"]
+    if os.path.exists(SSHD_SESSION):
+        shutil.copy2(SSHD_SESSION, sbin / "sshd-session")
+        cfg.append(f"SshdSessionPath {sbin / 'sshd-session'}")
+    conf = Path(scratch) / "sshd_config"
+    conf.write_text("\n".join(cfg) + "\n")
+    pidfile = Path(scratch) / "sshd.pid"
+    return [str(copy), "-D", "-e", "-f", str(conf), "-o", f"PidFile={pidfile}"], copy, pidfile
+
+
+def start_sshd_copy(scratch, port, preload=None):
+    """A copy of sshd (sshd_copy) listening on 127.0.0.1:PORT, in a mount
+    namespace of its own whose /run has an sshd directory (sshd refuses
+    to start without one; the machine may have none, as nothing runs
+    sshd here).  PRELOAD: a library for LD_PRELOAD (mapped from its own
+    path).  Returns (Popen, the copy, the listener's pid from its pid
+    file)."""
+    argv, copy, pidfile = sshd_copy(scratch, port)
+    env = dict(os.environ, **({"LD_PRELOAD": str(preload)} if preload else {}))
+    ctx = faults.Ctx(scratch=Path(scratch) / "sshd-ns")
+    prep = faults.shadow_dir_script(ctx, "/run", {"sshd": "dir"})
+    proc = subprocess.Popen(faults.ns_argv(argv, prep), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        wait_listening(port)
+        return proc, copy, int(pidfile.read_text())
+    except BaseException:
+        stop(proc)
+        raise AssertionError(f"sshd did not start: {proc.stderr.read().decode(errors='replace')}")
 
 
 def wait_listening(port, timeout=10):
@@ -132,19 +147,6 @@ def wait_listening(port, timeout=10):
     raise AssertionError(f"nothing listens on {LOCALHOST}:{port}")
 
 
-def listener_pid(proc):
-    """The pid that runs the copy (Popen's, or its child under unshare)."""
-    for _ in range(200):
-        for pid in [proc.pid] + descendants(proc.pid):
-            try:
-                if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
-                    return pid
-            except OSError:
-                pass
-        time.sleep(0.05)
-    raise AssertionError("no process named sshd")
-
-
 def stop(proc):
     for pid in descendants(proc.pid):
         try:
@@ -155,22 +157,22 @@ def stop(proc):
     proc.wait(10)
 
 
-def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path):
+def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path, sshd):
     """#1109742 / the cron-apt report: the listener runs /usr/sbin/sshd
-    (deleted), with replaced libraries mapped.  A copy of sshd listens
-    with a copy of libm preloaded; the binary is then made newer than the
-    process, and then the copies are removed: the console names the
-    listener, its port (socket inode matched in /proc/net/tcp), the binary
-    newer than the process, the deleted binary and the deleted library,
-    and the verdict is BROKEN."""
+    (deleted), with replaced libraries mapped.  A copy of the real sshd
+    listens with a copy of libm preloaded; the copy is then made newer
+    than the process, and then the copies are removed: the console names
+    the listener, its port (socket inode matched in /proc/net/tcp), the
+    binary newer than the process, the deleted binary and the deleted
+    library, and the verdict is BROKEN, naming the binary and the port."""
     door = root_door(ns_door, key)
     port = free_port()
     lib = tmp_path / "lib" / "libm.so.6"
     lib.parent.mkdir()
     shutil.copy2(faults.lib_paths("libm.so.6")[0], lib)
-    proc, copy = start_sshd_copy(tmp_path, port, preload=lib)
+    proc, copy, pid = start_sshd_copy(tmp_path, port, preload=lib)
     try:
-        pid = listener_pid(proc)
+        assert Path(f"/proc/{pid}/comm").read_text().strip() == "sshd"
         before = report(door, key)
         one(before, "sshd", "ok", rf"sshd listener PID {pid} \(sshd\) listens on "
                                   rf"{re.escape(LOCALHOST)}:{port}$")
@@ -185,10 +187,11 @@ def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path):
         copy.unlink()
         lib.unlink()
         after = report(door, key)
-        bad = one(after, "sshd", "bad", rf"listener \(PID {pid}\) runs a deleted binary: "
-                                        rf"{re.escape(str(copy))} was replaced")
+        deleted = (rf"the sshd listener \(PID {pid}, on {re.escape(LOCALHOST)}:{port}\) runs a "
+                   rf"deleted binary: {re.escape(str(copy))} was replaced on disk")
+        bad = one(after, "sshd", "bad", "^" + deleted)
         assert f"/proc/{pid}/exe -> {copy} (deleted)" in bad["evidence"]
-        assert after["verdict"].startswith("BROKEN: ")
+        assert re.match("^BROKEN: " + deleted, after["verdict"]), after["verdict"]
         listens = one(after, "sshd", "ok", rf"PID {pid} .* listens on .*:{port}$")
         assert re.search(rf"/proc/{pid}/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} "
                          rf"port {port} \(/proc/net/tcp\)", listens["evidence"])
@@ -199,26 +202,47 @@ def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path):
         stop(proc)
 
 
-def test_run_sshd_missing(ns_door, key, tmp_path):
-    """The Debian 12 report: /run/sshd gone, sshd dies.  With an sshd
-    present (installed, or a process named sshd), the console says
-    present, then, once the namespace's /run has no sshd, BAD."""
+def sshd_in_ns(door, argv):
+    """Start ARGV (an sshd in the foreground) in the door's mount
+    namespace; returns the Popen."""
+    return subprocess.Popen(["nsenter", "-t", str(door.pid), "-m", "--", *argv],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def test_run_sshd_missing(ns_door, key, tmp_path, sshd):
+    """The Debian 12 report: /run/sshd gone, sshd dies.  In the door's
+    mount namespace, a tmpfs over /run: with an sshd directory there, a
+    copy of the real sshd starts and listens, and the console says
+    present; without it, the same sshd refuses to start (its own message
+    says why) and the console says BAD, with nothing listening."""
     door = root_door(ns_door, key)
-    proc = None
-    if not os.path.exists(SSHD):
-        proc, _ = start_sshd_copy(tmp_path, free_port())
+    port = free_port()
+    argv, _, pidfile = sshd_copy(tmp_path, port)
+    faults.shadow_dir(door.pid, door.ctx, "/run", {"sshd": "dir"})
+    proc = sshd_in_ns(door, argv)
     try:
-        faults.shadow_dir(door.pid, door.ctx, "/run", {"sshd": "dir"})
-        one(report(door, key), "sshd", "ok", r"^/run/sshd present$")
-        faults.shadow_dir(door.pid, door.ctx, "/run", {"sshd": None})
-        assert not os.path.lexists(faults.in_ns(door.pid, "/run/sshd"))
+        wait_listening(port)
         rep = report(door, key)
-        bad = one(rep, "sshd", "bad", r"^Missing privilege separation directory /run/sshd")
-        assert bad["evidence"] == "/run/sshd: No such file or directory"
-        assert rep["verdict"].startswith("BROKEN: ")
+        one(rep, "sshd", "ok", r"^/run/sshd present$")
+        one(rep, "sshd", "ok", rf"sshd listener PID {int(pidfile.read_text())} \(sshd\) "
+                               rf"listens on {re.escape(LOCALHOST)}:{port}$")
     finally:
-        if proc is not None:
-            stop(proc)
+        stop(proc)
+
+    faults.shadow_dir(door.pid, door.ctx, "/run", {"sshd": None})
+    assert not os.path.lexists(faults.in_ns(door.pid, "/run/sshd"))
+    proc = sshd_in_ns(door, argv)
+    try:
+        _, err = proc.communicate(timeout=10)
+    finally:
+        stop(proc)
+    assert proc.returncode == 255 and NO_PRIVSEP_DIR in err.decode(errors="replace"), err
+    rep = report(door, key)
+    bad = one(rep, "sshd", "bad", r"^Missing privilege separation directory /run/sshd")
+    assert bad["evidence"] == "/run/sshd: No such file or directory"
+    assert rep["verdict"].startswith("BROKEN: ")
+    assert not find(rep, "sshd", "ok", rf"listens on {re.escape(LOCALHOST)}:{port}$")
 
 
 # ---------------------------------------------------------------- packages
