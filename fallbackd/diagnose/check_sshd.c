@@ -6,8 +6,11 @@
  *     replaced /usr/sbin/sshd under it: #1109742)    |
  *   a listener with deleted libraries mapped         | WARN
  *   a listener started before its binary's mtime     | WARN
- *   no sshd listening, and PID 1 holds no socket     | BAD
- *   PID 1 holds listening sockets (ssh.socket)       | INFO
+ *   no sshd listening, and PID 1 holds no socket on  | BAD
+ *     sshd's port (sshd_config: Port, ListenAddress) |
+ *   PID 1 holds sshd's port (ssh.socket: sshd is     | OK
+ *     started per connection, so must start now)     |
+ *   PID 1 holds other listening sockets              | INFO
  *   /usr/sbin/sshd or sshd-session cannot start now  | BAD
  *   /run/sshd missing (sshd refuses to start)        | BAD
  */
@@ -151,20 +154,63 @@ static void check_listener(const struct dg_ctx *c, const struct dg_proc *p,
     }
 }
 
-/* Listening sockets held by PID 1 (socket activation: ssh.socket). */
-static size_t check_pid1(const struct dg_ctx *c)
+/* Is PORT one of the N in PORTS? */
+static int port_in(unsigned port, const unsigned *ports, size_t n)
 {
-    const struct dg_listen *ls[MAX_PORTS];
-    char ports[512], ev[4096];
-    size_t n = dg_proc_listening(c, 1, ls, MAX_PORTS);
-
-    if (n > 0) {
-        describe_ports(1, ls, n, ports, sizeof(ports), ev, sizeof(ev));
-        dg_add(c->r, DG_INFO, DG_SEC_SSHD, ev,
-               "PID 1 holds listening sockets on %s (socket activation, e.g. ssh.socket)",
-               ports);
+    for (size_t i = 0; i < n; i++) {
+        if (ports[i] == port) {
+            return 1;
+        }
     }
-    return n;
+    return 0;
+}
+
+/* "22, 2222" */
+static void port_list(const unsigned *ports, size_t n, char *buf, size_t len)
+{
+    size_t o = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && o < len; i++) {
+        o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? ", " : "", ports[i]);
+    }
+}
+
+/* Listening sockets held by PID 1 (socket activation: systemd holds
+ * ssh.socket's port and starts sshd for the connections).  Those on one
+ * of sshd's PORTS count as sshd listening; the others belong to other
+ * services.  Returns how many are sshd's. */
+static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t nports)
+{
+    const struct dg_listen *all[MAX_PORTS], *mine[MAX_PORTS], *other[MAX_PORTS];
+    char list[512], ev[4096], want[128];
+    size_t n = dg_proc_listening(c, 1, all, MAX_PORTS), nm = 0, no = 0;
+    struct dg_proc p;
+
+    if (n == 0 || dg_proc_read(c, 1, &p) < 0 || is_sshd(&p)) {
+        return 0;           /* none, or PID 1 is sshd itself (a container) */
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (port_in(all[i]->port, ports, nports)) {
+            mine[nm++] = all[i];
+        } else {
+            other[no++] = all[i];
+        }
+    }
+    port_list(ports, nports, want, sizeof(want));
+    if (nm > 0) {
+        describe_ports(1, mine, nm, list, sizeof(list), ev, sizeof(ev));
+        dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "PID 1 (%s) holds sshd's port %s (socket "
+               "activation, ssh.socket): sshd is started for the connections, so it must be "
+               "able to start now", p.comm, list);
+    }
+    if (no > 0) {
+        describe_ports(1, other, no, list, sizeof(list), ev, sizeof(ev));
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, ev, "PID 1 (%s) holds listening sockets on %s "
+               "(socket activation of other services: sshd's port%s %s)", p.comm, list,
+               nports == 1 ? " is" : "s are", want);
+    }
+    return nm;
 }
 
 /* Every sshd process: listeners checked, the others counted. */
@@ -237,11 +283,14 @@ static void check_privsep_dir(const struct dg_ctx *c)
 void dg_check_sshd(const struct dg_ctx *c)
 {
     int found = 0, listening = 0, installed;
-    size_t pid1;
+    unsigned ports[DG_SSHD_MAX_PORTS];
+    size_t pid1, nports;
+    char want[128], ev[256];
     struct stat st;
 
     check_processes(c, &found, &listening);
-    pid1 = check_pid1(c);
+    nports = dg_sshd_ports(c->r, ports, DG_SSHD_MAX_PORTS);
+    pid1 = check_pid1(c, ports, nports);
     installed = stat(SSHD_PATH, &st) == 0;
     if (!installed && found == 0) {
         dg_add(c->r, DG_INFO, DG_SEC_SSHD, SSHD_PATH ": No such file or directory",
@@ -249,9 +298,10 @@ void dg_check_sshd(const struct dg_ctx *c)
         return;
     }
     if (listening == 0 && pid1 == 0) {
-        dg_add(c->r, DG_BAD, DG_SEC_SSHD, "no sshd process holds a LISTEN socket of "
-               "/proc/net/tcp or tcp6, and PID 1 holds none",
-               "no sshd is listening");
+        port_list(ports, nports, want, sizeof(want));
+        snprintf(ev, sizeof(ev), "no sshd process holds a LISTEN socket of /proc/net/tcp or "
+                 "tcp6, and PID 1 holds none on port %s (sshd_config)", want);
+        dg_add(c->r, DG_BAD, DG_SEC_SSHD, ev, "no sshd is listening (port %s)", want);
     }
     check_startable(c, SSHD_PATH, DG_BAD);
     if (stat(SSHD_SESSION_PATH, &st) == 0) {

@@ -100,6 +100,30 @@ struct dg_pstat {
 /* Parse the one line of /proc/PID/stat.  0, or -1 if malformed. */
 int dg_pstat_parse(const char *text, size_t len, struct dg_pstat *out);
 
+/* ---- sshd_config: the ports sshd listens on (sshd_config_ports.c) ---- */
+
+#define DG_SSHD_MAX_PORTS 16
+#define DG_SSHD_MAX_INCLUDES 8
+
+struct dg_sshd_conf {
+    unsigned ports[DG_SSHD_MAX_PORTS];  /* Port values and ListenAddress ports, once each */
+    size_t nports;
+    size_t port_lines;                  /* Port lines seen (good or bad) */
+    size_t bare_listen;                 /* ListenAddress lines without a port */
+    char include[DG_SSHD_MAX_INCLUDES][256];    /* Include patterns, as written */
+    size_t ninclude;
+    size_t bad;                         /* malformed ports, Include patterns dropped */
+};
+
+/* Add what one sshd_config file (or an included one) says to C, which
+ * starts zeroed. */
+void dg_sshd_conf_parse(const char *text, size_t len, struct dg_sshd_conf *c);
+
+/* The ports sshd listens on by C: 22 without a Port line (unless every
+ * ListenAddress names its port), then the others.  Fills PORTS (up to
+ * MAX), returns the count. */
+size_t dg_sshd_conf_ports(const struct dg_sshd_conf *c, unsigned *ports, size_t max);
+
 /* ---- lines ---- */
 
 /* Walk TEXT (LEN bytes) line by line: *POS is the offset of the next

@@ -11,8 +11,9 @@
  *
  *   check_sshd.c     the main sshd: processes, deleted binary or libraries,
  *                    start time vs binary mtime, listening ports (also PID
- *                    1's, for ssh.socket), can sshd/sshd-session start now,
- *                    /run/sshd
+ *                    1's on sshd's port, for ssh.socket: sshd_ports.c reads
+ *                    the port from sshd_config), can sshd/sshd-session
+ *                    start now, /run/sshd
  *   check_pkg.c      dpkg/apt/upgrader processes, dpkg lock holders,
  *                    packages not fully installed, log tails,
  *                    /run/reboot-required, the operator's DiagnoseFiles

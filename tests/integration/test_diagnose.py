@@ -25,6 +25,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -243,6 +244,78 @@ def test_run_sshd_missing(ns_door, key, tmp_path, sshd):
     assert bad["evidence"] == "/run/sshd: No such file or directory"
     assert rep["verdict"].startswith("BROKEN: ")
     assert not find(rep, "sshd", "ok", rf"listens on {re.escape(LOCALHOST)}:{port}$")
+
+
+# What PID 1 runs in test_pid1_holds_the_sshd_port: as systemd does for
+# ssh.socket, it holds a listening socket (and runs no sshd); in its
+# mount namespace, /etc/ssh is a directory holding only the scenario's
+# sshd_config and /run a fresh tmpfs (with or without sshd/); then it runs
+# `fallbackd diagnose --json` and prints what that printed.
+PID1_HOLDING_A_PORT = r"""
+import json, os, socket, subprocess, sys
+port, etc_ssh, privsep, fallbackd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+listener = socket.socket()
+listener.bind(("127.0.0.1", port))
+listener.listen()
+subprocess.run(["mount", "--bind", etc_ssh, "/etc/ssh"], check=True)
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "fbdt-run", "/run"], check=True)
+if privsep == "yes":
+    os.mkdir("/run/sshd", 0o755)
+res = subprocess.run([fallbackd, "diagnose", "--json", "-f", "/dev/null"],
+                     stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+print(json.dumps({"pid": os.getpid(), "rc": res.returncode,
+                  "out": res.stdout.decode(), "err": res.stderr.decode(errors="replace")}))
+"""
+
+
+@pytest.mark.parametrize("held, privsep", [("sshd", "yes"), ("sshd", "no"), ("other", "yes")])
+def test_pid1_holds_the_sshd_port(tmp_path, sshd, held, privsep):
+    """Socket activation (ssh.socket): PID 1 holds sshd's port and no
+    sshd runs.  In a new PID and mount namespace, PID 1 is a small process
+    listening on 127.0.0.1:PORT; sshd_config says Port PORT ("sshd") or
+    another port ("other").  Held on sshd's port, the console reports it
+    as sshd's, socket activated, and does not call sshd down: the verdict
+    then rests on whether sshd can start per connection (/run/sshd here).
+    On another port, PID 1's socket is another service's and no sshd is
+    listening: BROKEN, naming sshd's port."""
+    port = free_port()
+    sshd_port = port if held == "sshd" else free_port()
+    etc_ssh = tmp_path / "etc-ssh"
+    etc_ssh.mkdir()
+    (etc_ssh / "sshd_config").write_text(f"# the scenario's\nPort {sshd_port}\n")
+    res = run(["unshare", "--pid", "--fork", "--mount-proc", "--", sys.executable, "-c",
+               PID1_HOLDING_A_PORT, str(port), str(etc_ssh), privsep, str(FALLBACKD)],
+              timeout=90)
+    assert res.returncode == 0, res.stderr
+    inside = json.loads(res.stdout)
+    assert inside["pid"] == 1
+    assert inside["rc"] in (0, 1), inside
+    rep = json.loads(inside["out"])
+    assert rep["healthy"] == (inside["rc"] == 0)
+    where = re.escape(f"{LOCALHOST}:{port}")
+    socket_ev = rf"^/proc/1/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} port {port} "
+    if held == "sshd":
+        f = one(rep, "sshd", "ok", rf"^PID 1 \(python3\) holds sshd's port {where} "
+                                   r"\(socket activation, ssh\.socket\)")
+        assert re.search(socket_ev, f["evidence"]), f
+        assert not find(rep, "sshd", "bad", r"^no sshd is listening")
+        assert not find(rep, "sshd", "info", r"^PID 1 .* other services")
+    else:
+        f = one(rep, "sshd", "info", rf"^PID 1 \(python3\) holds listening sockets on "
+                                     rf"{where} \(socket activation of other services: "
+                                     rf"sshd's port is {sshd_port}\)$")
+        assert re.search(socket_ev, f["evidence"]), f
+        assert not find(rep, "sshd", "ok", r"^PID 1 .* holds sshd's port")
+    bad = [f["title"] for f in rep["findings"] if f["section"] == "sshd" and f["level"] == "bad"]
+    if held == "sshd" and privsep == "yes":
+        assert bad == [], bad
+        assert not rep["verdict"].startswith("BROKEN: no sshd")
+    elif held == "sshd":
+        assert len(bad) == 1 and bad[0].startswith("Missing privilege separation directory"), bad
+        assert rep["verdict"].startswith("BROKEN: Missing privilege separation directory")
+    else:
+        assert bad == [f"no sshd is listening (port {sshd_port})"], bad
+        assert rep["verdict"].startswith(f"BROKEN: no sshd is listening (port {sshd_port})")
 
 
 # ---------------------------------------------------------------- packages

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "diagnose/dg_parse.h"
@@ -345,4 +346,92 @@ Test(diagnose_parse, locks_type_with_nul_is_malformed)
     static const char line[] = "1: \0POSIX ADVISORY WRITE 12 08:01:1 0 EOF";
 
     cr_assert_eq(dg_lock_parse_line(line, sizeof(line) - 1, &l), -1);
+}
+
+/* ---- sshd_config ports ---- */
+
+/* The ports of one sshd_config TEXT, as "22,2222". */
+static void ports_of(const char *text, char *out, size_t len, struct dg_sshd_conf *c)
+{
+    unsigned ports[DG_SSHD_MAX_PORTS];
+    size_t n, o = 0;
+
+    memset(c, 0, sizeof(*c));
+    dg_sshd_conf_parse(S(text), c);
+    n = dg_sshd_conf_ports(c, ports, DG_SSHD_MAX_PORTS);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        o += (size_t)snprintf(out + o, len - o, "%s%u", i ? "," : "", ports[i]);
+    }
+}
+
+/* Debian 12's shipped sshd_config (its first lines): no Port, an
+ * Include of the drop-in directory. */
+Test(diagnose_parse, sshd_config_debian_default)
+{
+    struct dg_sshd_conf c;
+    char p[128];
+
+    ports_of("\n# This is the sshd server system-wide configuration file.  See\n"
+             "# sshd_config(5) for more information.\n\n"
+             "Include /etc/ssh/sshd_config.d/*.conf\n\n"
+             "#Port 22\n#AddressFamily any\n#ListenAddress 0.0.0.0\n#ListenAddress ::\n\n"
+             "KbdInteractiveAuthentication no\nUsePAM yes\n"
+             "Subsystem\tsftp\t/usr/lib/openssh/sftp-server\n", p, sizeof(p), &c);
+    cr_assert_str_eq(p, "22");
+    cr_assert_eq(c.ninclude, 1);
+    cr_assert_str_eq(c.include[0], "/etc/ssh/sshd_config.d/*.conf");
+    cr_assert_eq(c.bad, 0);
+}
+
+Test(diagnose_parse, sshd_config_ports_and_listen_addresses)
+{
+    struct dg_sshd_conf c;
+    char p[128];
+
+    ports_of("Port 2222\n  port=22\nPORT = 2200\nPort 2222\n", p, sizeof(p), &c);
+    cr_assert_str_eq(p, "2222,22,2200");
+    ports_of("ListenAddress 10.0.0.1:2022\nListenAddress [::1]:2023\n", p, sizeof(p), &c);
+    cr_assert_str_eq(p, "2022,2023", "every ListenAddress names its port: no 22");
+    ports_of("ListenAddress 10.0.0.1:2022\nListenAddress ::1\n", p, sizeof(p), &c);
+    cr_assert_str_eq(p, "22,2022", "a bare ListenAddress listens on Port's default");
+    ports_of("ListenAddress [::1]\nListenAddress 0.0.0.0 rdomain vrf1\nPort 10022\n", p,
+             sizeof(p), &c);
+    cr_assert_str_eq(p, "10022");
+    ports_of("ListenAddress \"127.0.0.1:22\"\nListenAddress 127.0.0.2:22\n", p, sizeof(p), &c);
+    cr_assert_str_eq(p, "22");
+}
+
+Test(diagnose_parse, sshd_config_bad_values_and_includes)
+{
+    struct dg_sshd_conf c;
+    char p[128], many[2048] = "Include";
+
+    ports_of("Port 0\nPort 65536\nPort ssh\nPort\nPort 1 2\nListenAddress 1.2.3.4:x\n"
+             "Port 65535\n", p, sizeof(p), &c);
+    cr_assert_str_eq(p, "65535");
+    cr_assert_eq(c.bad, 6);
+    for (int i = 0; i < DG_SSHD_MAX_INCLUDES + 2; i++) {
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), " \"d%d/*.conf\"", i);
+    }
+    ports_of(many, p, sizeof(p), &c);
+    cr_assert_eq(c.ninclude, DG_SSHD_MAX_INCLUDES);
+    cr_assert_str_eq(c.include[0], "d0/*.conf");
+    cr_assert_eq(c.bad, 2);
+    cr_assert_str_eq(p, "22");
+}
+
+Test(diagnose_parse, sshd_config_accumulates_over_files)
+{
+    struct dg_sshd_conf c = { 0 };
+    unsigned ports[DG_SSHD_MAX_PORTS];
+
+    dg_sshd_conf_parse(S("# main\nInclude a.conf\n"), &c);
+    cr_assert_eq(dg_sshd_conf_ports(&c, ports, DG_SSHD_MAX_PORTS), 1);
+    cr_assert_eq(ports[0], 22);
+    dg_sshd_conf_parse(S("Port 2222\r\n"), &c);      /* sshd takes \r as a blank */
+    dg_sshd_conf_parse(S("Port 2223"), &c);
+    cr_assert_eq(dg_sshd_conf_ports(&c, ports, DG_SSHD_MAX_PORTS), 2);
+    cr_assert_eq(ports[0], 2222);
+    cr_assert_eq(ports[1], 2223);
 }
