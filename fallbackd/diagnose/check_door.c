@@ -73,12 +73,8 @@ static unsigned count_children(const struct dg_ctx *c, long parent)
 {
     unsigned n = 0;
 
-    for (size_t i = 0; i < c->npids; i++) {
-        struct dg_proc p;
-
-        if (dg_proc_read(c, c->pids[i], &p) == 0 && p.ppid == parent) {
-            n++;
-        }
+    for (size_t i = 0; i < c->nprocs; i++) {
+        n += c->procs[i].ppid == parent;
     }
     return n;
 }
@@ -107,6 +103,7 @@ static void proven(const struct dg_ctx *c, const struct door_state *s)
 static void door_self(const struct dg_ctx *c, const struct dg_opts *o, const struct door_state *s)
 {
     char up[32], left[32], ev[128];
+    unsigned conns;
 
     dg_duration(c->now - s->started, up, sizeof(up));
     snprintf(ev, sizeof(ev), "listener PID %ld", s->listener_pid);
@@ -117,9 +114,9 @@ static void door_self(const struct dg_ctx *c, const struct dg_opts *o, const str
                s->closes <= c->now ? "the door's lifetime is over: it accepts no new connections"
                                    : "the door closes in %s", left);
     }
+    conns = count_children(c, s->listener_pid);
     dg_add(c->r, DG_INFO, DG_SEC_DOOR, "children of the listener in /proc",
-           "%u open connection%s (this one included)", count_children(c, s->listener_pid),
-           count_children(c, s->listener_pid) == 1 ? "" : "s");
+           "%u open connection%s (this one included)", conns, conns == 1 ? "" : "s");
     proven(c, s);
 }
 
@@ -137,21 +134,19 @@ static void doors_found(const struct dg_ctx *c, const struct dg_opts *o)
 
     dg_add(c->r, DG_INFO, DG_SEC_DOOR, NULL, "fallbackd %s (command line: the door's own "
            "state, such as whether it was proven, is shown by ssh -s diagnose)", o->version);
-    for (size_t i = 0; i < c->npids; i++) {
-        struct dg_proc p, parent;
+    for (size_t i = 0; i < c->nprocs; i++) {
+        const struct dg_proc *p = &c->procs[i], *parent = dg_proc_find(c, (pid_t)p->ppid);
         char up[32], ev[600];
 
-        if (dg_proc_read(c, c->pids[i], &p) < 0 || !door_comm(p.comm) ||
-            p.pid == getpid() ||
-            (dg_proc_read(c, (pid_t)p.ppid, &parent) == 0 &&
-             door_comm(parent.comm))) {
+        if (!door_comm(p->comm) || p->pid == getpid() ||
+            (parent != NULL && door_comm(parent->comm))) {
             continue;
         }
         n++;
-        dg_duration(p.started > 0 ? c->now - p.started : -1, up, sizeof(up));
-        snprintf(ev, sizeof(ev), "/proc/%ld/exe -> %s%s", (long)p.pid, p.exe,
-                 p.exe_deleted ? " (deleted)" : "");
-        dg_add(c->r, DG_INFO, DG_SEC_DOOR, ev, "a door runs: PID %ld, up %s", (long)p.pid, up);
+        dg_duration(p->started > 0 ? c->now - p->started : -1, up, sizeof(up));
+        snprintf(ev, sizeof(ev), "/proc/%ld/exe -> %s%s", (long)p->pid, p->exe,
+                 p->exe_deleted ? " (deleted)" : "");
+        dg_add(c->r, DG_INFO, DG_SEC_DOOR, ev, "a door runs: PID %ld, up %s", (long)p->pid, up);
     }
     if (n == 0) {
         dg_add(c->r, DG_WARN, DG_SEC_DOOR, "no process named fallbackd in /proc",

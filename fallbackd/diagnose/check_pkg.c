@@ -69,31 +69,27 @@ static int in_list(const char *s, const char *const *v, size_t n)
 /* Package tools by comm, argv[0] or argv[1] (a Python script's name). */
 static void check_tools(const struct dg_ctx *c)
 {
-    for (size_t i = 0; i < c->npids; i++) {
-        struct dg_proc p;
+    for (size_t i = 0; i < c->nprocs; i++) {
+        const struct dg_proc *p = &c->procs[i];
         char ev[800], dur[32];
 
-        if (dg_proc_read(c, c->pids[i], &p) < 0 ||
-            !(IN(p.comm, pkg_tools) || IN(p.arg0, pkg_tools) || IN(p.arg1, pkg_tools))) {
+        if (!(IN(p->comm, pkg_tools) || IN(p->arg0, pkg_tools) || IN(p->arg1, pkg_tools))) {
             continue;
         }
-        dg_duration(p.started > 0 ? c->now - p.started : -1, dur, sizeof(dur));
-        snprintf(ev, sizeof(ev), "/proc/%ld: comm %s, argv %s %s, exe %s%s", (long)p.pid,
-                 p.comm, p.arg0, p.arg1, p.exe, p.exe_deleted ? " (deleted)" : "");
+        dg_duration(p->started > 0 ? c->now - p->started : -1, dur, sizeof(dur));
+        snprintf(ev, sizeof(ev), "/proc/%ld: comm %s, argv %s %s, exe %s%s", (long)p->pid,
+                 p->comm, p->arg0, p->arg1, p->exe, p->exe_deleted ? " (deleted)" : "");
         dg_add(c->r, DG_WARN, DG_SEC_PKG, ev, "%s (PID %ld) has been running for %s: a package "
-               "operation is in progress", p.comm, (long)p.pid, dur);
+               "operation is in progress", p->comm, (long)p->pid, dur);
     }
 }
 
 /* The comm of PID, for a lock holder. */
 static void comm_of(const struct dg_ctx *c, long pid, char *out, size_t len)
 {
-    struct dg_proc p;
+    const struct dg_proc *p = pid > 0 ? dg_proc_find(c, (pid_t)pid) : NULL;
 
-    snprintf(out, len, "?");
-    if (pid > 0 && dg_proc_read(c, (pid_t)pid, &p) == 0) {
-        snprintf(out, len, "%s", p.comm);
-    }
+    snprintf(out, len, "%s", p != NULL ? p->comm : "?");
 }
 
 /* Who holds the lock file PATH, according to LOCKS (/proc/locks). */

@@ -185,9 +185,9 @@ static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t n
     const struct dg_listen *all[MAX_PORTS], *mine[MAX_PORTS], *other[MAX_PORTS];
     char list[512], ev[4096], want[128];
     size_t n = dg_proc_listening(c, 1, all, MAX_PORTS), nm = 0, no = 0;
-    struct dg_proc p;
+    const struct dg_proc *p = dg_proc_find(c, 1);
 
-    if (n == 0 || dg_proc_read(c, 1, &p) < 0 || is_sshd(&p)) {
+    if (n == 0 || p == NULL || is_sshd(p)) {
         return 0;           /* none, or PID 1 is sshd itself (a container) */
     }
     for (size_t i = 0; i < n; i++) {
@@ -202,12 +202,12 @@ static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t n
         describe_ports(1, mine, nm, list, sizeof(list), ev, sizeof(ev));
         dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "PID 1 (%s) holds sshd's port %s (socket "
                "activation, ssh.socket): sshd is started for the connections, so it must be "
-               "able to start now", p.comm, list);
+               "able to start now", p->comm, list);
     }
     if (no > 0) {
         describe_ports(1, other, no, list, sizeof(list), ev, sizeof(ev));
         dg_add(c->r, DG_INFO, DG_SEC_SSHD, ev, "PID 1 (%s) holds listening sockets on %s "
-               "(socket activation of other services: sshd's port%s %s)", p.comm, list,
+               "(socket activation of other services: sshd's port%s %s)", p->comm, list,
                nports == 1 ? " is" : "s are", want);
     }
     return nm;
@@ -218,22 +218,22 @@ static void check_processes(const struct dg_ctx *c, int *found, int *listening)
 {
     size_t sessions = 0, deleted = 0;
 
-    for (size_t i = 0; i < c->npids; i++) {
+    for (size_t i = 0; i < c->nprocs; i++) {
         const struct dg_listen *ls[MAX_PORTS];
-        struct dg_proc p;
+        const struct dg_proc *p = &c->procs[i];
         size_t n;
 
-        if (dg_proc_read(c, c->pids[i], &p) < 0 || !is_sshd(&p)) {
+        if (!is_sshd(p)) {
             continue;
         }
         (*found)++;
-        n = dg_proc_listening(c, p.pid, ls, MAX_PORTS);
+        n = dg_proc_listening(c, p->pid, ls, MAX_PORTS);
         if (n > 0) {
             (*listening)++;
-            check_listener(c, &p, ls, n);
+            check_listener(c, p, ls, n);
         } else {
             sessions++;
-            deleted += p.exe_deleted != 0;
+            deleted += p->exe_deleted != 0;
         }
     }
     if (sessions > 0) {

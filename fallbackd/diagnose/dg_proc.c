@@ -15,6 +15,18 @@
 #define SMALL_MAX 65536
 #define DELETED_SUFFIX " (deleted)"
 
+static int cmp_pid(const void *a, const void *b)
+{
+    pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+    return cmp_pid(&((const struct dg_proc *)a)->pid, &((const struct dg_proc *)b)->pid);
+}
+
 /* The boot time: "btime SECONDS" in /proc/stat. */
 static long long boot_time(struct dg_report *r)
 {
@@ -34,31 +46,6 @@ static long long boot_time(struct dg_report *r)
     }
     dg_buf_free(&b);
     return bt;
-}
-
-/* Every numeric entry of /proc. */
-static void list_pids(struct dg_ctx *c)
-{
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-
-    c->pids = calloc(DG_MAX_PIDS, sizeof(*c->pids));
-    if (d == NULL || c->pids == NULL) {
-        dg_add(c->r, DG_BAD, DG_SEC_SYSTEM, "/proc", "cannot list processes");
-        if (d != NULL) {
-            closedir(d);
-        }
-        return;
-    }
-    while ((e = readdir(d)) != NULL && c->npids < DG_MAX_PIDS) {
-        char *end;
-        long v = strtol(e->d_name, &end, 10);
-
-        if (*end == '\0' && v > 0) {
-            c->pids[c->npids++] = (pid_t)v;
-        }
-    }
-    closedir(d);
 }
 
 /* The LISTEN entries of one /proc/net/tcp* file. */
@@ -86,6 +73,8 @@ static void load_listeners(struct dg_ctx *c, const char *path)
     dg_buf_free(&b);
 }
 
+static void read_procs(struct dg_ctx *c);
+
 void dg_ctx_init(struct dg_ctx *c, struct dg_report *r)
 {
     memset(c, 0, sizeof(*c));
@@ -94,7 +83,7 @@ void dg_ctx_init(struct dg_ctx *c, struct dg_report *r)
     c->tck = sysconf(_SC_CLK_TCK);
     c->tck = c->tck > 0 ? c->tck : 100;
     c->boot = boot_time(r);
-    list_pids(c);
+    read_procs(c);
     c->lis = calloc(DG_MAX_LISTEN, sizeof(*c->lis));
     if (c->lis != NULL) {
         load_listeners(c, "/proc/net/tcp");
@@ -104,7 +93,7 @@ void dg_ctx_init(struct dg_ctx *c, struct dg_report *r)
 
 void dg_ctx_free(struct dg_ctx *c)
 {
-    free(c->pids);
+    free(c->procs);
     free(c->lis);
     memset(c, 0, sizeof(*c));
 }
@@ -152,7 +141,8 @@ static void read_exe(pid_t pid, struct dg_proc *p)
     }
 }
 
-int dg_proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p)
+/* Read what /proc says of PID.  0, or -1 if it is gone. */
+static int proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p)
 {
     struct dg_pstat st;
     struct dg_buf b;
@@ -174,6 +164,62 @@ int dg_proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p)
     read_exe(pid, p);
     read_args(pid, p);
     return 0;
+}
+
+/* Every numeric entry of /proc, ascending. */
+static pid_t *list_pids(struct dg_ctx *c, size_t *n)
+{
+    pid_t *pids = calloc(DG_MAX_PIDS, sizeof(*pids));
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    *n = 0;
+    if (d == NULL || pids == NULL) {
+        dg_add(c->r, DG_BAD, DG_SEC_SYSTEM, "/proc", "cannot list processes");
+        if (d != NULL) {
+            closedir(d);
+        }
+        return pids;
+    }
+    while ((e = readdir(d)) != NULL && *n < DG_MAX_PIDS) {
+        char *end;
+        long v = strtol(e->d_name, &end, 10);
+
+        if (*end == '\0' && v > 0) {
+            pids[(*n)++] = (pid_t)v;
+        }
+    }
+    closedir(d);
+    qsort(pids, *n, sizeof(*pids), cmp_pid);
+    return pids;
+}
+
+/* The process table: every process of /proc still there when read. */
+static void read_procs(struct dg_ctx *c)
+{
+    size_t n;
+    pid_t *pids = list_pids(c, &n);
+
+    c->procs = n > 0 ? calloc(n, sizeof(*c->procs)) : NULL;
+    for (size_t i = 0; i < n && c->procs != NULL; i++) {
+        if (proc_read(c, pids[i], &c->procs[c->nprocs]) == 0) {
+            c->nprocs++;
+        }
+    }
+    if (n > 0 && c->procs == NULL) {
+        dg_add(c->r, DG_BAD, DG_SEC_SYSTEM, "out of memory", "cannot list processes");
+    }
+    free(pids);
+}
+
+const struct dg_proc *dg_proc_find(const struct dg_ctx *c, pid_t pid)
+{
+    struct dg_proc key = { .pid = pid };
+
+    if (c->procs == NULL) {
+        return NULL;
+    }
+    return bsearch(&key, c->procs, c->nprocs, sizeof(*c->procs), cmp_proc);
 }
 
 /* The listener with socket inode INODE, or NULL. */

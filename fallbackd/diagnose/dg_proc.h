@@ -29,24 +29,28 @@ struct dg_listen {
     char addr[46];
 };
 
-/* What every check shares: the clock, the process list, the listeners. */
+/* What every check shares: the clock, the process table, the listeners.
+ * Each process is read from /proc once, when the context is made, and
+ * every check walks the same table (one snapshot, and a third of the
+ * reads of a walk of /proc per check). */
 struct dg_ctx {
     struct dg_report *r;
     long long now;          /* unix seconds */
     long long boot;         /* unix seconds the system booted, 0 unknown */
     long tck;               /* clock ticks per second */
-    pid_t *pids;
-    size_t npids;
+    struct dg_proc *procs;  /* by pid, ascending */
+    size_t nprocs;
     struct dg_listen *lis;
     size_t nlis;
 };
 
-/* Fill C (clock, pids, listening sockets); problems become findings. */
+/* Fill C (clock, process table, listening sockets); problems become
+ * findings. */
 void dg_ctx_init(struct dg_ctx *c, struct dg_report *r);
 void dg_ctx_free(struct dg_ctx *c);
 
-/* Read what /proc says of PID.  0, or -1 if it is gone. */
-int dg_proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p);
+/* The process PID of the table, or NULL (gone, or never there). */
+const struct dg_proc *dg_proc_find(const struct dg_ctx *c, pid_t pid);
 
 /* The listening sockets PID holds (matched by socket inode through
  * /proc/PID/fd).  Fills OUT (up to MAX) and returns the count. */
