@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "banner_cache.h"
 #include "diag.h"
 #include "dg_checks.h"
 #include "dg_json.h"
@@ -85,19 +86,44 @@ int diagnose_run(const struct dg_opts *o, int fd, int json, const char *nl)
     return rc;
 }
 
-/* The banner of a fresh report, written to FD (grandchild side). */
-static void banner_into(const struct dg_opts *o, int fd, const char *nl)
+/* The banner of a fresh report, written to FD and kept under KEY
+ * (grandchild side). */
+static void banner_into(const struct dg_opts *o, int fd, const char *nl, unsigned long long key)
 {
     struct dg_report r = { 0 };
     struct dg_out out = { 0 };
+    long long at = banner_cache_now();
 
     diagnose_collect(o, &r);
     if (dg_worst(&r) >= DG_WARN) {
         dg_render_banner(&r, &out, BANNER_FINDINGS, nl);
-        dg_out_write(&out, fd);
     }
+    if (!out.failed) {
+        banner_cache_put(o->banner_cache, getuid(), key, at, out.p, out.len);
+    }
+    dg_out_write(&out, fd);
     dg_out_free(&out);
     dg_report_free(&r);
+}
+
+/* The banner kept from a login of the last few seconds, with its age, if
+ * there is one for this user and KEY.  1 if it was (or nothing, when it
+ * said healthy), 0 if a fresh one must be collected. */
+static int banner_kept(const struct dg_opts *o, int fd, const char *nl, unsigned long long key)
+{
+    char text[DOOR_BANNER_MAX];
+    struct dg_out out = { .p = text };
+    long long age;
+
+    if (!banner_cache_get(o->banner_cache, getuid(), key, banner_cache_now(), text, &out.len,
+                          &age)) {
+        return 0;
+    }
+    if (out.len > 0 && dg_out_write(&out, fd) == 0) {
+        dprintf(fd, "fallbackd: (found %lld.%lld s ago, at an earlier login)%s", age / 1000,
+                age % 1000 / 100, nl);
+    }
+    return 1;
 }
 
 /* Copy IN to OUT until EOF or until TIMEOUT_MS have passed; 1 if the
@@ -132,16 +158,17 @@ static int relay_until(int in, int out, int timeout_ms)
  * must never wait for the console. */
 void diagnose_banner(const struct dg_opts *o, int fd, const char *nl)
 {
+    unsigned long long key = banner_cache_key(o, nl);
     int p[2];
     pid_t pid;
 
-    if (pipe2(p, O_CLOEXEC) < 0) {
+    if (banner_kept(o, fd, nl, key) || pipe2(p, O_CLOEXEC) < 0) {
         return;
     }
     pid = fork();
     if (pid == 0) {
         close(p[0]);
-        banner_into(o, p[1], nl);
+        banner_into(o, p[1], nl, key);
         _exit(0);
     }
     close(p[1]);

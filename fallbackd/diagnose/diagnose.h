@@ -42,6 +42,8 @@ struct dg_opts {
     const char *const *files;           /* DiagnoseFiles, "~/" not yet expanded */
     size_t nfiles;
     const char *home;                   /* for "~/" in files; NULL: not expanded */
+    struct door_state *banner_cache;    /* where the at-login banner is kept a few
+                                           seconds (banner_cache.h), or NULL */
 };
 
 /* Run every check into R (which must be zeroed).  Never fails: what cannot
@@ -59,7 +61,9 @@ int diagnose_run(const struct dg_opts *o, int fd, int json, const char *nl);
 /* The at-login banner: when the verdict is not healthy, the verdict and
  * the top findings on FD, before the user's shell starts.  Nothing is
  * written when all is well.  Collected in a child process given three
- * seconds, so that a stuck /proc read never holds up a login. */
+ * seconds, so that a stuck /proc read never holds up a login; kept in
+ * O->banner_cache for the logins of the next few seconds, which show it
+ * with its age (banner_cache.h). */
 void diagnose_banner(const struct dg_opts *o, int fd, const char *nl);
 
 #endif

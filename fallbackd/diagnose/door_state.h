@@ -9,7 +9,8 @@
  *   listener     | started, closes, connections (at start, reload, fork,
  *                | reap)
  *   monitor      | logins, proven_* (after a successful login)
- *   session      | nothing: the "diagnose" subsystem only reads
+ *   session      | banner (the at-login banner it collected); the
+ *                | "diagnose" subsystem only reads
  *
  * Nothing here is a secret, and nothing is trusted: a torn read (two
  * monitors writing at once) only garbles the report, and every string is
@@ -17,6 +18,19 @@
  */
 #ifndef FBD_DOOR_STATE_H
 #define FBD_DOOR_STATE_H
+
+#define DOOR_BANNER_MAX 2048
+
+/* The last at-login banner (banner_cache.h), written by the session
+ * process that collected it, checked by its checksum when read. */
+struct door_banner {
+    long long at_ms;            /* CLOCK_MONOTONIC ms it was collected, 0 never */
+    unsigned uid;               /* as whom */
+    unsigned long long key;     /* of what it depends on (banner_cache_key) */
+    unsigned len;               /* 0: healthy, nothing to show */
+    char text[DOOR_BANNER_MAX];
+    unsigned long long sum;     /* of all the above, written last */
+};
 
 struct door_state {
     long long started;          /* unix seconds the door started */
@@ -28,6 +42,7 @@ struct door_state {
     char proven_from[46];       /* its address */
     char proven_user[64];       /* and user */
     char outside_loopback[46];  /* a loopback address counted as outside (tests only) */
+    struct door_banner banner;  /* the last at-login banner, kept a few seconds */
 };
 
 /* A zeroed shared mapping, or NULL (the door then runs without one). */

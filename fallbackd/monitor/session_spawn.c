@@ -253,6 +253,7 @@ static void diagnose_options(const struct monitor *m, struct dg_opts *o)
     o->files = (const char *const *)cfg->diagnose_files.v;
     o->nfiles = cfg->diagnose_files.n;
     o->home = m->authz.pw.dir;
+    o->banner_cache = m->srv->state;
 }
 
 /* The spawn request for the authenticated user. */

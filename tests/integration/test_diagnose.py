@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 import faults
-from fbdtest import (needs_static, FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, descendants, free_port,
+from fbdtest import (needs_static, ALICE, FALLBACKD, FALLBACKD_TESTHOOKS, LOCALHOST, SSH_OPTS, descendants, free_port,
                      run, ssh)
 # The fault suite's door in a private mount namespace and its fixtures
 # (ns_door; host_mounts_unchanged is autouse here too).
@@ -517,6 +517,43 @@ def test_verdict_at_login(make_door, key, tmp_path, mode):
     res = ssh(door, ROOT, key, "echo exec-ran")
     assert res.stdout == b"exec-ran\n"
     assert (banner.encode() in res.stderr) == (mode == "always"), res.stderr
+
+
+KEPT = re.compile(rb"fallbackd: \(found \d+\.\d s ago, at an earlier login\)")
+
+
+def test_banner_kept_per_user_and_config(make_door, key, tmp_path):
+    """The at-login banner is kept a few seconds (banner_cache.h), but
+    never shown to another user, never across a reload that changes
+    DiagnoseFiles, and never stale without saying so.  The exit-code file
+    is root's alone (0600): root's banner names it; alice, logging in
+    right after, cannot read it and must not see root's banner."""
+    rc_file = tmp_path / "upgrade.rc"
+    rc_file.write_text("1\n")
+    os.chmod(rc_file, 0o600)
+    door = make_door(PermitRootLogin="yes", DiagnoseFiles=str(rc_file),
+                     DiagnoseAtLogin="always")
+    door.authorize(ROOT, key)
+    door.authorize(ALICE, key)
+    says = f"fallbackd:   bad: {rc_file} says exit code ".encode()
+    first = ssh(door, ROOT, key, "true").stderr
+    assert says + b"1" in first and not KEPT.search(first), first
+    alice = ssh(door, ALICE, key, "true").stderr
+    assert says not in alice, alice
+
+    rc_file.write_text("0\n")
+    again = ssh(door, ROOT, key, "true").stderr
+    # Within the few seconds: the old banner, saying it is old; later, a
+    # fresh one (healthy for this file).
+    assert (says + b"1" in again) == bool(KEPT.search(again)), again
+    assert says + b"0" not in again, again
+
+    other = tmp_path / "other.rc"
+    other.write_text("3\n")
+    door.reload(DiagnoseFiles=str(other))
+    reloaded = ssh(door, ROOT, key, "true").stderr
+    assert f"fallbackd:   bad: {other} says exit code 3".encode() in reloaded, reloaded
+    assert not KEPT.search(reloaded), reloaded
 
 
 # ---------------------------------------------------------------- on the box
