@@ -25,7 +25,7 @@ TARGETS='
 config      fallbackd/config.c fallbackd/permitopen.c fallbackd/diag.c fallbackd/log.c fallbackd/addrmatch.c fallbackd/algolist.c fallbackd/readfile.c fallbackd/sftp/options.c
 authkeys    keys/authkeys.c fallbackd/permitopen.c keys/pubkey.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/diag.c fallbackd/readfile.c fallbackd/safeopen.c
 pubkey      keys/pubkey.c keys/sshbuf.c
-keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c
+keyfile     keys/keyfile.c keys/sshbuf.c fallbackd/readfile.c fallbackd/diag.c
 passwd      fallbackd/userdb_parse.c fallbackd/diag.c
 group       fallbackd/userdb_parse.c fallbackd/diag.c
 addrmatch   fallbackd/addrmatch.c fallbackd/diag.c

@@ -19,15 +19,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dg_read.h"
+#include "diag.h"
 #include "pubkey.h"
+#include "readfile.h"
 
 /* One fingerprint line, from a public blob or from PATH.pub. */
 static void fingerprint(const struct dg_ctx *c, const char *path, const unsigned char *blob,
                         size_t bloblen)
 {
     struct pubkey k;
-    struct dg_buf b;
+    struct readbuf b;
+    struct diag err = { 0 };
     char fp[PUBKEY_FP_SIZE], pub[1100], why[1200];
     const char *rest;
     int rc;
@@ -37,11 +39,11 @@ static void fingerprint(const struct dg_ctx *c, const char *path, const unsigned
         snprintf(why, sizeof(why), "HostKey %s (the key the door serves)", path);
     } else {
         snprintf(pub, sizeof(pub), "%s.pub", path);
-        rc = dg_read_head(pub, 65536, &b, why, sizeof(why)) < 0 ? -1 : pubkey_read(b.p, &k, &rest);
-        if (rc == 0) {
-            snprintf(why, sizeof(why), "%s", pub);
-        }
-        dg_buf_free(&b);
+        rc = readfile_head(pub, 65536, &b, &err) < 0 ? -1 : pubkey_read(b.p, &k, &rest);
+        snprintf(why, sizeof(why), "%s%s", diag_count(&err) ? diag_last(&err) : pub,
+                 rc < 0 && !diag_count(&err) ? ": not a public key" : "");
+        diag_free(&err);
+        readbuf_free(&b);
     }
     if (rc < 0) {
         dg_add(c->r, DG_INFO, DG_SEC_DOOR, why, "host key %s: no fingerprint", path);

@@ -24,7 +24,8 @@
 #include <sys/sysmacros.h>
 
 #include "dg_parse.h"
-#include "dg_read.h"
+#include "diag.h"
+#include "readfile.h"
 
 #define DPKG_STATUS "/var/lib/dpkg/status"
 #define STATUS_MAX (64u << 20)
@@ -93,7 +94,7 @@ static void comm_of(const struct dg_ctx *c, long pid, char *out, size_t len)
 }
 
 /* Who holds the lock file PATH, according to LOCKS (/proc/locks). */
-static void check_lock(const struct dg_ctx *c, const char *path, const struct dg_buf *locks)
+static void check_lock(const struct dg_ctx *c, const char *path, const struct readbuf *locks)
 {
     size_t pos = 0, len;
     const char *line;
@@ -119,16 +120,17 @@ static void check_lock(const struct dg_ctx *c, const char *path, const struct dg
 
 static void check_locks(const struct dg_ctx *c)
 {
-    struct dg_buf locks;
-    char why[256];
+    struct readbuf locks;
+    struct diag why = { 0 };
 
-    if (dg_read_head("/proc/locks", LOCKS_MAX, &locks, why, sizeof(why)) < 0) {
-        dg_add(c->r, DG_INFO, DG_SEC_PKG, why, "cannot tell who holds the dpkg locks");
+    if (readfile_head("/proc/locks", LOCKS_MAX, &locks, &why) < 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_PKG, diag_last(&why), "cannot tell who holds the dpkg locks");
     }
+    diag_free(&why);
     for (size_t i = 0; i < sizeof(lock_paths) / sizeof(lock_paths[0]); i++) {
         check_lock(c, lock_paths[i], &locks);
     }
-    dg_buf_free(&locks);
+    readbuf_free(&locks);
 }
 
 struct unfinished {
@@ -166,13 +168,15 @@ static int on_package(void *arg, const struct dg_pkg *p)
 static void check_status(const struct dg_ctx *c)
 {
     struct unfinished u = { .c = c };
-    struct dg_buf b;
+    struct readbuf b;
+    struct diag err = { 0 };
     size_t bad = 0, seen;
     char why[256];
 
-    if (dg_read_head(DPKG_STATUS, STATUS_MAX, &b, why, sizeof(why)) < 0) {
-        dg_add(c->r, DG_WARN, DG_SEC_PKG, why, "cannot read the dpkg status database");
-        dg_buf_free(&b);
+    if (readfile_head(DPKG_STATUS, STATUS_MAX, &b, &err) < 0) {
+        dg_add(c->r, DG_WARN, DG_SEC_PKG, diag_last(&err), "cannot read the dpkg status database");
+        diag_free(&err);
+        readbuf_free(&b);
         return;
     }
     seen = dg_dpkg_each(b.p, b.len, on_package, &u, &bad);
@@ -184,7 +188,7 @@ static void check_status(const struct dg_ctx *c)
              b.truncated ? ", file cut at the read bound" : "");
     dg_add(c->r, u.n ? DG_INFO : DG_OK, DG_SEC_PKG, why, "%zu package%s not fully installed",
            u.n, u.n == 1 ? "" : "s");
-    dg_buf_free(&b);
+    readbuf_free(&b);
 }
 
 /* The start of the last N lines of the LEN bytes at P. */
@@ -207,46 +211,51 @@ static const char *last_lines(const char *p, size_t len, int n)
 /* The last lines of a log; a missing log is not a problem. */
 static void check_tail(const struct dg_ctx *c, const char *path)
 {
-    struct dg_buf b;
-    char why[256];
+    struct readbuf b;
+    struct diag why = { 0 };
 
-    if (dg_read_tail(path, TAIL_BYTES, &b, why, sizeof(why)) < 0) {
-        dg_add(c->r, b.err == ENOENT ? DG_OK : DG_INFO, DG_SEC_PKG, why, "no %s", path);
+    if (readfile_tail(path, TAIL_BYTES, &b, &why) < 0) {
+        dg_add(c->r, b.err == ENOENT ? DG_OK : DG_INFO, DG_SEC_PKG, diag_last(&why), "no %s",
+               path);
     } else if (b.len > 0) {
         dg_add(c->r, DG_INFO, DG_SEC_PKG, last_lines(b.p, b.len, TAIL_LINES), "the end of %s",
                path);
     }
-    dg_buf_free(&b);
+    diag_free(&why);
+    readbuf_free(&b);
 }
 
 static void check_reboot(const struct dg_ctx *c)
 {
-    struct dg_buf b, pkgs;
-    char why[256], ev[FILE_MAX + 64];
+    struct readbuf b, pkgs;
+    char ev[FILE_MAX + 64];
 
-    if (dg_read_head("/run/reboot-required", FILE_MAX, &b, why, sizeof(why)) < 0) {
-        dg_buf_free(&b);
+    if (readfile_head("/run/reboot-required", FILE_MAX, &b, NULL) < 0) {
+        readbuf_free(&b);
         return;
     }
-    dg_read_head("/run/reboot-required.pkgs", FILE_MAX / 2, &pkgs, why, sizeof(why));
+    readfile_head("/run/reboot-required.pkgs", FILE_MAX / 2, &pkgs, NULL);
     snprintf(ev, sizeof(ev), "/run/reboot-required: %s%s%s", b.p, pkgs.len ? "packages: " : "",
-             pkgs.p);
+             pkgs.len ? pkgs.p : "");
     dg_add(c->r, DG_WARN, DG_SEC_PKG, ev, "a reboot is required");
-    dg_buf_free(&pkgs);
-    dg_buf_free(&b);
+    readbuf_free(&pkgs);
+    readbuf_free(&b);
 }
 
 /* An operator-named file: a number is an exit code, anything else is
  * shown as it is. */
 static void check_file(const struct dg_ctx *c, const char *path)
 {
-    struct dg_buf b;
-    char why[600], *end;
+    struct readbuf b;
+    struct diag why = { 0 };
+    char *end;
     long code;
 
-    if (dg_read_head(path, FILE_MAX, &b, why, sizeof(why)) < 0) {
-        dg_add(c->r, DG_INFO, DG_SEC_PKG, why, "%s cannot be read (not written yet?)", path);
-        dg_buf_free(&b);
+    if (readfile_head(path, FILE_MAX, &b, &why) < 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_PKG, diag_last(&why), "%s cannot be read (not written "
+               "yet?)", path);
+        diag_free(&why);
+        readbuf_free(&b);
         return;
     }
     errno = 0;
@@ -260,7 +269,7 @@ static void check_file(const struct dg_ctx *c, const char *path)
     } else {
         dg_add(c->r, DG_INFO, DG_SEC_PKG, b.p, "%s", path);
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
 }
 
 /* DiagnoseFiles, "~/" expanded against the home directory. */

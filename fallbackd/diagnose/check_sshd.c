@@ -21,8 +21,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "diag.h"
 #include "dg_parse.h"
-#include "dg_read.h"
+#include "readfile.h"
 
 #define SSHD_PATH "/usr/sbin/sshd"
 #define SSHD_SESSION_PATH "/usr/lib/openssh/sshd-session"
@@ -78,17 +79,19 @@ static void describe_ports(pid_t pid, const struct dg_listen **ls, size_t n, cha
 static size_t deleted_maps(pid_t pid, const char *exe, char *ev, size_t evlen,
                            struct dg_report *r)
 {
-    struct dg_buf b;
-    char path[64], why[256], last[512] = "";
+    struct readbuf b;
+    struct diag why = { 0 };
+    char path[64], last[512] = "";
     size_t pos = 0, len, n = 0, eo = 0;
     const char *line;
 
     ev[0] = '\0';
     snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
-    if (dg_read_head(path, MAPS_MAX, &b, why, sizeof(why)) < 0) {
-        dg_add(r, DG_INFO, DG_SEC_SSHD, why, "cannot read the mappings of sshd PID %ld",
-               (long)pid);
+    if (readfile_head(path, MAPS_MAX, &b, &why) < 0) {
+        dg_add(r, DG_INFO, DG_SEC_SSHD, diag_last(&why), "cannot read the mappings of sshd "
+               "PID %ld", (long)pid);
     }
+    diag_free(&why);
     while ((line = dg_next_line(b.p, b.len, &pos, &len)) != NULL) {
         struct dg_map m;
 
@@ -102,7 +105,7 @@ static size_t deleted_maps(pid_t pid, const char *exe, char *ev, size_t evlen,
                                eo ? "\n" : "", path, (int)len, line);
         eo = eo < evlen ? eo : evlen;
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
     return n;
 }
 

@@ -25,7 +25,8 @@
 #include <unistd.h>
 
 #include "dg_parse.h"
-#include "dg_read.h"
+#include "diag.h"
+#include "readfile.h"
 
 #define MiB (1024ULL * 1024ULL)
 #define DYNAMIC_PROBE "/bin/sh"
@@ -101,18 +102,20 @@ static void check_filesystems(const struct dg_ctx *c)
 static void check_memory(const struct dg_ctx *c)
 {
     struct dg_meminfo m;
-    struct dg_buf b;
+    struct readbuf b;
+    struct diag err = { 0 };
     char why[256];
     unsigned long long pct;
 
-    if (dg_read_head("/proc/meminfo", 1u << 20, &b, why, sizeof(why)) < 0 ||
+    if (readfile_head("/proc/meminfo", 1u << 20, &b, &err) < 0 ||
         dg_meminfo_parse(b.p, b.len, &m) < 0) {
         dg_add(c->r, DG_INFO, DG_SEC_SYSTEM, b.len ? "/proc/meminfo: no MemTotal/MemAvailable"
-               : why, "cannot tell the free memory");
-        dg_buf_free(&b);
+               : diag_last(&err), "cannot tell the free memory");
+        diag_free(&err);
+        readbuf_free(&b);
         return;
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
     pct = m.total_kb ? m.avail_kb * 100 / m.total_kb : 100;
     snprintf(why, sizeof(why), "/proc/meminfo: MemAvailable %llu MiB of MemTotal %llu MiB; "
              "swap %llu of %llu MiB free", m.avail_kb / 1024, m.total_kb / 1024,
@@ -122,22 +125,24 @@ static void check_memory(const struct dg_ctx *c)
 
 static void check_load(const struct dg_ctx *c)
 {
-    struct dg_buf b;
+    struct readbuf b;
+    struct diag err = { 0 };
     char why[256];
     double l1 = 0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-    if (dg_read_head("/proc/loadavg", 4096, &b, why, sizeof(why)) < 0 ||
-        sscanf(b.p, "%lf", &l1) != 1) {
-        dg_add(c->r, DG_INFO, DG_SEC_SYSTEM, why, "cannot tell the load");
-        dg_buf_free(&b);
+    if (readfile_head("/proc/loadavg", 4096, &b, &err) < 0 || sscanf(b.p, "%lf", &l1) != 1) {
+        dg_add(c->r, DG_INFO, DG_SEC_SYSTEM, diag_count(&err) ? diag_last(&err)
+               : "/proc/loadavg: no load average", "cannot tell the load");
+        diag_free(&err);
+        readbuf_free(&b);
         return;
     }
     ncpu = ncpu > 0 ? ncpu : 1;
     snprintf(why, sizeof(why), "/proc/loadavg: %.*s; %ld CPUs", (int)strcspn(b.p, "\n"), b.p, ncpu);
     dg_add(c->r, l1 > 4.0 * (double)ncpu ? DG_WARN : DG_OK, DG_SEC_SYSTEM, why,
            "load %.2f", l1);
-    dg_buf_free(&b);
+    readbuf_free(&b);
 }
 
 /* The newest /boot/vmlinuz-VERSION (by version order) into OUT. */

@@ -1,6 +1,6 @@
 /* dg_parse.h - parsers for what the incident console reads.
  *
- * Each takes bytes already read (dg_read.h) and never reads a file
+ * Each takes bytes already read (readfile.h) and never reads a file
  * itself, so that each can be unit-tested with real samples and fuzzed.
  * Inputs need not be NUL-terminated; a malformed line is skipped (and
  * counted where the caller reports it), never fatal.  The exact format

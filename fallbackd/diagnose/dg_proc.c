@@ -8,8 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diag.h"
 #include "dg_parse.h"
-#include "dg_read.h"
+#include "readfile.h"
 
 #define NET_TCP_MAX (8u << 20)
 #define SMALL_MAX 65536
@@ -30,35 +31,38 @@ static int cmp_proc(const void *a, const void *b)
 /* The boot time: "btime SECONDS" in /proc/stat. */
 static long long boot_time(struct dg_report *r)
 {
-    struct dg_buf b;
-    char why[256];
+    struct readbuf b;
+    struct diag why = { 0 };
     const char *p;
     long long bt = 0;
 
-    if (dg_read_head("/proc/stat", 1u << 20, &b, why, sizeof(why)) < 0) {
-        dg_add(r, DG_WARN, DG_SEC_SYSTEM, why, "cannot read the boot time");
-        dg_buf_free(&b);
+    if (readfile_head("/proc/stat", 1u << 20, &b, &why) < 0) {
+        dg_add(r, DG_WARN, DG_SEC_SYSTEM, diag_last(&why), "cannot read the boot time");
+        diag_free(&why);
+        readbuf_free(&b);
         return 0;
     }
     p = strstr(b.p, "\nbtime ");
     if (p == NULL || sscanf(p + 7, "%lld", &bt) != 1) {
         dg_add(r, DG_WARN, DG_SEC_SYSTEM, "/proc/stat: no btime line", "cannot read the boot time");
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
     return bt;
 }
 
 /* The LISTEN entries of one /proc/net/tcp* file. */
 static void load_listeners(struct dg_ctx *c, const char *path)
 {
-    struct dg_buf b;
+    struct readbuf b;
     size_t pos = 0, len;
     const char *line;
-    char why[256];
+    struct diag why = { 0 };
 
-    if (dg_read_head(path, NET_TCP_MAX, &b, why, sizeof(why)) < 0) {
-        dg_add(c->r, DG_INFO, DG_SEC_SSHD, why, "cannot read the TCP socket table %s", path);
+    if (readfile_head(path, NET_TCP_MAX, &b, &why) < 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, diag_last(&why), "cannot read the TCP socket table %s",
+               path);
     }
+    diag_free(&why);
     while ((line = dg_next_line(b.p, b.len, &pos, &len)) != NULL && c->nlis < DG_MAX_LISTEN) {
         struct dg_tcp t;
 
@@ -70,7 +74,7 @@ static void load_listeners(struct dg_ctx *c, const char *path)
             dg_tcp_addr_str(&t, l->addr, sizeof(l->addr));
         }
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
 }
 
 static void read_procs(struct dg_ctx *c);
@@ -109,11 +113,11 @@ static void base_into(const char *s, char *out, size_t len)
 /* argv[0] and argv[1] basenames from /proc/PID/cmdline. */
 static void read_args(pid_t pid, struct dg_proc *p)
 {
-    struct dg_buf b;
-    char path[64], why[128];
+    struct readbuf b;
+    char path[64];
 
     snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
-    if (dg_read_head(path, 4096, &b, why, sizeof(why)) == 0 && b.len > 0) {
+    if (readfile_head(path, 4096, &b, NULL) == 0 && b.len > 0) {
         size_t n0 = strnlen(b.p, b.len);
 
         base_into(b.p, p->arg0, sizeof(p->arg0));
@@ -121,7 +125,20 @@ static void read_args(pid_t pid, struct dg_proc *p)
             base_into(b.p + n0 + 1, p->arg1, sizeof(p->arg1));
         }
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
+}
+
+/* readlink() into OUT (always terminated), or -1 with errno. */
+static int read_link(const char *path, char *out, size_t outlen)
+{
+    ssize_t n = readlink(path, out, outlen - 1);
+
+    if (n < 0) {
+        out[0] = '\0';
+        return -1;
+    }
+    out[n] = '\0';
+    return 0;
 }
 
 /* exe link, with " (deleted)" taken off and remembered. */
@@ -131,7 +148,7 @@ static void read_exe(pid_t pid, struct dg_proc *p)
     size_t n, slen = strlen(DELETED_SUFFIX);
 
     snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
-    if (dg_readlink(path, p->exe, sizeof(p->exe)) < 0) {
+    if (read_link(path, p->exe, sizeof(p->exe)) < 0) {
         return;
     }
     n = strlen(p->exe);
@@ -145,16 +162,16 @@ static void read_exe(pid_t pid, struct dg_proc *p)
 static int proc_read(const struct dg_ctx *c, pid_t pid, struct dg_proc *p)
 {
     struct dg_pstat st;
-    struct dg_buf b;
-    char path[64], why[128];
+    struct readbuf b;
+    char path[64];
     int rc;
 
     memset(p, 0, sizeof(*p));
     p->pid = pid;
     snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    rc = dg_read_head(path, SMALL_MAX, &b, why, sizeof(why));
+    rc = readfile_head(path, SMALL_MAX, &b, NULL);
     rc = rc == 0 ? dg_pstat_parse(b.p, b.len, &st) : -1;
-    dg_buf_free(&b);
+    readbuf_free(&b);
     if (rc < 0) {
         return -1;
     }
@@ -251,7 +268,7 @@ size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_list
         const struct dg_listen *l;
 
         snprintf(path, sizeof(path), "%s/%.32s", dir, e->d_name);
-        if (e->d_name[0] == '.' || dg_readlink(path, link, sizeof(link)) < 0 ||
+        if (e->d_name[0] == '.' || read_link(path, link, sizeof(link)) < 0 ||
             sscanf(link, "socket:[%lu]", &inode) != 1) {
             continue;
         }

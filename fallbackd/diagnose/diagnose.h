@@ -3,7 +3,7 @@
  * "fallbackd diagnose [--json]" on the box and the built-in subsystem
  * "diagnose" (ssh -p 1022 HOST -s diagnose) both call diagnose_collect()
  * and then print the report.  It executes nothing: it reads /proc, /sys
- * and files only, each read bounded (dg_read.h), and every failure to read
+ * and files only, each read bounded (readfile.h), and every failure to read
  * becomes a finding instead of an error.  Being inside fallbackd's static
  * binary, it runs when libc.so.6, the loader or libssl are broken.
  *

@@ -12,30 +12,32 @@
 #include <stdio.h>
 
 #include "dg_parse.h"
-#include "dg_read.h"
+#include "diag.h"
+#include "readfile.h"
 
 #define SSHD_CONFIG "/etc/ssh/sshd_config"
 #define SSHD_CONFIG_DIR "/etc/ssh"
 #define CONFIG_MAX (1u << 20)
 #define INCLUDED_MAX 64
 
-/* Parse the file at PATH into C.  0, or -1 (the reason in WHY). */
-static int parse_file(const char *path, struct dg_sshd_conf *c, char *why, size_t whylen)
+/* Parse the file at PATH into C.  0, or -1 (the reason in WHY, if not
+ * NULL). */
+static int parse_file(const char *path, struct dg_sshd_conf *c, struct diag *why)
 {
-    struct dg_buf b;
-    int rc = dg_read_head(path, CONFIG_MAX, &b, why, whylen);
+    struct readbuf b;
+    int rc = readfile_head(path, CONFIG_MAX, &b, why);
 
     if (rc == 0) {
         dg_sshd_conf_parse(b.p, b.len, c);
     }
-    dg_buf_free(&b);
+    readbuf_free(&b);
     return rc;
 }
 
 /* The files of Include pattern PAT, parsed into C; *NFILES counts them. */
 static void include(const char *pat, struct dg_sshd_conf *c, size_t *nfiles)
 {
-    char abs[512], why[256];
+    char abs[512];
     glob_t g;
 
     snprintf(abs, sizeof(abs), "%s%s%s", pat[0] == '/' ? "" : SSHD_CONFIG_DIR,
@@ -44,7 +46,7 @@ static void include(const char *pat, struct dg_sshd_conf *c, size_t *nfiles)
         return;
     }
     for (size_t i = 0; i < g.gl_pathc && *nfiles < INCLUDED_MAX; i++, (*nfiles)++) {
-        parse_file(g.gl_pathv[i], c, why, sizeof(why));
+        parse_file(g.gl_pathv[i], c, NULL);
     }
     globfree(&g);
 }
@@ -52,13 +54,14 @@ static void include(const char *pat, struct dg_sshd_conf *c, size_t *nfiles)
 size_t dg_sshd_ports(struct dg_report *r, unsigned *ports, size_t max)
 {
     struct dg_sshd_conf c = { 0 };
-    char why[256];
+    struct diag why = { 0 };
     size_t nfiles = 0;
 
-    if (parse_file(SSHD_CONFIG, &c, why, sizeof(why)) < 0) {
-        dg_add(r, DG_INFO, DG_SEC_SSHD, why, "%s cannot be read: sshd's port taken to be 22",
-               SSHD_CONFIG);
+    if (parse_file(SSHD_CONFIG, &c, &why) < 0) {
+        dg_add(r, DG_INFO, DG_SEC_SSHD, diag_last(&why), "%s cannot be read: sshd's port "
+               "taken to be 22", SSHD_CONFIG);
     }
+    diag_free(&why);
     for (size_t i = 0; i < c.ninclude; i++) {
         include(c.include[i], &c, &nfiles);
     }

@@ -1,7 +1,7 @@
 /* test_diagnose_report.c - Criterion tests for the incident console's
- * report (fallbackd/diagnose/dg_report.h), its JSON (dg_json.h), the
- * bounded reader (dg_read.h) and the door's shared state (door_state.h);
- * suite "diagnose_report".
+ * report (fallbackd/diagnose/dg_report.h), its JSON (dg_json.h) and the
+ * door's shared state (door_state.h); suite "diagnose_report".  (The
+ * bounded reads it makes are readfile.h's: test_readfile.c.)
  */
 #include <criterion/criterion.h>
 
@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "diagnose/dg_json.h"
-#include "diagnose/dg_read.h"
 #include "diagnose/dg_report.h"
 #include "diagnose/door_state.h"
 
@@ -137,90 +136,6 @@ Test(diagnose_report, json_report)
                           "\"lost\": 0}\n");
     dg_out_free(&o);
     dg_report_free(&r);
-}
-
-/* ---- the bounded reader ---- */
-
-static char dir[64];
-
-static void mkdir_tmp(void)
-{
-    strcpy(dir, "/tmp/fbd-dgread-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void rm_tmp(void)
-{
-    char cmd[128];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-Test(diagnose_report, read_head_bound_and_truncation, .init = mkdir_tmp, .fini = rm_tmp)
-{
-    char path[128], why[256];
-    struct dg_buf b;
-
-    snprintf(path, sizeof(path), "%s/f", dir);
-    write_file(path, "0123456789");
-    cr_assert_eq(dg_read_head(path, 4, &b, why, sizeof(why)), 0);
-    cr_assert_str_eq(b.p, "0123");
-    cr_assert_eq(b.truncated, 1);
-    dg_buf_free(&b);
-    cr_assert_eq(dg_read_head(path, 10, &b, why, sizeof(why)), 0);
-    cr_assert_str_eq(b.p, "0123456789");
-    cr_assert_eq(b.truncated, 0);
-    dg_buf_free(&b);
-    cr_assert_eq(dg_read_head("/proc/self/stat", 1u << 20, &b, why, sizeof(why)), 0,
-                 "a /proc file (size 0 in stat) is read: %s", why);
-    cr_assert(b.len > 10 && strchr(b.p, '(') != NULL);
-    dg_buf_free(&b);
-}
-
-Test(diagnose_report, read_tail_starts_at_a_line, .init = mkdir_tmp, .fini = rm_tmp)
-{
-    char path[128], why[256];
-    struct dg_buf b;
-
-    snprintf(path, sizeof(path), "%s/log", dir);
-    write_file(path, "first line\nsecond line\nthird\n");
-    cr_assert_eq(dg_read_tail(path, 10, &b, why, sizeof(why)), 0);
-    cr_assert_str_eq(b.p, "third\n");
-    cr_assert_eq(b.truncated, 1);
-    dg_buf_free(&b);
-    cr_assert_eq(dg_read_tail(path, 1000, &b, why, sizeof(why)), 0);
-    cr_assert_str_eq(b.p, "first line\nsecond line\nthird\n");
-    dg_buf_free(&b);
-}
-
-Test(diagnose_report, read_refuses_fifo_and_reports_errors, .init = mkdir_tmp, .fini = rm_tmp)
-{
-    char path[128], why[256];
-    struct dg_buf b;
-
-    snprintf(path, sizeof(path), "%s/fifo", dir);
-    cr_assert_eq(mkfifo(path, 0600), 0);
-    cr_assert_eq(dg_read_head(path, 100, &b, why, sizeof(why)), -1, "a FIFO must not block");
-    cr_assert(strstr(why, "not a regular file") != NULL, "%s", why);
-    cr_assert_str_eq(b.p, "");
-    dg_buf_free(&b);
-    snprintf(path, sizeof(path), "%s/missing", dir);
-    cr_assert_eq(dg_read_head(path, 100, &b, why, sizeof(why)), -1);
-    cr_assert_eq(b.err, ENOENT);
-    cr_assert(strstr(why, "No such file or directory") != NULL, "%s", why);
-    dg_buf_free(&b);
-    cr_assert_eq(dg_read_head(dir, 100, &b, why, sizeof(why)), -1, "a directory");
-    dg_buf_free(&b);
 }
 
 /* ---- the door's state ---- */
