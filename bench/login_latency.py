@@ -18,6 +18,7 @@ temporary AuthorizedKeysFile); nothing outside a temporary directory is
 touched, and both doors are stopped at the end, also on errors or ^C.
 """
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -152,44 +153,26 @@ def stats(times):
     return statistics.median(ms), p90, statistics.fmean(ms), ms[0], ms[-1]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_login_args(ap):
+    """The options of a benchmark that times logins on two doors."""
     ap.add_argument("-n", "--logins", type=int, default=50, help="timed logins per door (50)")
     ap.add_argument("--warmup", type=int, default=5, help="untimed logins per door first (5)")
     ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
                     or str(REPO / "build" / "fallbackd"), help="the daemon (build/fallbackd)")
     ap.add_argument("--user", default="root", help="the account to log in as (root)")
-    ap.add_argument("--command", default="true", help="the remote command (true)")
-    ap.add_argument("--threshold", type=float, default=1.10,
-                    help="largest acceptable ratio of the medians (1.10)")
     ap.add_argument("--timeout", type=float, default=30, help="seconds per login (30)")
-    args = ap.parse_args()
-    binary = check_root_and_binary(args.binary)
 
+
+@contextlib.contextmanager
+def bench_dir():
+    """A temporary directory and a list for the doors started in it; the
+    doors are stopped and the directory removed at the end, also after an
+    error or ^C."""
     workdir = Path(tempfile.mkdtemp(prefix="fbd-bench-"))
     os.chmod(workdir, 0o755)
     doors = []
     try:
-        hostkey, clientkey = make_keys(workdir, args.user)
-
-        sandboxed = Door("sandbox", workdir, binary, hostkey, args.user, [])
-        plain = Door("nosandbox", workdir, binary, hostkey, args.user, ["Sandbox no"])
-        doors = [sandboxed, plain]
-        for door in doors:
-            door.start()
-        seccomp = {door.name: door.network_seccomp(clientkey, args.user) for door in doors}
-        if seccomp != {"sandbox": 2, "nosandbox": 0}:
-            raise SystemExit(f"the doors are not what they claim (Seccomp: {seccomp})")
-
-        for _ in range(args.warmup):
-            for door in doors:
-                door.login(clientkey, args.user, args.command, args.timeout)
-        times = {door.name: [] for door in doors}
-        for i in range(args.logins):
-            order = doors if i % 2 == 0 else doors[::-1]     # A B, B A, ...
-            for door in order:
-                times[door.name].append(door.login(clientkey, args.user, args.command,
-                                                   args.timeout))
+        yield workdir, doors
     except KeyboardInterrupt:
         raise SystemExit("interrupted")
     finally:
@@ -197,19 +180,72 @@ def main():
             door.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
+
+def interleaved(doors, login, args):
+    """args.warmup untimed logins per door, then args.logins timed ones,
+    interleaved A B, B A, ... so that drift hits both alike.  LOGIN(door)
+    returns one login's seconds.  Returns {door name: [seconds]}."""
+    for _ in range(args.warmup):
+        for door in doors:
+            login(door)
+    times = {door.name: [] for door in doors}
+    for i in range(args.logins):
+        for door in (doors if i % 2 == 0 else doors[::-1]):
+            times[door.name].append(login(door))
+    return times
+
+
+def print_header(binary, args, command):
     print(f"fallbackd {binary}; {args.logins} logins per door after {args.warmup} warm-up, "
-          f"interleaved; `ssh {args.user}@{LOCALHOST} {args.command}`; {os.cpu_count()} CPUs")
-    print(f"{'door':<12}{'median':>10}{'p90':>10}{'mean':>10}{'min':>10}{'max':>10}   (ms)")
+          f"interleaved; `ssh {args.user}@{LOCALHOST} {command}`; {os.cpu_count()} CPUs")
+
+
+def verdict(value, limit, text):
+    """Print PASS or FAIL for VALUE against LIMIT (TEXT formats both);
+    the exit status."""
+    ok = value <= limit
+    print(f"{'PASS' if ok else 'FAIL'}: {text.format(value)} {'<=' if ok else '>'} "
+          f"{text.format(limit)}")
+    return 0 if ok else 1
+
+
+def print_times(title, times):
+    """The statistics table of TIMES (ms); returns the medians by name."""
+    print(f"{title:<16}{'median':>10}{'p90':>10}{'mean':>10}{'min':>10}{'max':>10}   (ms)")
     med = {}
-    for name in ("sandbox", "nosandbox"):
-        m, p90, mean, lo, hi = stats(times[name])
+    for name, t in times.items():
+        m, p90, mean, lo, hi = stats(t)
         med[name] = m
-        print(f"{name:<12}{m:>10.1f}{p90:>10.1f}{mean:>10.1f}{lo:>10.1f}{hi:>10.1f}")
+        print(f"{name:<16}{m:>10.1f}{p90:>10.1f}{mean:>10.1f}{lo:>10.1f}{hi:>10.1f}")
+    return med
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_login_args(ap)
+    ap.add_argument("--command", default="true", help="the remote command (true)")
+    ap.add_argument("--threshold", type=float, default=1.10,
+                    help="largest acceptable ratio of the medians (1.10)")
+    args = ap.parse_args()
+    binary = check_root_and_binary(args.binary)
+
+    with bench_dir() as (workdir, doors):
+        hostkey, clientkey = make_keys(workdir, args.user)
+        doors += [Door("sandbox", workdir, binary, hostkey, args.user, []),
+                  Door("nosandbox", workdir, binary, hostkey, args.user, ["Sandbox no"])]
+        for door in doors:
+            door.start()
+        seccomp = {door.name: door.network_seccomp(clientkey, args.user) for door in doors}
+        if seccomp != {"sandbox": 2, "nosandbox": 0}:
+            raise SystemExit(f"the doors are not what they claim (Seccomp: {seccomp})")
+        times = interleaved(doors, lambda door: door.login(clientkey, args.user, args.command,
+                                                           args.timeout), args)
+
+    print_header(binary, args, args.command)
+    med = print_times("door", times)
     ratio = med["sandbox"] / med["nosandbox"]
-    verdict = "PASS" if ratio <= args.threshold else "FAIL"
     print(f"ratio sandbox/nosandbox (medians): {ratio:.3f}")
-    print(f"{verdict}: {ratio:.3f} {'<=' if verdict == 'PASS' else '>'} {args.threshold:.2f}")
-    return 0 if verdict == "PASS" else 1
+    return verdict(ratio, args.threshold, "{:.3f}")
 
 
 if __name__ == "__main__":
