@@ -8,6 +8,8 @@
  *   a listener started before its binary's mtime     | WARN
  *   no sshd listening, and PID 1 holds no socket on  | BAD
  *     sshd's port (sshd_config: Port, ListenAddress) |
+ *     - but something listens there, and sshd's      | INFO
+ *       sockets cannot be seen (not root)            |
  *   PID 1 holds sshd's port (ssh.socket: sshd is     | OK
  *     started per connection, so must start now)     |
  *   PID 1 holds other listening sockets              | INFO
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "dg_parse.h"
@@ -182,16 +185,24 @@ static void port_list(const unsigned *ports, size_t n, char *buf, size_t len)
 /* Listening sockets held by PID 1 (socket activation: systemd holds
  * ssh.socket's port and starts sshd for the connections).  Those on one
  * of sshd's PORTS count as sshd listening; the others belong to other
- * services.  Returns how many are sshd's. */
-static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t nports)
+ * services.  Returns how many are sshd's; *HIDDEN counts PID 1 if its fds
+ * cannot be read. */
+static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t nports,
+                         size_t *hidden)
 {
     const struct dg_listen *all[MAX_PORTS], *mine[MAX_PORTS], *other[MAX_PORTS];
     char list[512], ev[4096], want[128];
-    size_t n = dg_proc_listening(c, 1, all, MAX_PORTS), nm = 0, no = 0;
     const struct dg_proc *p = dg_proc_find(c, 1);
+    size_t n, nm = 0, no = 0;
+    int unseen;
 
-    if (n == 0 || p == NULL || is_sshd(p)) {
-        return 0;           /* none, or PID 1 is sshd itself (a container) */
+    if (p == NULL || is_sshd(p)) {
+        return 0;           /* PID 1 is sshd itself (a container): seen as one */
+    }
+    n = dg_proc_listening(c, 1, all, MAX_PORTS, &unseen);
+    *hidden += (size_t)unseen;
+    if (n == 0) {
+        return 0;
     }
     for (size_t i = 0; i < n; i++) {
         if (port_in(all[i]->port, ports, nports)) {
@@ -216,24 +227,35 @@ static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t n
     return nm;
 }
 
+/* What the walk of the sshd processes found. */
+struct sshd_seen {
+    size_t found;           /* sshd processes */
+    size_t listening;       /* of them, holding a listening socket */
+    size_t hidden;          /* processes whose sockets cannot be seen (their
+                               /proc/PID/fd is another user's) */
+};
+
 /* Every sshd process: listeners checked, the others counted. */
-static void check_processes(const struct dg_ctx *c, int *found, int *listening)
+static void check_processes(const struct dg_ctx *c, struct sshd_seen *s)
 {
-    size_t sessions = 0, deleted = 0;
+    size_t sessions = 0, deleted = 0, hidden = 0;
 
     for (size_t i = 0; i < c->nprocs; i++) {
         const struct dg_listen *ls[MAX_PORTS];
         const struct dg_proc *p = &c->procs[i];
         size_t n;
+        int unseen;
 
         if (!is_sshd(p)) {
             continue;
         }
-        (*found)++;
-        n = dg_proc_listening(c, p->pid, ls, MAX_PORTS);
+        s->found++;
+        n = dg_proc_listening(c, p->pid, ls, MAX_PORTS, &unseen);
         if (n > 0) {
-            (*listening)++;
+            s->listening++;
             check_listener(c, p, ls, n);
+        } else if (unseen) {
+            hidden++;
         } else {
             sessions++;
             deleted += p->exe_deleted != 0;
@@ -244,6 +266,46 @@ static void check_processes(const struct dg_ctx *c, int *found, int *listening)
                "%zu other sshd process%s (sessions)%s", sessions, sessions == 1 ? "" : "es",
                deleted ? "; some run a deleted binary (they keep working)" : "");
     }
+    if (hidden > 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, "/proc/PID/fd: Permission denied",
+               "%zu sshd process%s whose sockets uid %ld cannot see (only root can)", hidden,
+               hidden == 1 ? "" : "es", (long)geteuid());
+    }
+    s->hidden += hidden;
+}
+
+/* No sshd process and not PID 1 was seen listening on sshd's PORTS.  The
+ * socket table says whether anything does: nothing is BAD; something,
+ * with processes whose sockets cannot be seen (not root), is most likely
+ * sshd, and said so; something that root sees is no sshd's is BAD too. */
+static void check_nobody_listens(const struct dg_ctx *c, const unsigned *ports, size_t nports,
+                                 size_t hidden)
+{
+    char want[128], ev[1024];
+    size_t eo, held = 0;
+
+    port_list(ports, nports, want, sizeof(want));
+    eo = (size_t)snprintf(ev, sizeof(ev), "no sshd process holds a LISTEN socket of "
+                          "/proc/net/tcp or tcp6, and PID 1 holds none on port %s "
+                          "(sshd_config)", want);
+    for (size_t i = 0; i < c->nlis && eo < sizeof(ev); i++) {
+        const struct dg_listen *l = &c->lis[i];
+
+        if (port_in(l->port, ports, nports)) {
+            held++;
+            eo += (size_t)snprintf(ev + eo, sizeof(ev) - eo, "\nsocket:[%lu] = LISTEN %s port "
+                                   "%u, uid %lu (/proc/net/tcp%s)", l->inode, l->addr, l->port,
+                                   l->uid, strchr(l->addr, ':') != NULL ? "6" : "");
+        }
+    }
+    if (held > 0 && hidden > 0) {
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, ev, "something listens on sshd's port %s; as uid %ld "
+               "the processes holding it cannot be seen (sshd, most likely; root sees which)",
+               want, (long)geteuid());
+        return;
+    }
+    dg_add(c->r, DG_BAD, DG_SEC_SSHD, ev, "no sshd is listening (port %s)%s", want,
+           held > 0 ? ": another program holds it" : "");
 }
 
 /* Can the program at PATH start now?  Missing is reported as MISSING_LEVEL. */
@@ -285,26 +347,23 @@ static void check_privsep_dir(const struct dg_ctx *c)
 
 void dg_check_sshd(const struct dg_ctx *c)
 {
-    int found = 0, listening = 0, installed;
+    struct sshd_seen seen = { 0 };
     unsigned ports[DG_SSHD_MAX_PORTS];
     size_t pid1, nports;
-    char want[128], ev[256];
     struct stat st;
+    int installed;
 
-    check_processes(c, &found, &listening);
+    check_processes(c, &seen);
     nports = dg_sshd_ports(c->r, ports, DG_SSHD_MAX_PORTS);
-    pid1 = check_pid1(c, ports, nports);
+    pid1 = check_pid1(c, ports, nports, &seen.hidden);
     installed = stat(SSHD_PATH, &st) == 0;
-    if (!installed && found == 0) {
+    if (!installed && seen.found == 0) {
         dg_add(c->r, DG_INFO, DG_SEC_SSHD, SSHD_PATH ": No such file or directory",
                "openssh-server is not installed and no sshd runs");
         return;
     }
-    if (listening == 0 && pid1 == 0) {
-        port_list(ports, nports, want, sizeof(want));
-        snprintf(ev, sizeof(ev), "no sshd process holds a LISTEN socket of /proc/net/tcp or "
-                 "tcp6, and PID 1 holds none on port %s (sshd_config)", want);
-        dg_add(c->r, DG_BAD, DG_SEC_SSHD, ev, "no sshd is listening (port %s)", want);
+    if (seen.listening == 0 && pid1 == 0) {
+        check_nobody_listens(c, ports, nports, seen.hidden);
     }
     check_startable(c, SSHD_PATH, DG_BAD);
     if (stat(SSHD_SESSION_PATH, &st) == 0) {

@@ -2,6 +2,7 @@
 #include "dg_proc.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@ static void load_listeners(struct dg_ctx *c, const char *path)
             struct dg_listen *l = &c->lis[c->nlis++];
 
             l->inode = t.inode;
+            l->uid = t.uid;
             l->port = t.port;
             dg_tcp_addr_str(&t, l->addr, sizeof(l->addr));
         }
@@ -251,7 +253,7 @@ static const struct dg_listen *listener_of(const struct dg_ctx *c, unsigned long
 }
 
 size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_listen **out,
-                         size_t max)
+                         size_t max, int *hidden)
 {
     char dir[64], path[128], link[128];
     struct dirent *e;
@@ -260,6 +262,9 @@ size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_list
 
     snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
     d = opendir(dir);
+    if (hidden != NULL) {
+        *hidden = d == NULL && errno == EACCES;
+    }
     if (d == NULL) {
         return 0;
     }

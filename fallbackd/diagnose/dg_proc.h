@@ -25,6 +25,7 @@ struct dg_proc {
 /* A listening TCP socket. */
 struct dg_listen {
     unsigned long inode;
+    unsigned long uid;      /* its owner, as /proc/net/tcp says */
     unsigned port;
     char addr[46];
 };
@@ -53,9 +54,11 @@ void dg_ctx_free(struct dg_ctx *c);
 const struct dg_proc *dg_proc_find(const struct dg_ctx *c, pid_t pid);
 
 /* The listening sockets PID holds (matched by socket inode through
- * /proc/PID/fd).  Fills OUT (up to MAX) and returns the count. */
+ * /proc/PID/fd).  Fills OUT (up to MAX) and returns the count.  *HIDDEN
+ * (may be NULL) is 1 when /proc/PID/fd cannot be read (another user's
+ * process, seen by a user other than root), else 0. */
 size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_listen **out,
-                         size_t max);
+                         size_t max, int *hidden);
 
 /* "3h12m", "45s": a duration for the report. */
 void dg_duration(long long secs, char *buf, size_t len);

@@ -203,6 +203,50 @@ def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path, sshd):
         stop(proc)
 
 
+def test_sshd_sockets_unseen_by_a_user(ns_door, key, tmp_path, sshd):
+    """A user other than root cannot read sshd's /proc/PID/fd: the console
+    must not call sshd down for that.  The namespace's sshd_config says
+    Port PORT, where a copy of the real sshd (root's) listens: alice's
+    report says something listens there that she cannot see; root's names
+    the listener.  Once it is stopped, nothing listens on PORT, and that
+    is BAD for alice too (/proc/net/tcp is everyone's)."""
+    door = root_door(ns_door, key)
+    door.authorize(ALICE, key)
+    port = free_port()
+    conf = door.ctx.path("sshd_config")
+    conf.write_text(f"Port {port}\n")
+    faults.bind_over(door.pid, door.ctx, ["/etc/ssh/sshd_config"], conf)
+    proc, _, pid = start_sshd_copy(tmp_path, port)
+    try:
+        theirs = report(door, key, user=ALICE)
+        seen = one(theirs, "sshd", "info", rf"^something listens on sshd's port {port}; as uid "
+                                           rf"\d+ the processes holding it cannot be seen")
+        assert re.search(rf"^socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} port {port}, uid 0 "
+                         r"\(/proc/net/tcp\)$", seen["evidence"], re.M), seen
+        one(theirs, "sshd", "info", r"^\d+ sshd process(es)? whose sockets uid \d+ cannot see")
+        assert not find(theirs, "sshd", "bad", r"^no sshd is listening")
+        roots = report(door, key)
+        one(roots, "sshd", "ok", rf"^sshd listener PID {pid} \(sshd\) listens on "
+                                 rf"{re.escape(LOCALHOST)}:{port}$")
+        assert not find(roots, "sshd", "bad", r"^no sshd is listening")
+    finally:
+        stop(proc)
+    wait_closed(port)
+    gone = report(door, key, user=ALICE)
+    one(gone, "sshd", "bad", rf"^no sshd is listening \(port {port}\)$")
+    assert not find(gone, "sshd", "info", r"^something listens on sshd's port")
+
+
+def wait_closed(port, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex((LOCALHOST, port)) != 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"{LOCALHOST}:{port} still listens")
+
+
 def sshd_in_ns(door, argv):
     """Start ARGV (an sshd in the foreground) in the door's mount
     namespace; returns the Popen."""
