@@ -73,8 +73,12 @@ static void listen_address(struct dg_sshd_conf *c, struct dg_tok a)
     if (a.n > 0 && a.p[0] == '[') {
         const char *close = memchr(a.p, ']', a.n);
 
-        if (close == NULL || close + 1 >= a.p + a.n || close[1] != ':') {
-            c->bare_listen += close != NULL && close + 1 == a.p + a.n;
+        if (close == NULL) {
+            c->bad++;
+            return;
+        }
+        if (close + 1 >= a.p + a.n || close[1] != ':') {
+            c->bare_listen += close + 1 == a.p + a.n;
             return;
         }
         colon = close + 1;

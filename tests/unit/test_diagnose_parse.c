@@ -408,9 +408,9 @@ Test(diagnose_parse, sshd_config_bad_values_and_includes)
     char p[128], many[2048] = "Include";
 
     ports_of("Port 0\nPort 65536\nPort ssh\nPort\nPort 1 2\nListenAddress 1.2.3.4:x\n"
-             "Port 65535\n", p, sizeof(p), &c);
+             "ListenAddress [::1\nPort 65535\n", p, sizeof(p), &c);
     cr_assert_str_eq(p, "65535");
-    cr_assert_eq(c.bad, 6);
+    cr_assert_eq(c.bad, 7);
     for (int i = 0; i < DG_SSHD_MAX_INCLUDES + 2; i++) {
         snprintf(many + strlen(many), sizeof(many) - strlen(many), " \"d%d/*.conf\"", i);
     }
