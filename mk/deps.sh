@@ -13,10 +13,10 @@ BUILD_PKGS="gcc make cmake patch dpkg-dev pkg-config file debian-archive-keyring
   libgcrypt20-dev libgpg-error-dev libsodium-dev libseccomp-dev libc-ares-dev"
 TEST_PKGS="libcriterion-dev openssh-client putty-tools python3-paramiko python3-pytest
   openssh-sftp-server strace busybox-static iproute2 util-linux procps psmisc coreutils
-  clang libclang-rt-14-dev ssh-audit debootstrap python3-asyncssh openssh-server"
+  clang libclang-rt-14-dev ssh-audit debootstrap python3-asyncssh openssh-server ansible"
 
 # make package-test also builds, lints, installs and rolls out the .deb.
-PACKAGE_TEST_PKGS="debhelper lintian man-db fail2ban ansible nftables"
+PACKAGE_TEST_PKGS="debhelper lintian man-db fail2ban nftables"
 
 # shellcheck disable=SC2086
 sh "$(dirname "$0")/apt-install.sh" deps $BUILD_PKGS \
