@@ -1,28 +1,35 @@
 #!/usr/bin/python3
-"""SFTP throughput: fallbackd's internal-sftp against OpenSSH's sftp-server.
+"""SFTP throughput: fallbackd's internal-sftp against OpenSSH's sftp-server
+behind Debian's sshd.
 
-Starts two fallbackd doors side by side on 127.0.0.1 with the same config,
-except that the second has `Subsystem sftp /usr/lib/openssh/sftp-server`
-(the first has no Subsystem line: the built-in server), so the transport,
-the network process and the relay are the same and only the SFTP server
-differs.  Times `sftp put`, `sftp get`, `scp -s` up and down of one file
-(256 MiB by default) with the OpenSSH clients, interleaved A B, B A, ... so
-that drift hits both alike, and prints per door and copy the median MB/s
-and the server's CPU seconds per GiB (user + system of the door's
-processes, reaped children included), then the ratios internal / OpenSSH
-(above 1: internal-sftp is faster).
+Starts, side by side on 127.0.0.1, each in its own mount namespace, the
+servers of bench/compare_faults.py: fallbackd with its fault-matrix config
+(no Subsystem line: the sftp subsystem is internal-sftp) and sshd with
+Debian's defaults and `Subsystem sftp /usr/lib/openssh/sftp-server`; with
+--servers also fallbackd executing that same sftp-server (the same relay
+as internal-sftp, OpenSSH's file server: which of the two costs what).
+Logs in as a throwaway user (fbdsftpbench) and times `sftp put`, `sftp
+get`, `scp -s` up and down of one file (1 GiB by default) with the OpenSSH
+clients, servers interleaved A B, B A, ... so that drift hits all alike.
+Prints per server and copy the median MB/s and the server's CPU seconds
+per GiB (user + system of everything the server ran, from a cgroup v2
+of its own), then per copy the ratio fallbackd / sshd of
+the speeds (above 1: fallbackd is faster) and of the CPU.
 
-A benchmark, not a test: run it by hand, as root (see bench/README.md):
+A benchmark, not a test: run it by hand, as root, after `sh bench/deps.sh`
+(see bench/README.md):
 
-    /usr/bin/python3 bench/sftp_throughput.py [--size-mib 256] [--rounds 3]
+    /usr/bin/python3 bench/sftp_throughput.py [--size-mib 1024] [--rounds 3]
+        [--servers fallbackd,sshd,fallbackd-sftp-server] [--dir /var/tmp]
 
-Logs in as root (a throwaway key); the file and everything else lives in a
-temporary directory (--dir, default /tmp) removed at the end, and both
-doors are stopped, also on errors or ^C.
+The files live in a temporary directory under --dir; it, the user, the
+servers and everything they started are removed at the end, also on
+errors or ^C.
 """
 import argparse
 import hashlib
 import os
+import pwd
 import shutil
 import statistics
 import subprocess
@@ -31,18 +38,72 @@ import tempfile
 import time
 from pathlib import Path
 
-from login_latency import LOCALHOST, REPO, SSH_OPTS, Door, check_root_and_binary, make_keys
+import compare_faults
+from compare_faults import REPO, SSH_BENCH_OPTS, Bench, Case, Fallbackd, OpenSSH, become_subreaper
+
+# A throwaway user of its own (compare_faults.py's code reads these names
+# when it runs), so that this bench and the fault matrix, which removes its
+# user by name at the end, can run at the same time.
+USER = compare_faults.USER = "fbdsftpbench"
+compare_faults.USER_COMMENT = "fallbackd bench/sftp_throughput.py"
 
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
-CLK = os.sysconf("SC_CLK_TCK")
 OPS = ("sftp-put", "sftp-get", "scp-put", "scp-get")
 
 
-def tree_cpu(pid):
-    """CPU seconds of pid and its reaped children (utime, stime, cutime,
-    cstime of /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(f) for f in fields[11:15]) / CLK
+class FallbackdSftpServer(Fallbackd):
+    """fallbackd executing OpenSSH's sftp-server as the user."""
+    key, title = "fallbackd-sftp-server", "fallbackd + sftp-server"
+
+    def config_text(self, case):
+        return super().config_text(case) + f"Subsystem sftp {SFTP_SERVER}\n"
+
+
+SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, FallbackdSftpServer)}
+NAMES = {"fallbackd": "fallbackd internal-sftp", "sshd": "sshd + sftp-server",
+         "fallbackd-sftp-server": "fallbackd + sftp-server"}
+
+
+class CpuGroup:
+    """A cgroup v2 that a started server's listener is moved into: every
+    process it starts afterwards is counted, also those whose parent does
+    not wait for them (the cutime of /proc/PID/stat misses those: sshd's
+    per-connection processes)."""
+
+    def __init__(self, name):
+        roots = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
+                 if line.split()[2] == "cgroup2"]
+        if not roots:
+            raise SystemExit("no cgroup v2 mounted: the server CPU is measured with one")
+        self.path = Path(roots[0]) / f"fbd-bench-sftp-{os.getpid()}-{name}"
+        self.path.mkdir()
+
+    def enter(self, pid):
+        (self.path / "cgroup.procs").write_text(f"{pid}\n")
+
+    def procs(self):
+        return (self.path / "cgroup.procs").read_text().split()
+
+    def seconds(self):
+        """CPU seconds (user + system) of everything in it so far."""
+        for line in (self.path / "cpu.stat").read_text().splitlines():
+            name, value = line.split()
+            if name == "usage_usec":
+                return int(value) / 1e6
+        raise SystemExit(f"{self.path}/cpu.stat has no usage_usec")
+
+    def settle(self, count, timeout=10):
+        """Wait until only count processes are left (the connection's
+        have ended: their CPU is all counted)."""
+        deadline = time.monotonic() + timeout
+        while len(self.procs()) > count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def remove(self):
+        try:
+            self.path.rmdir()
+        except OSError as e:
+            print(f"cleanup: {self.path}: {e}", file=sys.stderr)
 
 
 def sha256(path):
@@ -53,96 +114,146 @@ def sha256(path):
     return h.hexdigest()
 
 
-def client_argv(op, door, key, src, dst):
+def client_argv(op, port, key, src, dst):
     """The client command line of op (sftp-put, sftp-get, scp-put, scp-get)
     copying src to dst (remote paths are absolute), and its stdin."""
-    remote = f"root@{LOCALHOST}"
+    remote = f"{USER}@127.0.0.1"
+    base = [*SSH_BENCH_OPTS, "-i", str(key)]
     if op.startswith("sftp"):
         verb = op.split("-")[1]
-        return (["sftp", *SSH_OPTS, "-i", str(key), "-P", str(door.port), "-b", "-", remote],
+        return (["sftp", *base, "-P", str(port), "-b", "-", remote],
                 f"{verb} {src} {dst}\n".encode())
     src, dst = (src, f"{remote}:{dst}") if op == "scp-put" else (f"{remote}:{src}", dst)
-    return ["scp", "-s", *SSH_OPTS, "-i", str(key), "-P", str(door.port), src, dst], b""
+    return ["scp", "-s", *base, "-P", str(port), str(src), str(dst)], b""
 
 
-def transfer(door, key, op, src, dst, timeout):
+def transfer(case, key, op, src, dst, timeout):
     """One copy; returns (wall seconds, server CPU seconds)."""
-    argv, stdin = client_argv(op, door, key, src, dst)
-    cpu0 = tree_cpu(door.proc.pid)
+    argv, stdin = client_argv(op, case.port, key, src, dst)
+    idle = len(case.cpu.procs())
+    cpu0 = case.cpu.seconds()
     start = time.perf_counter()
     res = subprocess.run(argv, input=stdin, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, timeout=timeout)
     wall = time.perf_counter() - start
     if res.returncode != 0:
-        raise SystemExit(f"{door.name}: {op} failed: {res.stderr.decode(errors='replace')}\n"
-                         f"{door.log.read_text(errors='replace')[-2000:]}")
-    time.sleep(0.5)     # the connection's processes are reaped: their CPU is counted
-    return wall, tree_cpu(door.proc.pid) - cpu0
+        raise SystemExit(f"{case.server.key}: {op} failed: "
+                         f"{res.stderr.decode(errors='replace')}\n{case.log_text()[-2000:]}")
+    case.cpu.settle(idle)
+    return wall, case.cpu.seconds() - cpu0
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mib", type=int, default=256, help="file size (256)")
-    ap.add_argument("--rounds", type=int, default=3, help="get and put per door (3)")
-    ap.add_argument("--dir", default="/tmp", help="where the files go (/tmp)")
-    ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
-                    or str(REPO / "build" / "fallbackd"), help="the daemon (build/fallbackd)")
-    ap.add_argument("--timeout", type=float, default=600, help="seconds per transfer (600)")
-    args = ap.parse_args()
-    binary = check_root_and_binary(args.binary)
-    if not os.access(SFTP_SERVER, os.X_OK):
-        raise SystemExit(f"{SFTP_SERVER} missing (openssh-sftp-server): nothing to compare with")
+def start_servers(bench, keys, cases):
+    """Start a Case per server key, in that order, appended to cases."""
+    for key in keys:
+        server = SERVERS[key](bench)
+        why = server.available()
+        if why:
+            raise SystemExit(f"{server.title}: {why}")
+        server.prepare()
+        case = Case(bench, server, "sftp")
+        cases.append(case)
+        case.start()
+        case.cpu = CpuGroup(key)
+        case.cpu.enter(case.pid)
 
-    workdir = Path(tempfile.mkdtemp(prefix="fbd-bench-sftp-", dir=args.dir))
-    os.chmod(workdir, 0o755)
-    doors = []
-    results = {}
+
+def measure(bench, cases, args):
+    """{(server key, op): [(wall, cpu), ...]}; the copies of the first round
+    are checked byte for byte."""
+    data = Path(tempfile.mkdtemp(prefix="fbd-bench-sftp-", dir=args.dir))
     try:
-        hostkey, clientkey = make_keys(workdir, "root")
-        src = workdir / "src.bin"
+        os.chmod(data, 0o755)
+        remote = data / "remote"
+        remote.mkdir(mode=0o755)
+        pw = pwd.getpwnam(USER)
+        os.chown(remote, pw.pw_uid, pw.pw_gid)
+        src = data / "src.bin"
         with open(src, "wb") as f:
             for _ in range(args.size_mib):
                 f.write(os.urandom(1 << 20))
         digest = sha256(src)
-
-        internal = Door("internal-sftp", workdir, binary, hostkey, "root", [])
-        openssh = Door("sftp-server", workdir, binary, hostkey, "root",
-                       [f"Subsystem sftp {SFTP_SERVER}"])
-        doors = [internal, openssh]
-        for door in doors:
-            door.start()
-        results = {(d.name, op): [] for d in doors for op in OPS}
+        results = {(c.server.key, op): [] for c in cases for op in OPS}
         for i in range(args.rounds):
-            for door in doors if i % 2 == 0 else doors[::-1]:
-                up = workdir / f"{door.name}.bin"
-                back = workdir / "back.bin"
+            for case in cases if i % 2 == 0 else cases[::-1]:
+                up, back = remote / "up.bin", data / "back.bin"
                 for tool in ("sftp", "scp"):
                     for op, a, b in ((f"{tool}-put", src, up), (f"{tool}-get", up, back)):
-                        results[(door.name, op)].append(transfer(door, clientkey, op, a, b,
-                                                                 args.timeout))
+                        results[(case.server.key, op)].append(
+                            transfer(case, bench.client_key, op, a, b, args.timeout))
                     for path in (up, back):
                         if i == 0 and sha256(path) != digest:
-                            raise SystemExit(f"{door.name}: {tool}: {path.name} differs")
+                            raise SystemExit(f"{case.server.key}: {tool}: {path.name} differs")
                         path.unlink()
+        return results
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def report(results, cases, args):
+    gib = args.size_mib / 1024
+    print(f"{args.size_mib} MiB, {args.rounds} rounds, interleaved; OpenSSH sftp and "
+          f"scp -s; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f} at the end")
+    for case in cases:
+        print(f"  {NAMES[case.server.key]}: {case.server.version()}")
+    print(f"{'server':<26}{'op':<10}{'median MB/s':>12}{'CPU s/GiB':>11}")
+    speed, cpu = {}, {}
+    for case in cases:
+        for op in OPS:
+            k = (case.server.key, op)
+            runs = results[k]
+            speed[k] = statistics.median(args.size_mib * 1.048576 / w for w, _ in runs)
+            cpu[k] = statistics.median(c / gib for _, c in runs)
+            print(f"{NAMES[k[0]]:<26}{op:<10}{speed[k]:>12.1f}{cpu[k]:>11.2f}")
+    keys = [c.server.key for c in cases]
+    for other in [k for k in keys if k != "fallbackd"]:
+        if "fallbackd" not in keys:
+            break
+        for op in OPS:
+            ratio = speed[("fallbackd", op)] / speed[(other, op)]
+            cratio = cpu[("fallbackd", op)] / max(cpu[(other, op)], 1e-9)
+            print(f"fallbackd / {other}, {op}: speed {ratio:.2f}x, server CPU {cratio:.2f}x")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size-mib", type=int, default=1024, help="file size (1024)")
+    ap.add_argument("--rounds", type=int, default=3, help="copies of each kind per server (3)")
+    ap.add_argument("--servers", default="fallbackd,sshd",
+                    help=f"comma-separated, from {','.join(SERVERS)} (fallbackd,sshd)")
+    ap.add_argument("--dir", default="/var/tmp", help="where the files go (/var/tmp)")
+    ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
+                    or str(REPO / "build" / "fallbackd"), help="fallbackd (build/fallbackd)")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per copy (600)")
+    args = ap.parse_args()
+    args.verbose = False
+    keys = [k for k in args.servers.split(",") if k]
+    unknown = [k for k in keys if k not in SERVERS]
+    if unknown or not keys:
+        raise SystemExit(f"unknown servers {unknown}; known: {', '.join(SERVERS)}")
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the servers run in mount namespaces, and a user is added")
+    if not os.access(SFTP_SERVER, os.X_OK):
+        raise SystemExit(f"{SFTP_SERVER} missing (openssh-sftp-server): run bench/deps.sh")
+
+    become_subreaper()
+    bench = Bench(args)
+    cases = []
+    try:
+        bench.setup()
+        start_servers(bench, keys, cases)
+        results = measure(bench, cases, args)
+        report(results, cases, args)
     except KeyboardInterrupt:
         raise SystemExit("interrupted")
     finally:
-        for door in doors:
-            door.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
-
-    gib = args.size_mib / 1024
-    print(f"fallbackd {binary}; {args.size_mib} MiB, {args.rounds} rounds, interleaved; "
-          f"OpenSSH sftp and scp -s; {os.cpu_count()} CPUs")
-    print(f"{'server':<15}{'op':<10}{'median MB/s':>12}{'CPU s/GiB':>11}")
-    speed = {}
-    for (name, op), runs in sorted(results.items()):
-        speed[(name, op)] = statistics.median(args.size_mib * 1.048576 / w for w, _ in runs)
-        cpu = statistics.median(c / gib for _, c in runs)
-        print(f"{name:<15}{op:<10}{speed[(name, op)]:>12.1f}{cpu:>11.2f}")
-    for op in OPS:
-        ratio = speed[("internal-sftp", op)] / speed[("sftp-server", op)]
-        print(f"ratio internal-sftp / sftp-server, {op}: {ratio:.3f}")
+        for case in cases:
+            case.stop()
+        for problem in bench.cleanup():
+            print(f"cleanup: {problem}", file=sys.stderr)
+        for case in cases:
+            if getattr(case, "cpu", None):
+                case.cpu.remove()
     return 0
 
 
