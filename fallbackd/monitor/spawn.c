@@ -319,6 +319,21 @@ static void close_pipes(int p[3][2])
 }
 
 /* Parent side: keep our ends, non-blocking. */
+/* A built-in server (internal-sftp) moves files: its stdin and stdout
+ * pipes get room for several of its largest requests and replies, so that
+ * neither it nor the network process wakes for every 64 KiB (the default
+ * size).  Best effort: a pipe of the default size works too. */
+#define BULK_PIPE_SIZE (1 << 20)
+
+static void grow_bulk_pipes(const struct spawn_req *req, const struct spawn_res *res)
+{
+    if (req->run == NULL) {
+        return;
+    }
+    fcntl(res->in, F_SETPIPE_SZ, BULK_PIPE_SIZE);
+    fcntl(res->out, F_SETPIPE_SZ, BULK_PIPE_SIZE);
+}
+
 static void parent_ends(const struct spawn_req *req, struct spawn_res *res, int pts,
                         int p[3][2])
 {
@@ -336,6 +351,7 @@ static void parent_ends(const struct spawn_req *req, struct spawn_res *res, int 
     fcntl(res->in, F_SETFL, O_NONBLOCK);
     fcntl(res->out, F_SETFL, O_NONBLOCK);
     fcntl(res->err, F_SETFL, O_NONBLOCK);
+    grow_bulk_pipes(req, res);
 }
 
 /* Parent: read the child's report until the pipe closes (it called

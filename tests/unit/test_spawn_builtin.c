@@ -4,6 +4,7 @@
  * status; nothing is executed. */
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -66,6 +67,8 @@ Test(spawn, builtin_runs_as_the_user_without_exec, .timeout = 20)
     req.run_arg = &answer;
     cr_assert_eq(spawn_start(&req, &res, &why), 0, "%s", diag_last(&why));
     diag_free(&why);
+    cr_expect_geq(fcntl(res.in, F_GETPIPE_SZ), 1 << 20, "a file server's stdin holds 1 MiB");
+    cr_expect_geq(fcntl(res.out, F_GETPIPE_SZ), 1 << 20, "and its stdout");
     cr_assert_eq(write(res.in, "ping", 4), 4);
     cr_expect_eq(read_waiting(res.out, buf, sizeof(buf)), 4);
     cr_expect_eq(memcmp(buf, "ping", 4), 0);
