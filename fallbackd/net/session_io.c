@@ -47,23 +47,40 @@
 #define READ_CHUNK 65536
 #define READS_PER_ROUND 8
 
+/* Nothing buffered ahead of it: hand client data straight to the
+ * process's stdin (a non-blocking write, which cannot re-enter libssh),
+ * saving a copy through s->in; errors are left to pump_in().  The number
+ * of bytes written. */
+static size_t write_through(struct sess *s, const void *data, size_t len)
+{
+    ssize_t n;
+
+    if (s->in_fd < 0 || s->in.len > 0 || s->in_backlog) {
+        return 0;
+    }
+    n = write(s->in_fd, data, len);
+    return n > 0 ? (size_t)n : 0;
+}
+
 size_t sessio_stdin_data(struct sess *s, const void *data, size_t len)
 {
+    size_t direct;
     size_t room;
     size_t take;
 
     if (s->started && s->in_fd < 0) {
         return len;     /* the process closed its stdin: discard, as sshd */
     }
+    direct = write_through(s, data, len);
     room = s->in.len < IN_CAP ? IN_CAP - s->in.len : 0;
-    take = len < room ? len : room;
-    if (take > 0 && bytebuf_append(&s->in, data, take) < 0) {
+    take = len - direct < room ? len - direct : room;
+    if (take > 0 && bytebuf_append(&s->in, (const unsigned char *)data + direct, take) < 0) {
         take = 0;
     }
-    if (take < len) {
+    if (direct + take < len) {
         s->in_backlog = 1;
     }
-    return take;
+    return direct + take;
 }
 
 /* Is a pty the process's stdio (one fd for both directions)? */
