@@ -4,7 +4,8 @@
  * room, and never more than the window, so ssh_channel_write() normally
  * takes it all; what it does not take (during a rekey it takes nothing) is
  * kept in the stream's pending buffer and the fd is not polled until the
- * buffer is empty.  Input (client -> process) is buffered up to IN_CAP;
+ * buffer is empty.  Input (client -> process) is written to the process at
+ * once when nothing is buffered ahead of it, else buffered up to IN_CAP;
  * beyond that libssh keeps the data and stops growing the client's window,
  * and we pull it back (ssh_channel_read_nonblocking) as the buffer drains.
  * Nothing here is called from inside an fd callback of libssh's, so no
@@ -47,42 +48,6 @@
 #define READ_CHUNK 65536
 #define READS_PER_ROUND 8
 
-/* Nothing buffered ahead of it: hand client data straight to the
- * process's stdin (a non-blocking write, which cannot re-enter libssh),
- * saving a copy through s->in; errors are left to pump_in().  The number
- * of bytes written. */
-static size_t write_through(struct sess *s, const void *data, size_t len)
-{
-    ssize_t n;
-
-    if (s->in_fd < 0 || s->in.len > 0 || s->in_backlog) {
-        return 0;
-    }
-    n = write(s->in_fd, data, len);
-    return n > 0 ? (size_t)n : 0;
-}
-
-size_t sessio_stdin_data(struct sess *s, const void *data, size_t len)
-{
-    size_t direct;
-    size_t room;
-    size_t take;
-
-    if (s->started && s->in_fd < 0) {
-        return len;     /* the process closed its stdin: discard, as sshd */
-    }
-    direct = write_through(s, data, len);
-    room = s->in.len < IN_CAP ? IN_CAP - s->in.len : 0;
-    take = len - direct < room ? len - direct : room;
-    if (take > 0 && bytebuf_append(&s->in, (const unsigned char *)data + direct, take) < 0) {
-        take = 0;
-    }
-    if (direct + take < len) {
-        s->in_backlog = 1;
-    }
-    return direct + take;
-}
-
 /* Is a pty the process's stdio (one fd for both directions)? */
 static int is_pty(const struct sess *s)
 {
@@ -112,6 +77,64 @@ void sessio_close_fds(struct sess *s)
         close(s->ptm);      /* the session's processes get SIGHUP */
         s->ptm = -1;
     }
+}
+
+/* Write client data to the process's stdin, as much as the pipe (or pty)
+ * takes now.  Returns the bytes written; when the reader is gone (EPIPE or
+ * another error) stdin is closed and everything counts as written: later
+ * data is discarded, as sshd does. */
+static size_t write_stdin(struct sess *s, const unsigned char *p, size_t n)
+{
+    size_t done = 0;
+
+    while (s->in_fd >= 0 && done < n) {
+        ssize_t w = write(s->in_fd, p + done, n - done);
+
+        if (w > 0) {
+            done += (size_t)w;
+        } else if (w < 0 && errno == EINTR) {
+            continue;
+        } else if (w < 0 && errno == EAGAIN) {
+            return done;
+        } else {
+            if (!is_pty(s)) {
+                close(s->in_fd);
+            }
+            s->in_fd = -1;
+            return n;
+        }
+    }
+    return n;
+}
+
+/* Client data from libssh's data callback.  When nothing is buffered
+ * ahead of it, it goes straight to the process (one copy less on a bulk
+ * upload); what the process does not take now is buffered up to IN_CAP,
+ * and the rest left to libssh (pull_backlog takes it back). */
+size_t sessio_stdin_data(struct sess *s, const void *data, size_t len)
+{
+    size_t direct = 0;
+    size_t room;
+    size_t take;
+
+    if (s->started && s->in_fd < 0) {
+        return len;     /* the process closed its stdin: discard, as sshd */
+    }
+    if (s->started && s->in.len == 0) {
+        direct = write_stdin(s, data, len);
+        if (direct == len) {
+            return len;
+        }
+    }
+    room = s->in.len < IN_CAP ? IN_CAP - s->in.len : 0;
+    take = len - direct < room ? len - direct : room;
+    if (take > 0 && bytebuf_append(&s->in, (const unsigned char *)data + direct, take) < 0) {
+        take = 0;
+    }
+    if (direct + take < len) {
+        s->in_backlog = 1;
+    }
+    return direct + take;
 }
 
 /* Hand bytes to the channel; keep what it did not take.  -1 if the
@@ -210,22 +233,8 @@ static void pull_backlog(struct sess *s)
  * (not on a pty, whose master is also the output). */
 static void pump_in(struct sess *s)
 {
-    while (s->in_fd >= 0 && s->in.len > 0) {
-        ssize_t n = write(s->in_fd, bytebuf_head(&s->in), s->in.len);
-
-        if (n > 0) {
-            bytebuf_consume(&s->in, (size_t)n);
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && errno == EAGAIN) {
-            break;
-        } else {
-            bytebuf_consume(&s->in, s->in.len);     /* EPIPE: reader gone */
-            if (!is_pty(s)) {
-                close(s->in_fd);
-            }
-            s->in_fd = -1;
-        }
+    if (s->in_fd >= 0 && s->in.len > 0) {
+        bytebuf_consume(&s->in, write_stdin(s, bytebuf_head(&s->in), s->in.len));
     }
     if (s->in_fd >= 0 && s->in.len == 0 && s->peer_eof && !s->in_backlog && !is_pty(s)) {
         close(s->in_fd);
