@@ -7,14 +7,16 @@ servers of bench/compare_faults.py: fallbackd with its fault-matrix config
 (no Subsystem line: the sftp subsystem is internal-sftp) and sshd with
 Debian's defaults and `Subsystem sftp /usr/lib/openssh/sftp-server`; with
 --servers also fallbackd executing that same sftp-server (the same relay
-as internal-sftp, OpenSSH's file server: which of the two costs what).
+as internal-sftp, OpenSSH's file server: which of the two costs what),
+and with --binary-b another build of fallbackd (a change against the
+same sshd in the same run).
 Logs in as a throwaway user (fbdsftpbench) and times `sftp put`, `sftp
 get`, `scp -s` up and down of one file (1 GiB by default) with the OpenSSH
 clients, servers interleaved A B, B A, ... so that drift hits all alike.
 Prints per server and copy the median and best MB/s and the server's CPU
-seconds per GiB (user + system of everything the server ran, from a cgroup v2
-of its own), then per copy the ratio fallbackd / sshd of
-the speeds (above 1: fallbackd is faster) and of the CPU.
+seconds per GiB (user + system of everything the server ran, from a
+cgroup v2 of its own), then per copy the ratios fallbackd / each other
+server of the speeds (above 1: fallbackd is faster) and of the CPU.
 
 A benchmark, not a test: run it by hand, as root, after `sh bench/deps.sh`
 (see bench/README.md):
@@ -59,9 +61,31 @@ class FallbackdSftpServer(Fallbackd):
         return super().config_text(case) + f"Subsystem sftp {SFTP_SERVER}\n"
 
 
-SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, FallbackdSftpServer)}
+class FallbackdB(Fallbackd):
+    """Another build of fallbackd (--binary-b), internal-sftp: a change
+    measured against the same sshd in the same run."""
+    key, title = "fallbackd-b", "fallbackd (--binary-b)"
+
+    def __init__(self, bench):
+        super().__init__(bench)
+        self.build = Path(bench.args.binary_b or "/nonexistent").resolve()
+
+    def needs(self):
+        return [self.build]
+
+    def prepare(self):
+        super().prepare()
+        shutil.copy2(self.build, self.exe)
+
+    def version(self):
+        return f"{self.build}: " + subprocess.run([self.exe, "-V"], capture_output=True,
+                                                  text=True).stdout.strip()
+
+
+SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, FallbackdSftpServer, FallbackdB)}
 NAMES = {"fallbackd": "fallbackd internal-sftp", "sshd": "sshd + sftp-server",
-         "fallbackd-sftp-server": "fallbackd + sftp-server"}
+         "fallbackd-sftp-server": "fallbackd + sftp-server",
+         "fallbackd-b": "fallbackd-b internal-sftp"}
 
 
 class CpuGroup:
@@ -206,12 +230,12 @@ def report(results, cases, args):
             cpu[k] = statistics.median(c / gib for _, c in results[k])
             print(f"{NAMES[k[0]]:<26}{op:<10}{speed[k]:>12.1f}{best[k]:>10.1f}{cpu[k]:>11.2f}")
     keys = [c.server.key for c in cases]
-    for other in [k for k in keys if k != "fallbackd"]:
-        if "fallbackd" not in keys:
-            break
+    pairs = [(x, y) for x in ("fallbackd", "fallbackd-b") if x in keys
+             for y in keys if y != x and (x, y) != ("fallbackd-b", "fallbackd")]
+    for x, y in pairs:
         for op in OPS:
-            a, b = ("fallbackd", op), (other, op)
-            print(f"fallbackd / {other}, {op}: speed {speed[a] / speed[b]:.2f}x "
+            a, b = (x, op), (y, op)
+            print(f"{x} / {y}, {op}: speed {speed[a] / speed[b]:.2f}x "
                   f"(best {best[a] / best[b]:.2f}x), server CPU {cpu[a] / max(cpu[b], 1e-9):.2f}x")
 
 
@@ -224,10 +248,14 @@ def main():
     ap.add_argument("--dir", default="/var/tmp", help="where the files go (/var/tmp)")
     ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
                     or str(REPO / "build" / "fallbackd"), help="fallbackd (build/fallbackd)")
+    ap.add_argument("--binary-b", help="another fallbackd, server fallbackd-b "
+                    "(added to --servers when given)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per copy (600)")
     args = ap.parse_args()
     args.verbose = False
     keys = [k for k in args.servers.split(",") if k]
+    if args.binary_b and "fallbackd-b" not in keys:
+        keys.append("fallbackd-b")
     unknown = [k for k in keys if k not in SERVERS]
     if unknown or not keys:
         raise SystemExit(f"unknown servers {unknown}; known: {', '.join(SERVERS)}")
