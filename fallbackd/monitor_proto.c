@@ -25,6 +25,7 @@ static const char *const schemas[MON_TYPE_MAX] = {
     [MON_EXITED] = "uu",
     [MON_FORWARD] = "susu",
     [MON_FORWARDED] = "s",
+    [MON_PROGRESS] = "u",
 };
 
 const char *mon_schema(uint32_t type)

@@ -73,6 +73,8 @@ enum mon_type {
                                port                                  "susu"   */
     MON_FORWARDED,          /* monitor -> net: the address connected
                                to; the connected socket attached     "s"      */
+    MON_PROGRESS,           /* net -> monitor, unanswered: a stage of
+                               conn_progress.h reached               "u"      */
     MON_TYPE_MAX
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "addrmatch.h"
+#include "conn_progress.h"
 
 /* Clear every bit of addr past the first BITS. */
 static void mask_bits(unsigned char *addr, size_t len, int bits)
@@ -115,6 +116,13 @@ struct admit_decision admission_decide(const struct fbd_config *cfg,
         d.verdict = REFUSE_EARLY_DROP;
     }
     return d;
+}
+
+void admission_note_progress(struct pending *p, unsigned char byte)
+{
+    if (byte <= PROGRESS_KEYED && byte > p->stage) {
+        p->stage = byte;
+    }
 }
 
 int admission_allowed_from(const struct fbd_config *cfg, const char *addr)

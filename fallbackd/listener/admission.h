@@ -38,6 +38,7 @@ struct source_block {
 struct pending {
     struct source_block block;
     long long since_ms;         /* when it was accepted */
+    int stage;                  /* enum conn_progress its monitor reported */
 };
 
 enum admit_verdict {
@@ -63,6 +64,11 @@ struct admit_decision admission_decide(const struct fbd_config *cfg,
                                        const struct source_block *src,
                                        const struct pending *pending, size_t n,
                                        unsigned roll);
+
+/* BYTE came from the connection's monitor on its startup pipe
+ * (conn_progress.h): the stage it names, if it is one and further than
+ * what p has; anything else changes nothing. */
+void admission_note_progress(struct pending *p, unsigned char byte);
 
 /* Is numeric address ADDR inside one of the AllowFrom blocks (or is the
  * list empty)? */

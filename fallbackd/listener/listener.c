@@ -17,8 +17,10 @@
  *                         |   admission (admission.h);
  *                         |   fork the connection process (it splits
  *                         |   in two, split.c)
- *   startup pipe readable | that connection authenticated (or ended):
- *                         |   it no longer counts as unauthenticated
+ *   startup pipe readable | a byte: that connection's progress
+ *                         |   (conn_progress.h), for admission; EOF: it
+ *                         |   authenticated (or ended), it no longer
+ *                         |   counts as unauthenticated
  *   SIGCHLD               | reap every exited child; penalise its source
  *                         |   by how its monitor says it ended
  *   SIGHUP                | reload config + host keys; keep old on error
@@ -47,6 +49,7 @@
 #include "clock.h"
 #include "diagnose/door_state.h"
 #include "confine_probe.h"
+#include "conn_progress.h"
 #include "listen_sockets.h"
 #include "log.h"
 #include "penalty.h"
@@ -142,6 +145,25 @@ static void child_started(struct listener *l, struct child *c)
         close(c->startup_fd);
         c->startup_fd = -1;
         l->startups--;
+    }
+}
+
+/* Its startup pipe woke the poll: progress bytes from its monitor, or EOF
+ * (authenticated or gone). */
+static void child_progress(struct listener *l, struct child *c)
+{
+    unsigned char buf[16];
+    ssize_t n = read(c->startup_fd, buf, sizeof(buf));
+
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+        return;
+    }
+    if (n <= 0) {
+        child_started(l, c);
+        return;
+    }
+    for (ssize_t i = 0; i < n; i++) {
+        admission_note_progress(&c->pend, buf[i]);
     }
 }
 
@@ -254,6 +276,7 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
     }
     close(pipefd[1]);
     close(fd);
+    fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
     if (pid < 0) {
         log_error("fork: %s", strerror(errno));
         close(pipefd[0]);
@@ -296,6 +319,7 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
 
     admission_source_block(ss, &l->srv->cfg, &pend->block);
     pend->since_ms = clock_now_ms();
+    pend->stage = PROGRESS_NONE;
     d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100));
     if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT) {
         log_refusal(l, host, port, admission_reason(d.verdict));
@@ -493,7 +517,7 @@ static void listener_step(struct listener *l, struct pollfd *p, size_t *owner)
     }
     for (size_t i = first_child; i < n; i++) {
         if (p[i].revents) {
-            child_started(l, &l->children[owner[i]]);
+            child_progress(l, &l->children[owner[i]]);
         }
     }
     for (size_t i = 1; i < first_child; i++) {

@@ -34,7 +34,10 @@ struct monitor {
     struct server *srv;
     int sock;                       /* to the network process */
     pid_t net_pid;
-    int startup_fd;                 /* to the listener; closed once authenticated */
+    int startup_fd;                 /* to the listener: progress bytes
+                                       (conn_progress.h); closed once
+                                       authenticated */
+    int progress;                   /* the stage told the listener */
     char peer[INET6_ADDRSTRLEN];
     int peer_port;
     char local[INET6_ADDRSTRLEN];

@@ -11,6 +11,10 @@
  *                     |                 |   rekey    |   host key (sign_policy.h: size,
  *                     |                 |            |   digest, how often); the first
  *                     |                 |            |   is the session identifier
+ *   MON_PROGRESS      | each stage once,| no         | tells the listener (one byte on
+ *                     |   in order; KEYED|            |   the startup pipe, conn_progress.h)
+ *                     |   only after the |            |
+ *                     |   first signature|            |
  *   MON_AUTH_QUERY    | yes             | no         | would this key do? (policy only)
  *   MON_AUTH_SIGNED   | yes             | no         | checks the signed data, verifies
  *                     |                 |            |   the user's signature, decides
@@ -48,6 +52,7 @@
 #include "algolist.h"
 #include "clock.h"
 #include "conn_end.h"
+#include "conn_progress.h"
 #include "hostkeys.h"
 #include "log.h"
 #include "sign_policy.h"
@@ -65,6 +70,7 @@ static int sigchld_wfd = -1;
 
 static int req_log(struct monitor *m, const struct mon_msg *msg);
 static int req_sign(struct monitor *m, const struct mon_msg *msg);
+static int req_progress(struct monitor *m, const struct mon_msg *msg);
 
 static const struct {
     uint32_t type;
@@ -74,6 +80,7 @@ static const struct {
 } requests[] = {
     { MON_LOG, "LOG", PRE | POST, req_log },
     { MON_HOSTKEY_SIGN, "HOSTKEY_SIGN", PRE | POST, req_sign },
+    { MON_PROGRESS, "PROGRESS", PRE, req_progress },
     { MON_AUTH_QUERY, "AUTH_QUERY", PRE, monauth_query },
     { MON_AUTH_SIGNED, "AUTH_SIGNED", PRE, monauth_signed },
     { MON_AUTH_OTHER, "AUTH_OTHER", PRE, monauth_other },
@@ -147,6 +154,30 @@ static int req_sign(struct monitor *m, const struct mon_msg *msg)
                   (size_t)ssh_string_len(sig));
     ssh_string_free(sig);
     return rc;
+}
+
+/* The network process reached a stage of conn_progress.h: pass it on to
+ * the listener, which admits by it.  Each stage once and in order, and
+ * "keyed" only once this monitor has signed the exchange hash; anything
+ * else is a network process that does not follow its own code. */
+static int req_progress(struct monitor *m, const struct mon_msg *msg)
+{
+    uint32_t stage = msg->f[0].u;
+    unsigned char byte = (unsigned char)stage;
+
+    if (stage <= (uint32_t)m->progress || stage > PROGRESS_KEYED ||
+        (stage == PROGRESS_KEYED && m->session_id_len == 0)) {
+        log_error("monitor: the network process reported progress %u after %d%s: closing "
+                  "the connection from %s port %d", stage, m->progress,
+                  m->session_id_len == 0 ? " (no exchange hash signed)" : "", m->peer,
+                  m->peer_port);
+        return -1;
+    }
+    m->progress = (int)stage;
+    if (m->startup_fd >= 0) {
+        (void)!write(m->startup_fd, &byte, 1);
+    }
+    return 0;
 }
 
 /* Is this request allowed in the connection's phase? */

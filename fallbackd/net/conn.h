@@ -44,6 +44,7 @@ struct conn {
     int local_port;
 
     /* authentication (auth_relay.c; decided by the monitor) */
+    int progress;                   /* conn_progress.h stage told the monitor */
     int authenticated;
     int too_many_failures;          /* the monitor says MaxAuthTries: disconnect */
     char user[64];                  /* last user name a client asked for */

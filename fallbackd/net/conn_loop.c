@@ -8,7 +8,8 @@
  *
  *   phase   | runs                                  | ends when
  *   --------+---------------------------------------+-----------------------------
- *   kex     | libssh key exchange (blocking, bounded| keys agreed, or error/timeout
+ *   kex     | libssh key exchange (handshake.c:     | keys agreed, or error/timeout
+ *           |   non-blocking, TCP_QUICKACK, bounded |
  *           |   by LoginGraceTime); the monitor     |
  *           |   signs the exchange hash             |
  *   auth    | libssh event loop; auth_relay.c asks  | authenticated; MaxAuthTries,
@@ -35,6 +36,7 @@
 #include "auth_relay.h"
 #include "clock.h"
 #include "forward.h"
+#include "handshake.h"
 #include "log.h"
 #include "monitor_client.h"
 #include "sandbox.h"
@@ -107,12 +109,13 @@ static int conn_authenticate(struct conn *c)
     int grace = c->srv->cfg.login_grace_time;
     long long deadline = clock_now_ms() + (long long)grace * 1000;
 
-    if (ssh_handle_key_exchange(c->ssh) != SSH_OK) {
+    if (handshake_run(c, grace > 0 ? deadline : 0) < 0) {
         log_kex_failure(c, grace > 0 && clock_now_ms() >= deadline);
         return -1;
     }
     ssh_event_add_session(c->ev, c->ssh);
     while (!c->authenticated) {
+        handshake_quickack(c->fd);      /* no delayed ACK until we are in */
         long long left = deadline - clock_now_ms();
 
         if (c->too_many_failures || c->fatal) {

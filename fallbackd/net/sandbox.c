@@ -36,6 +36,10 @@
  *   clock_nanosleep,   | libssh's short waits
  *   nanosleep          |
  *   shutdown           | closing the client socket
+ *   setsockopt (the    | TCP_QUICKACK until the user is in (handshake.c:
+ *    client socket,    |   the delayed-ACK stall); that fd, level and option
+ *    IPPROTO_TCP,      |   only (keep_fds[0])
+ *    TCP_QUICKACK)     |
  *   fstat, newfstatat, | stdio on stderr (glibc checks the fd once)
  *   lseek              |
  *
@@ -47,6 +51,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -170,8 +176,8 @@ static const int allowed[] = {
 /* The fcntl commands of the table above. */
 static const int fcntl_cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD };
 
-/* Build and load the seccomp filter. */
-static int seccomp_load_filter(struct diag *errs)
+/* Build and load the seccomp filter; TCP_FD is the client socket. */
+static int seccomp_load_filter(int tcp_fd, struct diag *errs)
 {
     scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
     int rc = ctx == NULL ? -ENOMEM : 0;
@@ -201,6 +207,12 @@ static int seccomp_load_filter(struct diag *errs)
     if (rc == 0) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
                               SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ));
+    }
+    if (rc == 0 && tcp_fd >= 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 3,
+                              SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)tcp_fd),
+                              SCMP_A1(SCMP_CMP_EQ, IPPROTO_TCP),
+                              SCMP_A2(SCMP_CMP_EQ, TCP_QUICKACK));
     }
     if (rc == 0) {
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
@@ -233,7 +245,7 @@ int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, 
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         return fail(errs, "prctl");
     }
-    if (limits(errs) < 0 || seccomp_load_filter(errs) < 0) {
+    if (limits(errs) < 0 || seccomp_load_filter(nkeep > 0 ? keep_fds[0] : -1, errs) < 0) {
         return -1;
     }
     return 0;

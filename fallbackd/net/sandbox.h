@@ -17,7 +17,8 @@
 #include "diag.h"
 
 /* Confine the calling process.  keep_fds lists the only fds that stay
- * open (all others are closed first).  Without with_mount_ns, the first
+ * open (all others are closed first); the first is the client's TCP
+ * socket, the only fd whose TCP_QUICKACK it may still set.  Without with_mount_ns, the first
  * step (private mount namespace, empty root) is left out: the rest still
  * holds (listener/confine_probe.h decides which this system allows).
  * 0 ok; -1 with the reason in errs, and the caller must exit: a
