@@ -1486,6 +1486,7 @@ static const struct keyword keywords[] = {
     K_TIME("SessionLinger", session_linger, 3600),
     K_LIST("AllowFrom", allow_from, chk_cidr),
     K_FIELD("PerSourceMaxStartups", h_persource, per_source_max_startups, d_persource),
+    K_TIME("KexGraceTime", kex_grace_time, 3600),
     K_OWN("PerSourceNetBlockSize", h_netblock, 1, 1, d_netblock),
     K_OWN("PerSourcePenalties", h_penalties, 1, -1, d_penalties),
     K_LIST("PerSourcePenaltyExemptList", penalty_exempt, chk_exempt),
@@ -1713,6 +1714,7 @@ void config_defaults(struct fbd_config *c)
     c->pid_file = NULL;
     c->session_linger = 2;
     c->per_source_max_startups = 10;
+    c->kex_grace_time = 3;
     c->per_source_bits4 = 32;
     c->per_source_bits6 = 64;
     c->penalties = (struct cfg_penalties){

@@ -152,6 +152,10 @@ struct fbd_config {
     int per_source_max_startups;        /* PerSourceMaxStartups: unauthenticated
                                            connections per source block, 0 = no
                                            limit */
+    int kex_grace_time;                 /* KexGraceTime: seconds after which a
+                                           connection without a completed key
+                                           exchange may be closed to admit another
+                                           (listener/admission.c); 0 = never */
     int per_source_bits4;               /* PerSourceNetBlockSize V4:V6: the source */
     int per_source_bits6;               /*   block size */
     struct cfg_penalties penalties;     /* PerSourcePenalties (above) */

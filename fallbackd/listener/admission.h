@@ -4,21 +4,11 @@
  * listener limits unauthenticated connections.  sshd's MaxStartups alone
  * drops everyone alike: with 200 idle connections holding the port, a real
  * administrator almost never gets in.  fallbackd admits by source block
- * (an IPv4 /32 and an IPv6 /64 by default, PerSourceNetBlockSize):
- *
- *   situation (n = unauthenticated connections,       | verdict
- *   same = those from the newcomer's source block)    |
- *   --------------------------------------------------+----------------------------
- *   same >= PerSourceMaxStartups                      | refuse (per-source limit)
- *   n >= MaxStartups full, some block holds more      | admit, and close the oldest
- *     than the newcomer's                             |   connection of the block
- *                                                     |   holding the most
- *   n >= MaxStartups full, no block holds more        | refuse (full)
- *   same > 0 and n >= MaxStartups begin               | random early drop (rate..100%)
- *   otherwise                                         | admit
- *
- * So a source with no connection waiting is never refused by the global
- * limits: it is admitted, at the expense of the heaviest source if need be.
+ * (an IPv4 /32 and an IPv6 /64 by default, PerSourceNetBlockSize), and by
+ * progress: a connection that has not completed its key exchange
+ * KexGraceTime after it was accepted is "stalled" and gives its slot to a
+ * newcomer; one that completed it is never closed for one that has not.
+ * The policy, as a table, is in admission.c.
  */
 #ifndef FBD_ADMISSION_H
 #define FBD_ADMISSION_H
@@ -43,7 +33,11 @@ struct pending {
 
 enum admit_verdict {
     ADMIT = 0,
-    ADMIT_EVICT,                /* admit, after closing pending[victim] */
+    ADMIT_EVICT,                /* admit, after closing pending[victim]: the
+                                   oldest of the busiest source (MaxStartups
+                                   full) */
+    ADMIT_EVICT_STALLED,        /* admit, after closing pending[victim]: the
+                                   oldest stalled connection */
     REFUSE_SOURCE_LIMIT,
     REFUSE_FULL,
     REFUSE_EARLY_DROP,
@@ -58,12 +52,13 @@ struct admit_decision {
 void admission_source_block(const struct sockaddr_storage *ss, const struct fbd_config *cfg,
                             struct source_block *out);
 
-/* Decide for a newcomer from block SRC, given the N pending connections.
- * roll is a random number 0-99 (for the early drop). */
+/* Decide for a newcomer from block SRC, given the N pending connections,
+ * at NOW_MS (the clock of since_ms).  roll is a random number 0-99 (for
+ * the early drop). */
 struct admit_decision admission_decide(const struct fbd_config *cfg,
                                        const struct source_block *src,
                                        const struct pending *pending, size_t n,
-                                       unsigned roll);
+                                       unsigned roll, long long now_ms);
 
 /* BYTE came from the connection's monitor on its startup pipe
  * (conn_progress.h): the stage it names, if it is one and further than
@@ -74,7 +69,8 @@ void admission_note_progress(struct pending *p, unsigned char byte);
  * list empty)? */
 int admission_allowed_from(const struct fbd_config *cfg, const char *addr);
 
-/* Short reason for a refusal verdict, for the log. */
+/* Short reason for a verdict, for the log: why the newcomer was refused,
+ * or why its victim was closed. */
 const char *admission_reason(enum admit_verdict v);
 
 #endif

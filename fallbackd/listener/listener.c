@@ -316,19 +316,24 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
     size_t n = pending_table(l, table, index);
     struct admit_decision d;
     struct child *victim;
+    char why[200];
 
     admission_source_block(ss, &l->srv->cfg, &pend->block);
     pend->since_ms = clock_now_ms();
     pend->stage = PROGRESS_NONE;
-    d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100));
-    if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT) {
+    d = admission_decide(&l->srv->cfg, &pend->block, table, n, randombytes_uniform(100),
+                         pend->since_ms);
+    if (d.verdict != ADMIT && d.verdict != ADMIT_EVICT && d.verdict != ADMIT_EVICT_STALLED) {
         log_refusal(l, host, port, admission_reason(d.verdict));
         return 0;
     }
-    if (d.verdict == ADMIT_EVICT) {
+    if (d.verdict != ADMIT) {
         victim = &l->children[index[d.victim]];
-        log_refusal(l, victim->addr, victim->port, "oldest unauthenticated connection of the "
-                    "busiest source closed to admit a new source (MaxStartups full)");
+        snprintf(why, sizeof(why), "%s%s", admission_reason(d.verdict),
+                 d.verdict != ADMIT_EVICT_STALLED ? "" :
+                 victim->pend.stage == PROGRESS_NONE ? " (it sent no version line)" :
+                 " (it sent its version line only)");
+        log_refusal(l, victim->addr, victim->port, why);
         kill(-victim->pid, SIGKILL);    /* its group: monitor and network process */
         child_started(l, victim);
     }

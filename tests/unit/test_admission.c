@@ -6,6 +6,7 @@
 
 #include "admission.h"
 #include "config.h"
+#include "conn_progress.h"
 
 static struct fbd_config cfg;
 static struct diag errs;
@@ -42,11 +43,14 @@ static struct source_block block(const char *addr)
     return b;
 }
 
-/* Fill table with COUNT connections from ADDR, accepted at t0, t0+1, ... */
+/* Fill table with COUNT connections from ADDR, accepted at t0, t0+1, ...
+ * (ms), none with progress yet.  The tests that do not pass a later "now"
+ * decide at 0, when none of them is older than KexGraceTime. */
 static size_t add(struct pending *t, size_t n, const char *addr, size_t count, long long t0)
 {
     for (size_t i = 0; i < count; i++) {
         t[n].block = block(addr);
+        t[n].stage = PROGRESS_NONE;
         t[n++].since_ms = t0 + (long long)i;
     }
     return n;
@@ -77,11 +81,11 @@ Test(admission, per_source_limit_refuses_the_eleventh)
     struct source_block src = block("127.0.0.2");
     size_t n = add(t, 0, "127.0.0.2", 9, 0);
 
-    cr_expect_neq(admission_decide(&cfg, &src, t, n, 99).verdict, REFUSE_SOURCE_LIMIT);
+    cr_expect_neq(admission_decide(&cfg, &src, t, n, 99, 0).verdict, REFUSE_SOURCE_LIMIT);
     n = add(t, n, "127.0.0.2", 1, 100);
-    cr_expect_eq(admission_decide(&cfg, &src, t, n, 99).verdict, REFUSE_SOURCE_LIMIT);
+    cr_expect_eq(admission_decide(&cfg, &src, t, n, 99, 0).verdict, REFUSE_SOURCE_LIMIT);
     cfg.per_source_max_startups = 0;
-    cr_expect_neq(admission_decide(&cfg, &src, t, n, 99).verdict, REFUSE_SOURCE_LIMIT,
+    cr_expect_neq(admission_decide(&cfg, &src, t, n, 99, 0).verdict, REFUSE_SOURCE_LIMIT,
                   "PerSourceMaxStartups none: no per-source limit");
 }
 
@@ -98,7 +102,8 @@ Test(admission, flood_from_eight_sources_never_refuses_a_new_source)
         snprintf(addr, sizeof(addr), "127.0.0.%d", s);
         for (int i = 0; i < 25; i++) {
             struct source_block b = block(addr);
-            struct admit_decision d = admission_decide(&cfg, &b, t, n, (unsigned)(i * 37 % 100));
+            struct admit_decision d = admission_decide(&cfg, &b, t, n, (unsigned)(i * 37 % 100),
+                                                       0);
 
             if (d.verdict == ADMIT) {
                 n = add(t, n, addr, 1, s * 100 + i);
@@ -107,7 +112,7 @@ Test(admission, flood_from_eight_sources_never_refuses_a_new_source)
     }
     cr_assert_leq(n, 80);
     for (unsigned roll = 0; roll < 100; roll++) {
-        cr_expect_eq(admission_decide(&cfg, &admin, t, n, roll).verdict, ADMIT);
+        cr_expect_eq(admission_decide(&cfg, &admin, t, n, roll, 0).verdict, ADMIT);
     }
 }
 
@@ -123,7 +128,7 @@ Test(admission, full_evicts_the_oldest_of_the_busiest_source)
     n = add(t, 0, "192.0.2.1", 3, 10);
     n = add(t, n, "192.0.2.2", 5, 20);      /* busiest: oldest at index 3 */
     n = add(t, n, "192.0.2.3", 4, 1);
-    d = admission_decide(&cfg, &fresh, t, n, 0);
+    d = admission_decide(&cfg, &fresh, t, n, 0, 0);
     cr_assert_eq(d.verdict, ADMIT_EVICT);
     cr_expect_eq(d.victim, 3);
 }
@@ -138,7 +143,7 @@ Test(admission, full_refuses_the_busiest_source_itself)
     cfg.max_startups_begin = 8;
     n = add(t, 0, "192.0.2.1", 3, 0);
     n = add(t, n, "192.0.2.2", 5, 0);
-    cr_expect_eq(admission_decide(&cfg, &busiest, t, n, 0).verdict, REFUSE_FULL);
+    cr_expect_eq(admission_decide(&cfg, &busiest, t, n, 0, 0).verdict, REFUSE_FULL);
 }
 
 Test(admission, full_of_single_connections_evicts_the_oldest)
@@ -155,7 +160,7 @@ Test(admission, full_of_single_connections_evicts_the_oldest)
         snprintf(addr, sizeof(addr), "192.0.2.%d", i + 1);
         n = add(t, n, addr, 1, 50 - i);     /* the last one is the oldest */
     }
-    d = admission_decide(&cfg, &fresh, t, n, 0);
+    d = admission_decide(&cfg, &fresh, t, n, 0, 0);
     cr_assert_eq(d.verdict, ADMIT_EVICT);
     cr_expect_eq(d.victim, 4);
 }
@@ -169,10 +174,10 @@ Test(admission, early_drop_spares_a_source_with_nothing_pending)
 
     cfg.per_source_max_startups = 0;
     n = add(t, 0, "192.0.2.1", 55, 0);     /* past begin 10, rate 30..100 at 100 */
-    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 0).verdict, REFUSE_EARLY_DROP);
-    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 99).verdict, ADMIT,
+    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 0, 0).verdict, REFUSE_EARLY_DROP);
+    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 99, 0).verdict, ADMIT,
                  "p = 30 + 70*45/90 = 65%%: a roll of 99 passes");
-    cr_expect_eq(admission_decide(&cfg, &fresh, t, n, 0).verdict, ADMIT);
+    cr_expect_eq(admission_decide(&cfg, &fresh, t, n, 0, 0).verdict, ADMIT);
 }
 
 Test(admission, allow_from)
@@ -185,4 +190,167 @@ Test(admission, allow_from)
     cr_expect(admission_allowed_from(&cfg, "2001:db8::42"));
     cr_expect_not(admission_allowed_from(&cfg, "11.0.0.1"));
     cr_expect_not(admission_allowed_from(&cfg, "2001:db9::1"));
+}
+
+/* ---- admission by progress (the table in admission.c) ---- */
+
+#define GRACE_MS 3000           /* the default KexGraceTime */
+#define LATER (GRACE_MS + 1000) /* a "now" when connections from 0..999 are stalled */
+
+/* Set the stage of t[from..to). */
+static void stage(struct pending *t, size_t from, size_t to, int st)
+{
+    for (size_t i = from; i < to; i++) {
+        t[i].stage = st;
+    }
+}
+
+Test(admission, default_kex_grace_time_is_three_seconds)
+{
+    cr_expect_eq(cfg.kex_grace_time, 3);
+}
+
+Test(admission, source_at_its_limit_gives_way_to_its_oldest_stalled_connection)
+{
+    struct pending t[16];
+    struct source_block admin = block("127.0.0.1");
+    struct admit_decision d;
+    size_t n = 0;
+
+    for (int i = 0; i < 10; i++) {
+        n = add(t, n, "127.0.0.1", 1, 500 - i * 10);   /* the last is the oldest */
+    }
+    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, 410 + GRACE_MS - 1).verdict,
+                 REFUSE_SOURCE_LIMIT, "even the oldest is not stalled yet: 2999 ms old");
+    d = admission_decide(&cfg, &admin, t, n, 99, 410 + GRACE_MS);
+    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED, "the oldest is exactly KexGraceTime old");
+    cr_expect_eq(d.victim, 9, "oldest first");
+}
+
+Test(admission, a_version_line_alone_is_no_progress)
+{
+    struct pending t[16];
+    struct source_block admin = block("127.0.0.1");
+    struct admit_decision d;
+    size_t n = add(t, 0, "127.0.0.1", 10, 0);
+
+    stage(t, 0, n, PROGRESS_VERSION);
+    d = admission_decide(&cfg, &admin, t, n, 99, LATER);
+    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED);
+    cr_expect_eq(d.victim, 0);
+}
+
+Test(admission, a_keyed_connection_is_never_evicted_at_the_source_limit)
+{
+    struct pending t[16];
+    struct source_block admin = block("127.0.0.1");
+    struct admit_decision d;
+    size_t n = add(t, 0, "127.0.0.1", 10, 0);
+
+    stage(t, 0, n, PROGRESS_KEYED);
+    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, LATER).verdict, REFUSE_SOURCE_LIMIT,
+                 "a flood that keys is capped by PerSourceMaxStartups");
+    t[4].stage = PROGRESS_NONE;
+    d = admission_decide(&cfg, &admin, t, n, 99, LATER);
+    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED);
+    cr_expect_eq(d.victim, 4, "the one stalled connection, not the older keyed ones");
+}
+
+Test(admission, the_source_limit_evicts_only_from_that_source)
+{
+    struct pending t[32];
+    struct source_block admin = block("127.0.0.1");
+    size_t n = add(t, 0, "127.0.0.2", 5, 0);           /* older, stalled, elsewhere */
+
+    n = add(t, n, "127.0.0.1", 10, 100);
+    stage(t, 5, n, PROGRESS_KEYED);
+    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, LATER).verdict, REFUSE_SOURCE_LIMIT,
+                 "closing another source's connection would not lower this source's count");
+}
+
+Test(admission, full_evicts_the_oldest_stalled_connection_of_any_source)
+{
+    struct pending t[16];
+    struct source_block fresh = block("203.0.113.9");
+    struct admit_decision d;
+    size_t n;
+
+    cfg.max_startups_full = 9;
+    cfg.max_startups_begin = 9;
+    n = add(t, 0, "192.0.2.1", 3, 0);       /* oldest, keyed */
+    n = add(t, n, "192.0.2.2", 4, 1000);    /* busiest, not stalled at 3500 */
+    n = add(t, n, "192.0.2.3", 2, 200);     /* stalled at 3500, the older: index 7 */
+    stage(t, 0, 3, PROGRESS_KEYED);
+    d = admission_decide(&cfg, &fresh, t, n, 0, 3500);
+    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED);
+    cr_expect_eq(d.victim, 7, "stalled beats busiest, and the keyed ones are spared");
+    d = admission_decide(&cfg, &fresh, t, n, 0, 0);
+    cr_assert_eq(d.verdict, ADMIT_EVICT, "nothing stalled yet: the busiest rule");
+    cr_expect_eq(d.victim, 3);
+}
+
+Test(admission, full_busiest_rule_skips_keyed_connections)
+{
+    struct pending t[16];
+    struct source_block fresh = block("203.0.113.9");
+    struct admit_decision d;
+    size_t n;
+
+    cfg.max_startups_full = 8;
+    cfg.max_startups_begin = 8;
+    n = add(t, 0, "192.0.2.1", 5, 0);       /* busiest, but all keyed */
+    n = add(t, n, "192.0.2.2", 3, 100);
+    stage(t, 0, 5, PROGRESS_KEYED);
+    d = admission_decide(&cfg, &fresh, t, n, 0, 0);
+    cr_assert_eq(d.verdict, ADMIT_EVICT);
+    cr_expect_eq(d.victim, 5, "the busiest block with a connection that is not keyed");
+    stage(t, 5, n, PROGRESS_KEYED);
+    cr_expect_eq(admission_decide(&cfg, &fresh, t, n, 0, LATER).verdict, REFUSE_FULL,
+                 "all keyed: nobody is closed for a newcomer");
+}
+
+Test(admission, early_drop_gives_way_to_a_stalled_connection)
+{
+    struct pending t[64];
+    struct source_block busy = block("192.0.2.1");
+    struct admit_decision d;
+    size_t n;
+
+    cfg.per_source_max_startups = 0;
+    n = add(t, 0, "192.0.2.1", 30, 3000);   /* past begin 10 */
+    n = add(t, n, "192.0.2.7", 1, 10);
+    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 0, 10 + GRACE_MS - 1).verdict,
+                 REFUSE_EARLY_DROP, "nothing stalled yet");
+    d = admission_decide(&cfg, &busy, t, n, 0, 10 + GRACE_MS);
+    cr_expect_eq(d.verdict, ADMIT_EVICT_STALLED, "the one at 10 ms is stalled at 3010 on");
+    cr_expect_eq(d.victim, 30);
+}
+
+Test(admission, kex_grace_time_zero_turns_the_stalled_rules_off)
+{
+    struct pending t[16];
+    struct source_block admin = block("127.0.0.1");
+    size_t n = add(t, 0, "127.0.0.1", 10, 0);
+
+    cr_assert_eq(admission_decide(&cfg, &admin, t, n, 99, LATER).verdict, ADMIT_EVICT_STALLED);
+    cfg.kex_grace_time = 0;
+    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, 1000LL * 1000 * 1000).verdict,
+                 REFUSE_SOURCE_LIMIT);
+}
+
+Test(admission, progress_bytes_only_move_forward)
+{
+    struct pending p = { .stage = PROGRESS_NONE };
+
+    admission_note_progress(&p, 7);
+    cr_expect_eq(p.stage, PROGRESS_NONE, "not a stage");
+    admission_note_progress(&p, PROGRESS_VERSION);
+    cr_expect_eq(p.stage, PROGRESS_VERSION);
+    admission_note_progress(&p, PROGRESS_KEYED);
+    cr_expect_eq(p.stage, PROGRESS_KEYED);
+    admission_note_progress(&p, PROGRESS_VERSION);
+    admission_note_progress(&p, PROGRESS_NONE);
+    cr_expect_eq(p.stage, PROGRESS_KEYED, "never back");
+    admission_note_progress(&p, 0xff);
+    cr_expect_eq(p.stage, PROGRESS_KEYED);
 }

@@ -110,6 +110,7 @@ static const char default_dump[] =
     "pidfile none\n"
     "sessionlinger 2\n"
     "persourcemaxstartups 10\n"
+    "kexgracetime 3\n"
     "persourcenetblocksize 32:64\n"
     "persourcepenalties crash:90 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 "
     "max:600 min:15 max-sources4:65536 max-sources6:65536 overflow:permissive "
