@@ -3,7 +3,9 @@ administrator out (fair admission, fallbackd/listener/admission.h): each source
 block is capped (PerSourceMaxStartups), random early drop only hits sources
 that already have a connection waiting, and when MaxStartups full is
 reached a newcomer evicts the oldest connection of the busiest source.
-Refusals are logged at a bounded rate.
+Refusals are logged at a bounded rate.  These are the rules by source
+alone: the doors here set KexGraceTime 0, so that no connection gives way
+for making no progress (test_admission_progress.py covers that).
 
 The flooders are raw TCP sockets bound to other loopback addresses
 (127.0.0.2 and up) that never send a byte; the server's answer tells their
@@ -118,11 +120,12 @@ def timed_login(door, key, src=None):
 
 
 def test_flood_200_idle_connections_admin_gets_in(make_door, key):
-    """Default MaxStartups 10:30:100, PerSourceMaxStartups 10.  200 idle
+    """Default MaxStartups 10:30:100, PerSourceMaxStartups 10 (with
+    KexGraceTime 0).  200 idle
     connections from 127.0.0.2-127.0.0.9 (25 each), re-opened as soon as the
     server closes them: no source ever holds more than 10, and 10
     successive logins from 127.0.0.1 each finish a command within 2 s."""
-    door = make_door(authorize={ALICE: key})
+    door = make_door(KexGraceTime=0, authorize={ALICE: key})
     sources = [f"127.0.0.{i}" for i in range(2, 10)]
     flood = Flood(door, sources, 25)
     try:
@@ -172,7 +175,8 @@ def test_full_evicts_oldest_of_busiest_source(make_door, key, max_startups):
     eviction's log line, naming the victim's address, is checked too.
     With 10:30:40 random early drop refuses most flood connections on the
     way to full (those lines use up the budget)."""
-    door = make_door(MaxStartups=max_startups, PerSourceMaxStartups=5, authorize={ALICE: key})
+    door = make_door(MaxStartups=max_startups, PerSourceMaxStartups=5, KexGraceTime=0,
+                     authorize={ALICE: key})
     early_drop = not max_startups.startswith("40:")
     sources = [f"127.0.1.{i}" for i in range(1, 13)]
     conns = []              # every flood connection, in the order opened
