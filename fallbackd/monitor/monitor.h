@@ -73,8 +73,10 @@ struct monitor {
 /* Be the monitor of the network process NET_PID (our child), answering it
  * on SOCK until it exits; returns the exit code for the monitor process:
  * how the connection ended (enum conn_end, conn_end.h).
- * startup_fd is closed once the user authenticated, which tells the
- * listener this connection no longer counts as unauthenticated. */
+ * The connection's progress goes to the listener on startup_fd, one byte
+ * per stage (conn_progress.h); it is closed once the user authenticated,
+ * which tells the listener this connection no longer counts as
+ * unauthenticated. */
 int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,
                   const struct endpoints *e);
 

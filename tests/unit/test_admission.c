@@ -197,6 +197,13 @@ Test(admission, allow_from)
 #define GRACE_MS 3000           /* the default KexGraceTime */
 #define LATER (GRACE_MS + 1000) /* a "now" when connections from 0..999 are stalled */
 
+/* MaxStartups N:30:N - full at N, no early drop below. */
+static void full_at(int n)
+{
+    cfg.max_startups_full = n;
+    cfg.max_startups_begin = n;
+}
+
 /* Set the stage of t[from..to). */
 static void stage(struct pending *t, size_t from, size_t to, int st)
 {
@@ -275,8 +282,7 @@ Test(admission, full_evicts_the_oldest_stalled_connection_of_any_source)
     struct admit_decision d;
     size_t n;
 
-    cfg.max_startups_full = 9;
-    cfg.max_startups_begin = 9;
+    full_at(9);
     n = add(t, 0, "192.0.2.1", 3, 0);       /* oldest, keyed */
     n = add(t, n, "192.0.2.2", 4, 1000);    /* busiest, not stalled at 3500 */
     n = add(t, n, "192.0.2.3", 2, 200);     /* stalled at 3500, the older: index 7 */
@@ -296,8 +302,7 @@ Test(admission, full_busiest_rule_skips_keyed_connections)
     struct admit_decision d;
     size_t n;
 
-    cfg.max_startups_full = 8;
-    cfg.max_startups_begin = 8;
+    full_at(8);
     n = add(t, 0, "192.0.2.1", 5, 0);       /* busiest, but all keyed */
     n = add(t, n, "192.0.2.2", 3, 100);
     stage(t, 0, 5, PROGRESS_KEYED);
