@@ -112,3 +112,34 @@ def test_a_keyed_connection_is_not_evicted_by_a_flood(make_door, key):
     log = door.log()
     assert "no key exchange within KexGraceTime: closed to admit a new connection" in log, \
         log[-3000:]
+
+
+def test_a_version_line_alone_is_no_progress(make_door, key):
+    """PerSourceMaxStartups 1: a connection that sent its version line but
+    no key exchange gives way, after KexGraceTime, to the next connection
+    from its address; the log says what it had sent.  Before that it holds
+    its place."""
+    door = make_door(KexGraceTime=GRACE, PerSourceMaxStartups=1, authorize={ALICE: key})
+    conns = []
+    try:
+        talker = Conn(door, "127.0.0.5", blocking=True)
+        conns.append(talker)
+        talker.sock.sendall(b"SSH-2.0-fbdt-version-only\r\n")
+        assert talker.wait() == "served"
+        early = Conn(door, "127.0.0.5", blocking=True)
+        conns.append(early)
+        assert early.wait() == "closed", "admitted past PerSourceMaxStartups 1"
+        assert talker.poll() == "served"
+        time.sleep(GRACE + 0.5)
+        late = Conn(door, "127.0.0.5", blocking=True)
+        conns.append(late)
+        assert late.wait() == "served"
+        door.wait_for_log(r"refused connection from 127\.0\.0\.5 port \d+: no key exchange "
+                          r"within KexGraceTime: closed to admit a new connection \(it sent "
+                          r"its version line only\)")
+        deadline = time.monotonic() + 5
+        while talker.poll() != "closed":
+            assert time.monotonic() < deadline, "the stalled connection is still open"
+            time.sleep(0.05)
+    finally:
+        close_all(conns)
