@@ -22,9 +22,10 @@
  * we read it.  The kernel re-enters that mode by itself whenever we send
  * soon after receiving, so it is set again every time the socket wakes
  * us, until the user is authenticated (conn_loop.c also sets it after
- * each round of the authentication loop).  After that the client turns
- * Nagle off itself for interactive sessions, and bulk data is
- * acknowledged every second segment anyway.
+ * each round of the authentication loop).  After that each request of the
+ * client is answered (the ACK rides on the answer), OpenSSH turns Nagle
+ * off itself for interactive sessions, and bulk data is acknowledged every
+ * second segment anyway.
  *
  * Reordering our writes instead (holding our KEXINIT back until theirs
  * arrived, so that the ACK rides on it) would need libssh's internals, and
@@ -39,6 +40,7 @@
  */
 #include "handshake.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -53,7 +55,7 @@ void handshake_quickack(int fd)
 {
     int on = 1;
 
-    /* Best effort: a socket that is not TCP (a test's socketpair) says no. */
+    /* Best effort: on a socket that is not TCP it fails, and nothing is lost. */
     (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
 }
 
@@ -78,7 +80,7 @@ static int wait_socket(struct conn *c, long long deadline)
     if (deadline > 0 && left <= 0) {
         return -1;
     }
-    if (poll(&p, 1, left < 0 ? -1 : left > 60000 ? 60000 : (int)left) < 0) {
+    if (poll(&p, 1, left < 0 ? -1 : left > 60000 ? 60000 : (int)left) < 0 && errno != EINTR) {
         return -1;
     }
     return 0;
