@@ -58,6 +58,7 @@
 #define MAX_CHILDREN 4096
 #define REFUSAL_LOGS_PER_WINDOW 10      /* refusal lines per 10 s, then a count */
 #define REFUSAL_WINDOW_MS 10000
+#define ACCEPT_BATCH 16                 /* accepts per round of the loop */
 
 /* A connection process and, until it authenticates, its startup pipe. */
 struct child {
@@ -359,8 +360,11 @@ static int penalised(struct listener *l, const struct sockaddr_storage *ss, cons
     return 1;
 }
 
-/* Accept every pending connection on one listening socket. */
-static void accept_all(struct listener *l, int lfd)
+/* Accept the pending connections on one listening socket, at most
+ * ACCEPT_BATCH: then the loop goes round again, so that a flood that never
+ * stops connecting cannot hold back what the startup pipes and signals say
+ * (admission must see a login that authenticated meanwhile). */
+static void accept_some(struct listener *l, int lfd)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
@@ -369,7 +373,8 @@ static void accept_all(struct listener *l, int lfd)
     int port;
     int fd;
 
-    while ((fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) >= 0) {
+    for (int k = 0; k < ACCEPT_BATCH &&
+                    (fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC)) >= 0; k++) {
         l->conn_count++;
         listen_format_addr(&ss, host, sizeof(host), &port);
         if (!admission_allowed_from(&l->srv->cfg, host)) {
@@ -527,7 +532,7 @@ static void listener_step(struct listener *l, struct pollfd *p, size_t *owner)
     }
     for (size_t i = 1; i < first_child; i++) {
         if (p[i].revents & POLLIN) {
-            accept_all(l, p[i].fd);
+            accept_some(l, p[i].fd);
         }
     }
     if (p[0].revents & POLLIN) {
