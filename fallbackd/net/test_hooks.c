@@ -5,12 +5,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "conn_progress.h"
 #include "log.h"
 #include "monitor_client.h"
 
@@ -58,6 +61,19 @@ static void flood_monitor(struct conn *c)
     }
 }
 
+/* setsockopt beside the one the filter allows (TCP_QUICKACK on the client
+ * socket, handshake.c): another option, or the same on another fd.  The
+ * filter must kill us before the log line. */
+static void setsockopt_beside(struct conn *c, const char *which)
+{
+    int on = 1;
+    int rc = strcmp(which, "nodelay") == 0 ?
+             setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) :
+             setsockopt(c->mon, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+
+    log_info("test hook: setsockopt %s was allowed (%d)", which, rc);
+}
+
 void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *blob,
                          size_t bloblen)
 {
@@ -76,6 +92,11 @@ void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *
          * any process of our uid: the filter must kill us at F_SETOWN. */
         fcntl(c->fd, F_SETOWN, (int)getpid());
         log_info("test hook: fcntl(F_SETOWN) was allowed");
+    } else if (strncmp(user, "fbd-test-setsockopt:", 20) == 0) {
+        setsockopt_beside(c, user + 20);
+    } else if (strcmp(user, "fbd-test-progress-again") == 0) {
+        /* it was told at the end of the key exchange: a replay */
+        mon_send(c->mon, NULL, 0, MON_PROGRESS, (uint32_t)PROGRESS_KEYED);
     } else if (strcmp(user, "fbd-test-forbidden-syscall") == 0) {
         syscall(SYS_getppid);   /* not in the seccomp allowlist */
     } else if (strcmp(user, "fbd-test-spawn-preauth") == 0) {

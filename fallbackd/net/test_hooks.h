@@ -13,6 +13,12 @@
  *   fbd-test-forge:USER         | claims a signed login as USER with the
  *                               |   offered key but a forged signature
  *   fbd-test-setown             | fcntl(F_SETOWN) on the client socket
+ *   fbd-test-setsockopt:nodelay | setsockopt(TCP_NODELAY) on the client
+ *                               |   socket (only TCP_QUICKACK is allowed)
+ *   fbd-test-setsockopt:otherfd | setsockopt(TCP_QUICKACK) on the monitor
+ *                               |   socket (only the client's is allowed)
+ *   fbd-test-progress-again     | reports the end of the key exchange to
+ *                               |   the monitor a second time
  *   fbd-test-kill:PID           | kill(PID, SIGKILL), and logs the result
  *   fbd-test-monitor-stall      | sends requests and never reads a reply
  *   fbd-test-monitor-flood      | sends log lines without end

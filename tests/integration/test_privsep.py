@@ -448,6 +448,35 @@ def test_fcntl_setown_kills_the_network_process(hook_door, keys):
     assert "fcntl(F_SETOWN) was allowed" not in door.log(mark)
 
 
+@pytest.mark.parametrize("which", ["nodelay", "otherfd"])
+def test_setsockopt_beside_quickack_kills_the_network_process(hook_door, keys, which):
+    """The filter lets setsockopt through for TCP_QUICKACK on the client
+    socket only (every login sets it): another option on that socket, or
+    TCP_QUICKACK on another fd, is a sandbox violation."""
+    door = hook_door
+    mark = door.log_mark()
+    res = ssh(door, f"fbd-test-setsockopt:{which}", keys["ed25519"], "echo pwned", timeout=20)
+    assert res.returncode == 255, res
+    door.wait_for_log(r"network process for 127\.0\.0\.1 port \d+ killed by signal "
+                      rf"{SIGSYS} \(sandbox violation\)", since=mark, timeout=10)
+    assert "was allowed" not in door.log(mark)
+    assert ssh_ok(door, ALICE, keys["ed25519"], "echo ok") == "ok\n"
+
+
+def test_progress_told_twice_ends_the_connection(hook_door, keys):
+    """The listener admits by what the monitor says of a connection's
+    progress (conn_progress.h); the monitor takes each stage once, in
+    order: a network process that reports the end of its key exchange a
+    second time is closed."""
+    door = hook_door
+    mark = door.log_mark()
+    res = ssh(door, "fbd-test-progress-again", keys["ed25519"], "echo pwned", timeout=20)
+    assert res.returncode == 255, res
+    door.wait_for_log(r"monitor: the network process reported progress 2 after 2: closing "
+                      r"the connection from 127\.0\.0\.1 port \d+", since=mark)
+    assert ssh_ok(door, ALICE, keys["ed25519"], "echo ok") == "ok\n"
+
+
 def test_network_process_cannot_signal_another(hook_door, keys):
     """A compromised network process (the test build lets it call kill)
     tries to SIGKILL another connection's network process: the kernel
