@@ -11,10 +11,10 @@
  *                     |                 |   rekey    |   host key (sign_policy.h: size,
  *                     |                 |            |   digest, how often); the first
  *                     |                 |            |   is the session identifier
- *   MON_PROGRESS      | each stage once,| no         | tells the listener (one byte on
- *                     |   in order; KEYED|            |   the startup pipe, conn_progress.h)
- *                     |   only after the |            |
- *                     |   first signature|            |
+ *   MON_PROGRESS      | each stage once | no         | tells the listener (one byte on
+ *                     |   and in order; |            |   the startup pipe, conn_progress.h)
+ *                     |   "keyed" after |            |
+ *                     |   the signature |            |
  *   MON_AUTH_QUERY    | yes             | no         | would this key do? (policy only)
  *   MON_AUTH_SIGNED   | yes             | no         | checks the signed data, verifies
  *                     |                 |            |   the user's signature, decides
