@@ -212,6 +212,23 @@ static void stage(struct pending *t, size_t from, size_t to, int st)
     }
 }
 
+/* The decision for a newcomer from 127.0.0.1 at NOW (no early drop: a roll
+ * of 99). */
+static struct admit_decision from_admin(const struct pending *t, size_t n, long long now)
+{
+    struct source_block admin = block("127.0.0.1");
+
+    return admission_decide(&cfg, &admin, t, n, 99, now);
+}
+
+/* The decision for a newcomer from a source with nothing pending, at NOW. */
+static struct admit_decision newcomer(const struct pending *t, size_t n, long long now)
+{
+    struct source_block fresh = block("203.0.113.9");
+
+    return admission_decide(&cfg, &fresh, t, n, 0, now);
+}
+
 Test(admission, default_kex_grace_time_is_three_seconds)
 {
     cr_expect_eq(cfg.kex_grace_time, 3);
@@ -220,16 +237,15 @@ Test(admission, default_kex_grace_time_is_three_seconds)
 Test(admission, source_at_its_limit_gives_way_to_its_oldest_stalled_connection)
 {
     struct pending t[16];
-    struct source_block admin = block("127.0.0.1");
     struct admit_decision d;
     size_t n = 0;
 
     for (int i = 0; i < 10; i++) {
         n = add(t, n, "127.0.0.1", 1, 500 - i * 10);   /* the last is the oldest */
     }
-    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, 410 + GRACE_MS - 1).verdict,
+    cr_expect_eq(from_admin(t, n, 410 + GRACE_MS - 1).verdict,
                  REFUSE_SOURCE_LIMIT, "even the oldest is not stalled yet: 2999 ms old");
-    d = admission_decide(&cfg, &admin, t, n, 99, 410 + GRACE_MS);
+    d = from_admin(t, n, 410 + GRACE_MS);
     cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED, "the oldest is exactly KexGraceTime old");
     cr_expect_eq(d.victim, 9, "oldest first");
 }
@@ -237,80 +253,67 @@ Test(admission, source_at_its_limit_gives_way_to_its_oldest_stalled_connection)
 Test(admission, a_version_line_alone_is_no_progress)
 {
     struct pending t[16];
-    struct source_block admin = block("127.0.0.1");
-    struct admit_decision d;
     size_t n = add(t, 0, "127.0.0.1", 10, 0);
 
     stage(t, 0, n, PROGRESS_VERSION);
-    d = admission_decide(&cfg, &admin, t, n, 99, LATER);
-    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED);
-    cr_expect_eq(d.victim, 0);
+    cr_assert_eq(from_admin(t, n, LATER).verdict, ADMIT_EVICT_STALLED);
+    cr_expect_eq(from_admin(t, n, LATER).victim, 0);
 }
 
 Test(admission, a_keyed_connection_is_never_evicted_at_the_source_limit)
 {
     struct pending t[16];
-    struct source_block admin = block("127.0.0.1");
-    struct admit_decision d;
     size_t n = add(t, 0, "127.0.0.1", 10, 0);
 
     stage(t, 0, n, PROGRESS_KEYED);
-    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, LATER).verdict, REFUSE_SOURCE_LIMIT,
+    cr_expect_eq(from_admin(t, n, LATER).verdict, REFUSE_SOURCE_LIMIT,
                  "a flood that keys is capped by PerSourceMaxStartups");
     t[4].stage = PROGRESS_NONE;
-    d = admission_decide(&cfg, &admin, t, n, 99, LATER);
-    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED);
-    cr_expect_eq(d.victim, 4, "the one stalled connection, not the older keyed ones");
+    cr_assert_eq(from_admin(t, n, LATER).verdict, ADMIT_EVICT_STALLED);
+    cr_expect_eq(from_admin(t, n, LATER).victim, 4,
+                 "the one stalled connection, not the older keyed ones");
 }
 
 Test(admission, the_source_limit_evicts_only_from_that_source)
 {
     struct pending t[32];
-    struct source_block admin = block("127.0.0.1");
     size_t n = add(t, 0, "127.0.0.2", 5, 0);           /* older, stalled, elsewhere */
 
     n = add(t, n, "127.0.0.1", 10, 100);
     stage(t, 5, n, PROGRESS_KEYED);
-    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, LATER).verdict, REFUSE_SOURCE_LIMIT,
+    cr_expect_eq(from_admin(t, n, LATER).verdict, REFUSE_SOURCE_LIMIT,
                  "closing another source's connection would not lower this source's count");
 }
 
 Test(admission, full_evicts_the_oldest_stalled_connection_of_any_source)
 {
     struct pending t[16];
-    struct source_block fresh = block("203.0.113.9");
-    struct admit_decision d;
-    size_t n;
+    size_t n = add(t, 0, "192.0.2.1", 3, 0);        /* oldest, keyed */
 
     full_at(9);
-    n = add(t, 0, "192.0.2.1", 3, 0);       /* oldest, keyed */
     n = add(t, n, "192.0.2.2", 4, 1000);    /* busiest, not stalled at 3500 */
     n = add(t, n, "192.0.2.3", 2, 200);     /* stalled at 3500, the older: index 7 */
     stage(t, 0, 3, PROGRESS_KEYED);
-    d = admission_decide(&cfg, &fresh, t, n, 0, 3500);
-    cr_assert_eq(d.verdict, ADMIT_EVICT_STALLED);
-    cr_expect_eq(d.victim, 7, "stalled beats busiest, and the keyed ones are spared");
-    d = admission_decide(&cfg, &fresh, t, n, 0, 0);
-    cr_assert_eq(d.verdict, ADMIT_EVICT, "nothing stalled yet: the busiest rule");
-    cr_expect_eq(d.victim, 3);
+    cr_assert_eq(newcomer(t, n, 3500).verdict, ADMIT_EVICT_STALLED);
+    cr_expect_eq(newcomer(t, n, 3500).victim, 7,
+                 "stalled beats busiest, and the keyed ones are spared");
+    cr_assert_eq(newcomer(t, n, 0).verdict, ADMIT_EVICT, "nothing stalled yet: the busiest rule");
+    cr_expect_eq(newcomer(t, n, 0).victim, 3);
 }
 
 Test(admission, full_busiest_rule_skips_keyed_connections)
 {
     struct pending t[16];
-    struct source_block fresh = block("203.0.113.9");
-    struct admit_decision d;
-    size_t n;
+    size_t n = add(t, 0, "192.0.2.1", 5, 0);        /* busiest, but all keyed */
 
     full_at(8);
-    n = add(t, 0, "192.0.2.1", 5, 0);       /* busiest, but all keyed */
     n = add(t, n, "192.0.2.2", 3, 100);
     stage(t, 0, 5, PROGRESS_KEYED);
-    d = admission_decide(&cfg, &fresh, t, n, 0, 0);
-    cr_assert_eq(d.verdict, ADMIT_EVICT);
-    cr_expect_eq(d.victim, 5, "the busiest block with a connection that is not keyed");
+    cr_assert_eq(newcomer(t, n, 0).verdict, ADMIT_EVICT);
+    cr_expect_eq(newcomer(t, n, 0).victim, 5,
+                 "the busiest block with a connection that is not keyed");
     stage(t, 5, n, PROGRESS_KEYED);
-    cr_expect_eq(admission_decide(&cfg, &fresh, t, n, 0, LATER).verdict, REFUSE_FULL,
+    cr_expect_eq(newcomer(t, n, LATER).verdict, REFUSE_FULL,
                  "all keyed: nobody is closed for a newcomer");
 }
 
@@ -318,28 +321,25 @@ Test(admission, early_drop_gives_way_to_a_stalled_connection)
 {
     struct pending t[64];
     struct source_block busy = block("192.0.2.1");
-    struct admit_decision d;
-    size_t n;
+    size_t n = add(t, 0, "192.0.2.1", 30, 3000);   /* past begin 10 */
 
     cfg.per_source_max_startups = 0;
-    n = add(t, 0, "192.0.2.1", 30, 3000);   /* past begin 10 */
     n = add(t, n, "192.0.2.7", 1, 10);
     cr_expect_eq(admission_decide(&cfg, &busy, t, n, 0, 10 + GRACE_MS - 1).verdict,
                  REFUSE_EARLY_DROP, "nothing stalled yet");
-    d = admission_decide(&cfg, &busy, t, n, 0, 10 + GRACE_MS);
-    cr_expect_eq(d.verdict, ADMIT_EVICT_STALLED, "the one at 10 ms is stalled at 3010 on");
-    cr_expect_eq(d.victim, 30);
+    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 0, 10 + GRACE_MS).verdict,
+                 ADMIT_EVICT_STALLED, "the one at 10 ms is stalled at 3010 on");
+    cr_expect_eq(admission_decide(&cfg, &busy, t, n, 0, 10 + GRACE_MS).victim, 30);
 }
 
 Test(admission, kex_grace_time_zero_turns_the_stalled_rules_off)
 {
     struct pending t[16];
-    struct source_block admin = block("127.0.0.1");
     size_t n = add(t, 0, "127.0.0.1", 10, 0);
 
-    cr_assert_eq(admission_decide(&cfg, &admin, t, n, 99, LATER).verdict, ADMIT_EVICT_STALLED);
+    cr_assert_eq(from_admin(t, n, LATER).verdict, ADMIT_EVICT_STALLED);
     cfg.kex_grace_time = 0;
-    cr_expect_eq(admission_decide(&cfg, &admin, t, n, 99, 1000LL * 1000 * 1000).verdict,
+    cr_expect_eq(from_admin(t, n, 1000LL * 1000 * 1000).verdict,
                  REFUSE_SOURCE_LIMIT);
 }
 
