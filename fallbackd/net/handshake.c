@@ -16,6 +16,11 @@
  *      |   unacknowledged              |   (40 ms delayed-ACK min) |   ~40 ms later
  *   4  | NEWKEYS, SERVICE_REQUEST...   | ECDH_REPLY + NEWKEYS ...  | each answered
  *
+ * Every login paid ~40 ms for it: measured 2026-12-03 on a 2-core machine,
+ * loopback, `ssh user@127.0.0.1 true`, median of 60, before -> after:
+ * 65.0 -> 23.5 ms (OpenSSH 9.2, curve25519), 65.9 -> 25.1 ms (OpenSSH 10,
+ * mlkem768x25519).
+ *
  * The fix, on our side only: TCP_QUICKACK.  Setting it sends a pending
  * ACK at once and leaves the kernel's "interactive" (pingpong) mode, so
  * the next segment is acknowledged when it arrives or at the latest when
