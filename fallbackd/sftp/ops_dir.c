@@ -244,17 +244,59 @@ void op_readlink(struct sftp_server *s, uint32_t id, struct sshrd *r)
     path_to_name(s, id, r, "readlink", read_link);
 }
 
-/* SYMLINK: string targetpath, string linkpath -> STATUS
- * The draft names linkpath first; OpenSSH's server and client swapped
- * the two long ago and every client since follows OpenSSH, so the first
- * string is what the new link points to. */
+/* SYMLINK: string targetpath, string linkpath -> STATUS (OpenSSH's order)
+ *          string linkpath, string targetpath -> STATUS (the draft's order)
+ *
+ * draft-ietf-secsh-filexfer-02 names linkpath first.  OpenSSH's server and
+ * client swapped the two long ago, and most clients follow OpenSSH
+ * whatever the server; a few follow the draft unless the server's version
+ * line says OpenSSH, which ours does not.  Which order a client uses can
+ * only be told from its own version line (the network process relays it
+ * from the key exchange; sftp_symlink_draft_order() below):
+ *
+ *   client's version line      | its SYMLINK to a non-OpenSSH server   | we read
+ *   ---------------------------+---------------------------------------+----------
+ *   SSH-2.0-AsyncSSH_...       | draft, unless the server's version    | draft
+ *                              |   line holds "OpenSSH" or "paramiko"  |
+ *                              |   (asyncssh 2.10, sftp.py)            |
+ *   SSH-2.0-libssh_...         | draft, unless the server's version    | draft
+ *                              |   line holds "OpenSSH" (libssh 0.12,  |
+ *                              |   sftp_symlink())                     |
+ *   SSH-2.0-OpenSSH_...        | target first, always                  | OpenSSH
+ *   SSH-2.0-paramiko_...       | target first, always                  | OpenSSH
+ *   SSH-2.0-libssh2_... (curl) | target first, always                  | OpenSSH
+ *   SSH-2.0-PuTTY_...          | none: psftp 0.78 has no symlink       | OpenSSH
+ *   anything else, or none     | (OpenSSH's order is what most send)   | OpenSSH
+ *
+ * A client that sets its own version line (asyncssh's client_version)
+ * gets OpenSSH's order. */
+int sftp_symlink_draft_order(const char *client_version)
+{
+    static const char *const draft[] = { "AsyncSSH_", "libssh_" };
+    const char *soft;
+
+    if (client_version == NULL || strncmp(client_version, "SSH-", 4) != 0 ||
+        (soft = strchr(client_version + 4, '-')) == NULL) {
+        return 0;
+    }
+    soft++;
+    for (size_t i = 0; i < sizeof(draft) / sizeof(draft[0]); i++) {
+        if (strncmp(soft, draft[i], strlen(draft[i])) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void op_symlink(struct sftp_server *s, uint32_t id, struct sshrd *r)
 {
-    char target[PATH_MAX];
-    char link[PATH_MAX];
+    char first[PATH_MAX];
+    char second[PATH_MAX];
+    const char *target = s->opt->symlink_draft ? second : first;
+    const char *link = s->opt->symlink_draft ? first : second;
 
-    wire_path(r, target, sizeof(target));
-    wire_path(r, link, sizeof(link));
+    wire_path(r, first, sizeof(first));
+    wire_path(r, second, sizeof(second));
     if (!sshrd_ok(r)) {
         reply_bad(s, id, "symlink");
         return;

@@ -46,6 +46,9 @@ struct sftp_options {
     const char *user;           /* the logged-in user's name */
     const char *home;           /* and home directory */
     const char *client;         /* the client's address, for the log */
+    int symlink_draft;          /* SYMLINK's paths in the draft's order,
+                                   linkpath first (this client's habit,
+                                   sftp_symlink_draft_order()) */
     struct sftp_names names;
 };
 
@@ -58,6 +61,13 @@ int sftp_is_internal(const char *command);
  * left empty).  0 ok; -1 with the reason added to errs. */
 int sftp_options_parse(const char *command, const char *user, const char *home,
                        struct sftp_options *o, struct diag *errs);
+
+/* Does the client whose SSH version line (RFC 4253 4.2, without CR LF)
+ * is CLIENT_VERSION send SSH_FXP_SYMLINK's paths in the draft's order,
+ * linkpath first, to a server that is not OpenSSH?  1 or 0; NULL and
+ * anything that is not a version line are 0, OpenSSH's order (the rule
+ * is a table beside op_symlink, ops_dir.c). */
+int sftp_symlink_draft_order(const char *client_version);
 
 /* Serve one SFTP session: requests from in_fd, replies to out_fd, until
  * the client closes its end or sends something that cannot be answered

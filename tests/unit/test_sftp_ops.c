@@ -220,6 +220,27 @@ Test(sftp_ops, open_errors)
     cr_expect_eq(wire_u64(&H.r), 3, "APPEND appends whatever the offset");
 }
 
+/* A client that sends the draft's order (asyncssh, libssh: see the table
+ * beside op_symlink) gets its link made the way it asked. */
+Test(sftp_ops, symlink_in_the_drafts_order)
+{
+    harness_take(&H);
+    H.opt.symlink_draft = 1;
+    harness_file("target", "12345");
+    cr_expect_eq(two_paths(FXP_SYMLINK, "link", "target"), FX_OK,
+                 "first the link, then the target (the draft's order)");
+    harness_path_req(&H, FXP_READLINK, "link");
+    cr_expect_str_eq(name1(), "target");
+    harness_path_req(&H, FXP_LSTAT, "target");
+    cr_assert_eq(H.type, FXP_ATTRS);
+    cr_expect_eq(two_paths(FXP_SYMLINK, "link", "elsewhere"), FX_FAILURE,
+                 "an existing link is not replaced (EEXIST)");
+    H.opt.symlink_draft = 0;
+    cr_expect_eq(two_paths(FXP_SYMLINK, "target", "link2"), FX_OK);
+    harness_path_req(&H, FXP_READLINK, "link2");
+    cr_expect_str_eq(name1(), "target", "OpenSSH's order again once the flag is off");
+}
+
 Test(sftp_ops, stat_lstat_fstat_readlink_symlink)
 {
     unsigned char hd[8];
