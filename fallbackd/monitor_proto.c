@@ -26,6 +26,7 @@ static const char *const schemas[MON_TYPE_MAX] = {
     [MON_FORWARD] = "susu",
     [MON_FORWARDED] = "s",
     [MON_PROGRESS] = "u",
+    [MON_CLIENT_VERSION] = "s",
 };
 
 const char *mon_schema(uint32_t type)

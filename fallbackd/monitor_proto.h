@@ -45,6 +45,10 @@
 #define MON_MAX_ENV_NAME 256        /* bytes of a variable's name */
 #define MON_MAX_ENV_VALUE 8192      /* bytes of its value */
 
+/* Bytes of a MON_CLIENT_VERSION line: RFC 4253 4.2 allows 255 with the
+ * CR LF.  The network process sends no more; the monitor takes no more. */
+#define MON_MAX_CLIENT_VERSION 253
+
 /* A terminal dimension from the wire, clamped to 0..MON_MAX_TTY_DIM. */
 static inline unsigned short mon_tty_dim(long long v)
 {
@@ -75,6 +79,9 @@ enum mon_type {
                                to; the connected socket attached     "s"      */
     MON_PROGRESS,           /* net -> monitor, unanswered: a stage of
                                conn_progress.h reached               "u"      */
+    MON_CLIENT_VERSION,     /* net -> monitor, unanswered, once: the
+                               client's SSH version line, without
+                               CR LF (internal-sftp's SYMLINK order) "s"      */
     MON_TYPE_MAX
 };
 

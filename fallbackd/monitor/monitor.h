@@ -38,6 +38,9 @@ struct monitor {
                                        (conn_progress.h); closed once
                                        authenticated */
     int progress;                   /* the stage told the listener */
+    int client_version_told;        /* MON_CLIENT_VERSION came (once) */
+    char client_version[MON_MAX_CLIENT_VERSION + 1];   /* the client's version
+                                       line if printable ASCII, else "" */
     char peer[INET6_ADDRSTRLEN];
     int peer_port;
     char local[INET6_ADDRSTRLEN];

@@ -15,6 +15,9 @@
  *                     |   and in order; |            |   the startup pipe, conn_progress.h)
  *                     |   "keyed" after |            |
  *                     |   the signature |            |
+ *   MON_CLIENT_VERSION| once            | no         | keeps the client's version line
+ *                     |                 |            |   for internal-sftp (the order of
+ *                     |                 |            |   SYMLINK's paths), logs it
  *   MON_AUTH_QUERY    | yes             | no         | would this key do? (policy only)
  *   MON_AUTH_SIGNED   | yes             | no         | checks the signed data, verifies
  *                     |                 |            |   the user's signature, decides
@@ -71,6 +74,7 @@ static int sigchld_wfd = -1;
 static int req_log(struct monitor *m, const struct mon_msg *msg);
 static int req_sign(struct monitor *m, const struct mon_msg *msg);
 static int req_progress(struct monitor *m, const struct mon_msg *msg);
+static int req_client_version(struct monitor *m, const struct mon_msg *msg);
 
 static const struct {
     uint32_t type;
@@ -81,6 +85,7 @@ static const struct {
     { MON_LOG, "LOG", PRE | POST, req_log },
     { MON_HOSTKEY_SIGN, "HOSTKEY_SIGN", PRE | POST, req_sign },
     { MON_PROGRESS, "PROGRESS", PRE, req_progress },
+    { MON_CLIENT_VERSION, "CLIENT_VERSION", PRE, req_client_version },
     { MON_AUTH_QUERY, "AUTH_QUERY", PRE, monauth_query },
     { MON_AUTH_SIGNED, "AUTH_SIGNED", PRE, monauth_signed },
     { MON_AUTH_OTHER, "AUTH_OTHER", PRE, monauth_other },
@@ -177,6 +182,52 @@ static int req_progress(struct monitor *m, const struct mon_msg *msg)
     if (m->startup_fd >= 0) {
         (void)!write(m->startup_fd, &byte, 1);
     }
+    return 0;
+}
+
+/* Is every byte of S printable ASCII? */
+static int printable_ascii(const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s < 0x20 || *s > 0x7e) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The client's SSH version line, as the network process read it in the
+ * key exchange: kept for internal-sftp, which reads SYMLINK's two paths in
+ * the order that client sends them (sftp_symlink_draft_order(), sftp.h),
+ * and logged as sshd does.  It is the client's text relayed by an
+ * untrusted process: more than MON_MAX_CLIENT_VERSION bytes, a NUL or a
+ * second line is not what the network process's code sends, and ends the
+ * connection; a line that is not printable ASCII (libssh takes any byte)
+ * is kept as unknown, i.e. OpenSSH's order.
+ * A lying network process gains nothing by it: the order only decides
+ * which of the two names the user's own SFTP process, with the user's
+ * rights, makes the link and which it points to, and that process already
+ * gets every SFTP byte through the network process, which could swap the
+ * two paths itself. */
+static int req_client_version(struct monitor *m, const struct mon_msg *msg)
+{
+    char line[MON_MAX_CLIENT_VERSION + 1];
+
+    if (m->client_version_told || mon_cstr(&msg->f[0], line, sizeof(line)) < 0) {
+        log_error("monitor: the network process sent %s client version line (%zu bytes): "
+                  "closing the connection from %s port %d",
+                  m->client_version_told ? "a second" : "a malformed", msg->f[0].len, m->peer,
+                  m->peer_port);
+        return -1;
+    }
+    m->client_version_told = 1;
+    if (!printable_ascii(line)) {
+        log_info("client version line from %s port %d is not printable ASCII: ignored",
+                 m->peer, m->peer_port);
+        return 0;
+    }
+    memcpy(m->client_version, line, sizeof(line));
+    log_debug("Client version \"%s\" from %s port %d", line, m->peer, m->peer_port);
     return 0;
 }
 

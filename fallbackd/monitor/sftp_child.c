@@ -6,6 +6,8 @@
  * the host keys it will never use.  User and group names (long names,
  * users-groups-by-id, home-directory, "~user") come from the monitor's
  * passwd/group cache as it was at fork time: no NSS, no file read.
+ * SYMLINK's order follows the client's version line the network process
+ * reported (requests.c: it can only choose it for its own user's links).
  */
 #include "sftp_child.h"
 
@@ -71,6 +73,7 @@ int sftp_child_prepare(struct sftp_child *c, struct monitor *m, const char *comm
     c->opt.user = pw->name;
     c->opt.home = pw->dir;
     c->opt.client = m->peer;
+    c->opt.symlink_draft = sftp_symlink_draft_order(m->client_version);
     c->opt.names = (struct sftp_names){ user_name, group_name, home_of, c };
     return 0;
 }

@@ -41,7 +41,9 @@
  * only extra syscall is setsockopt(IPPROTO_TCP, TCP_QUICKACK) on the
  * client socket, which the sandbox allows for that option alone
  * (sandbox.c).  The same loop notices the client's version line and the
- * end of the exchange, and tells the monitor (conn_progress.h).
+ * end of the exchange, and tells the monitor (conn_progress.h); the
+ * version line itself goes to the monitor too (MON_CLIENT_VERSION), for
+ * internal-sftp, which reads SYMLINK in the order that client sends it.
  */
 #include "handshake.h"
 
@@ -49,6 +51,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include <libssh/server.h>
@@ -71,6 +74,19 @@ static void tell_progress(struct conn *c, enum conn_progress stage)
         c->progress = (int)stage;
         mon_send(c->mon, NULL, 0, MON_PROGRESS, (uint32_t)stage);
     }
+}
+
+/* Once the client's version line has come: its text (at most
+ * MON_MAX_CLIENT_VERSION bytes), then the stage, to the monitor. */
+static void tell_version(struct conn *c)
+{
+    const char *line = ssh_get_clientbanner(c->ssh);
+
+    if (line == NULL || c->progress >= (int)PROGRESS_VERSION) {
+        return;
+    }
+    mon_send(c->mon, NULL, 0, MON_CLIENT_VERSION, line, strnlen(line, MON_MAX_CLIENT_VERSION));
+    tell_progress(c, PROGRESS_VERSION);
 }
 
 /* Wait until the client socket is readable (or writable, when libssh has
@@ -97,9 +113,7 @@ int handshake_run(struct conn *c, long long deadline)
 
     ssh_set_blocking(c->ssh, 0);
     while ((rc = ssh_handle_key_exchange(c->ssh)) == SSH_AGAIN) {
-        if (ssh_get_clientbanner(c->ssh) != NULL) {
-            tell_progress(c, PROGRESS_VERSION);
-        }
+        tell_version(c);
         if (wait_socket(c, deadline) < 0) {
             rc = SSH_ERROR;
             break;
@@ -108,6 +122,7 @@ int handshake_run(struct conn *c, long long deadline)
     }
     ssh_set_blocking(c->ssh, 1);
     if (rc == SSH_OK) {
+        tell_version(c);
         tell_progress(c, PROGRESS_KEYED);
     }
     return rc == SSH_OK ? 0 : -1;
