@@ -74,6 +74,21 @@ static void setsockopt_beside(struct conn *c, const char *which)
     log_info("test hook: setsockopt %s was allowed (%d)", which, rc);
 }
 
+/* A client version line once more (it was told in the key exchange):
+ * "again" a plausible one, "long" one beyond MON_MAX_CLIENT_VERSION. */
+static void version_again(struct conn *c, const char *how)
+{
+    static const char again[] = "SSH-2.0-AsyncSSH_2.10.1";
+    char big[MON_MAX_CLIENT_VERSION + 2];
+
+    memset(big, 'A', sizeof(big));
+    if (strcmp(how, "long") == 0) {
+        mon_send(c->mon, NULL, 0, MON_CLIENT_VERSION, big, sizeof(big));
+    } else {
+        mon_send(c->mon, NULL, 0, MON_CLIENT_VERSION, again, strlen(again));
+    }
+}
+
 void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *blob,
                          size_t bloblen)
 {
@@ -97,6 +112,8 @@ void test_hook_auth_user(struct conn *c, const char *user, const unsigned char *
     } else if (strcmp(user, "fbd-test-progress-again") == 0) {
         /* it was told at the end of the key exchange: a replay */
         mon_send(c->mon, NULL, 0, MON_PROGRESS, (uint32_t)PROGRESS_KEYED);
+    } else if (strncmp(user, "fbd-test-version:", 17) == 0) {
+        version_again(c, user + 17);
     } else if (strcmp(user, "fbd-test-forbidden-syscall") == 0) {
         syscall(SYS_getppid);   /* not in the seccomp allowlist */
     } else if (strcmp(user, "fbd-test-spawn-preauth") == 0) {

@@ -19,6 +19,10 @@
  *                               |   socket (only the client's is allowed)
  *   fbd-test-progress-again     | reports the end of the key exchange to
  *                               |   the monitor a second time
+ *   fbd-test-version:again      | sends the client's version line a
+ *                               |   second time
+ *   fbd-test-version:long       | sends one of MON_MAX_CLIENT_VERSION + 2
+ *                               |   bytes
  *   fbd-test-kill:PID           | kill(PID, SIGKILL), and logs the result
  *   fbd-test-monitor-stall      | sends requests and never reads a reply
  *   fbd-test-monitor-flood      | sends log lines without end

@@ -484,6 +484,21 @@ def test_progress_told_twice_ends_the_connection(hook_door, keys):
     assert ssh_ok(door, ALICE, keys["ed25519"], "echo ok") == "ok\n"
 
 
+@pytest.mark.parametrize("how,what", [("again", "a second"), ("long", "a malformed")])
+def test_client_version_told_twice_or_too_long_ends_the_connection(hook_door, keys, how, what):
+    """The client's version line (MON_CLIENT_VERSION, which chooses
+    internal-sftp's SYMLINK order) is taken once and at most 253 bytes: a
+    network process that sends another, or a longer one, is closed."""
+    door = hook_door
+    mark = door.log_mark()
+    res = ssh(door, f"fbd-test-version:{how}", keys["ed25519"], "echo pwned", timeout=20)
+    assert res.returncode == 255, res
+    door.wait_for_log(rf"monitor: the network process sent {what} client version line "
+                      r"\(\d+ bytes\): closing the connection from 127\.0\.0\.1 port \d+",
+                      since=mark)
+    assert ssh_ok(door, ALICE, keys["ed25519"], "echo ok") == "ok\n"
+
+
 def test_network_process_cannot_signal_another(hook_door, keys):
     """A compromised network process (the test build lets it call kill)
     tries to SIGKILL another connection's network process: the kernel

@@ -228,13 +228,14 @@ def test_paramiko_sftp_client(door, key, home):
     assert stat.S_IMODE(os.stat(home).st_mode) != 0 and not (home / "pd").exists()
 
 
-def asyncssh_sftp(door, user, key, session, timeout=180):
+def asyncssh_sftp(door, user, key, session, timeout=180, **options):
     """await session(sftp) with an asyncssh SFTP client logged in to door as
-    user (no agent, no ~/.ssh/config, any host key); its result."""
+    user (no agent, no ~/.ssh/config, any host key; more connect options in
+    options); its result."""
     async def main():
         async with asyncssh.connect(LOCALHOST, door.port, username=user, known_hosts=None,
                                     client_keys=[str(key.path)], agent_path=None,
-                                    config=None) as conn:
+                                    config=None, **options) as conn:
             async with conn.start_sftp_client() as sftp:
                 return await session(sftp)
     return asyncio.run(asyncio.wait_for(main(), timeout))
@@ -288,15 +289,35 @@ def test_asyncssh_sftp_client(door, key, big, home, scratch):
 
 
 @needs_asyncssh
-@pytest.mark.xfail(strict=True, reason="asyncssh sends SYMLINK's paths in the draft's order "
-                   "(link first) unless the server's version string names OpenSSH; "
-                   "internal-sftp, like OpenSSH's sftp-server, reads the target first")
 def test_asyncssh_symlink(door, key, home):
-    """sftp.symlink(target, link) makes link point to target."""
+    """sftp.symlink(target, link) makes link point to target.  asyncssh
+    sends SYMLINK's paths in the draft's order (link first) to a server
+    whose version line does not name OpenSSH; internal-sftp reads them in
+    that order for a client whose version line is asyncssh's (the table
+    beside op_symlink, fallbackd/sftp/ops_dir.c)."""
     async def session(sftp):
         await sftp.symlink("t.txt", "sl")
-    asyncssh_sftp(door, ALICE, key, session)
-    assert os.readlink(home / "sl") == "t.txt"
+        await sftp.symlink("../elsewhere/x", "sd")
+        return await sftp.readlink("sl"), await sftp.readlink("sd")
+
+    assert asyncssh_sftp(door, ALICE, key, session) == ("t.txt", "../elsewhere/x")
+    assert os.readlink(home / "sl") == "t.txt" and os.readlink(home / "sd") == "../elsewhere/x"
+    assert not os.path.lexists(home / "t.txt")
+    for name in ("sl", "sd"):
+        os.unlink(home / name)
+
+
+@needs_asyncssh
+def test_symlink_order_follows_the_client_version_line(door, key, home):
+    """The order comes from the client's version line and nothing else: the
+    same asyncssh under another name (client_version) sends the draft's
+    order all the same, and gets OpenSSH's reading, i.e. the link made the
+    other way round."""
+    async def session(sftp):
+        await sftp.symlink("t2.txt", "sl2")
+    asyncssh_sftp(door, ALICE, key, session, client_version="NotAsync_1.0")
+    assert os.readlink(home / "t2.txt") == "sl2" and not os.path.lexists(home / "sl2")
+    os.unlink(home / "t2.txt")
 
 
 @needs_asyncssh
