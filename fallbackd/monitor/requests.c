@@ -212,12 +212,12 @@ static int printable_ascii(const char *s)
 static int req_client_version(struct monitor *m, const struct mon_msg *msg)
 {
     char line[MON_MAX_CLIENT_VERSION + 1];
+    int malformed = mon_cstr(&msg->f[0], line, sizeof(line)) < 0;
 
-    if (m->client_version_told || mon_cstr(&msg->f[0], line, sizeof(line)) < 0) {
+    if (malformed || m->client_version_told) {
         log_error("monitor: the network process sent %s client version line (%zu bytes): "
-                  "closing the connection from %s port %d",
-                  m->client_version_told ? "a second" : "a malformed", msg->f[0].len, m->peer,
-                  m->peer_port);
+                  "closing the connection from %s port %d", malformed ? "a malformed" : "a second",
+                  msg->f[0].len, m->peer, m->peer_port);
         return -1;
     }
     m->client_version_told = 1;

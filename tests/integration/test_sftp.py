@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import stat
 from pathlib import Path
 
@@ -305,6 +306,18 @@ def test_asyncssh_symlink(door, key, home):
     assert not os.path.lexists(home / "t.txt")
     for name in ("sl", "sd"):
         os.unlink(home / name)
+
+
+def test_unprintable_client_version_line_is_ignored(door):
+    """A version line with a control byte (libssh takes any byte) reaches
+    the monitor, which keeps it as unknown (OpenSSH's SYMLINK order) and
+    says so; the door serves on."""
+    mark = door.log_mark()
+    with socket.create_connection((LOCALHOST, door.port), timeout=10) as sock:
+        sock.sendall(b"SSH-2.0-AsyncSSH_\x012.10\r\n")
+        assert sock.recv(64).startswith(b"SSH-2.0-")
+        door.wait_for_log(r"client version line from 127\.0\.0\.1 port \d+ is not printable "
+                          r"ASCII: ignored", since=mark)
 
 
 @needs_asyncssh
