@@ -1,6 +1,7 @@
 """internal-sftp, fallbackd's built-in SFTP server (issue 10), with real
 clients: OpenSSH's sftp and scp (SFTP mode), paramiko's SFTPClient,
-asyncssh's SFTP client, PuTTY's psftp and pscp.
+asyncssh's SFTP client, PuTTY's psftp and pscp, and libssh's client
+(libssh_sftp_symlink.c, for the order of SYMLINK's paths).
 
 The module's door has no Subsystem line at all: the sftp subsystem is the
 built-in one by default.  Doors with options (-R, -u, -l, -d) are started
@@ -17,7 +18,8 @@ from pathlib import Path
 import pytest
 
 import faults
-from fbdtest import ALICE, BOB, GROUP, LOCALHOST, SSH_OPTS, needs_static, paramiko_client, run
+from fbdtest import (ALICE, BOB, GROUP, LOCALHOST, REPO, SSH_OPTS, needs_static,
+                     paramiko_client, run)
 from test_faults import baseline, ns_door  # noqa: F401 (a fixture)
 from test_static import StraceLog
 
@@ -306,6 +308,31 @@ def test_asyncssh_symlink(door, key, home):
     assert not os.path.lexists(home / "t.txt")
     for name in ("sl", "sd"):
         os.unlink(home / name)
+
+
+@pytest.fixture(scope="module")
+def libssh_client(tmp_path_factory):
+    """tests/integration/libssh_sftp_symlink.c, built against the libssh the
+    door is built with (build/deps)."""
+    deps = REPO / "build" / "deps"
+    out = tmp_path_factory.mktemp("libssh") / "libssh_sftp_symlink"
+    res = run(["cc", "-O1", f"-I{deps / 'include'}", "-o", str(out),
+               str(Path(__file__).with_name("libssh_sftp_symlink.c")),
+               str(deps / "lib" / "libssh.a"), "-lgcrypt", "-lgpg-error", "-lsodium", "-lpthread"])
+    assert res.returncode == 0, res.stderr.decode(errors="replace")
+    return out
+
+
+def test_libssh_symlink(door, key, home, libssh_client):
+    """libssh's sftp_symlink(target, link) sends the draft's order (link
+    first) to a server whose version line does not say OpenSSH, as ours:
+    internal-sftp reads it so for a client whose version line is libssh's,
+    and the link points where it was asked to."""
+    res = run([str(libssh_client), str(door.port), ALICE, str(key.path), "lt.txt", "lsl"])
+    assert res.returncode == 0, res.stderr.decode(errors="replace")
+    assert res.stdout == b"lt.txt\n"
+    assert os.readlink(home / "lsl") == "lt.txt" and not os.path.lexists(home / "lt.txt")
+    os.unlink(home / "lsl")
 
 
 def test_unprintable_client_version_line_is_ignored(door):
