@@ -264,12 +264,14 @@ void op_readlink(struct sftp_server *s, uint32_t id, struct sshrd *r)
  *                              |   sftp_symlink())                     |
  *   SSH-2.0-OpenSSH_...        | target first, always                  | OpenSSH
  *   SSH-2.0-paramiko_...       | target first, always                  | OpenSSH
- *   SSH-2.0-libssh2_... (curl) | target first, always                  | OpenSSH
+ *   SSH-2.0-libssh2_...        | target first, always (libssh2 1.10,   | OpenSSH
+ *                              |   curl 7.88 -Q symlink)               |
  *   SSH-2.0-PuTTY_...          | none: psftp 0.78 has no symlink       | OpenSSH
  *   anything else, or none     | (OpenSSH's order is what most send)   | OpenSSH
  *
- * A client that sets its own version line (asyncssh's client_version)
- * gets OpenSSH's order. */
+ * tests/integration/test_sftp.py drives every client of the table that
+ * can make a link.  A client that sets its own version line (asyncssh's
+ * client_version) gets OpenSSH's order. */
 int sftp_symlink_draft_order(const char *client_version)
 {
     static const char *const draft[] = { "AsyncSSH_", "libssh_" };

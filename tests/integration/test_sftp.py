@@ -335,6 +335,25 @@ def test_libssh_symlink(door, key, home, libssh_client):
     os.unlink(home / "lsl")
 
 
+@pytest.mark.skipif(b"libssh2" not in run(["curl", "-V"]).stdout, reason="curl without libssh2")
+def test_curl_libssh2_symlink(make_door, key, home):
+    """curl's quote command `symlink TARGET LINK` (libssh2, which always
+    sends the target first, OpenSSH's order) makes the link asked for: a
+    libssh2_ version line is not libssh's.  libssh2 1.10 knows no etm MAC,
+    so this door also offers hmac-sha2-256.  curl 7.88 with libssh2 1.10
+    calls the symlink failed even when the server answers OK (so it does
+    with OpenSSH's sftp-server): `*` tells it to go on, and the link
+    itself is checked."""
+    d = make_door(MACs="hmac-sha2-256-etm@openssh.com,hmac-sha2-256")
+    d.authorize(ALICE, key)
+    res = run(["curl", "-sS", "--insecure", "--user", f"{ALICE}:", "--key", str(key.path),
+               "--pubkey", f"{key.path}.pub", "-Q", "*symlink ct.txt csl",
+               f"sftp://{LOCALHOST}:{d.port}/~/", "-o", "/dev/null"])
+    assert res.returncode == 0, res.stderr.decode(errors="replace")
+    assert os.readlink(home / "csl") == "ct.txt" and not os.path.lexists(home / "ct.txt")
+    os.unlink(home / "csl")
+
+
 def test_unprintable_client_version_line_is_ignored(door):
     """A version line with a control byte (libssh takes any byte) reaches
     the monitor, which keeps it as unknown (OpenSSH's SYMLINK order) and
