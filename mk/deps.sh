@@ -11,7 +11,7 @@ set -eu
 
 BUILD_PKGS="gcc make cmake patch dpkg-dev pkg-config file debian-archive-keyring xz-utils
   libgcrypt20-dev libgpg-error-dev libsodium-dev libseccomp-dev libc-ares-dev"
-TEST_PKGS="libcriterion-dev openssh-client putty-tools python3-paramiko python3-pytest
+TEST_PKGS="libcriterion-dev openssh-client curl putty-tools python3-paramiko python3-pytest
   openssh-sftp-server strace busybox-static iproute2 util-linux procps psmisc coreutils
   clang libclang-rt-14-dev ssh-audit debootstrap python3-asyncssh openssh-server ansible"
 
