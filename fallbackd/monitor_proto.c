@@ -181,6 +181,7 @@ int mon_recv(int sock, unsigned char *buf, struct mon_msg *m)
             close(m->fds[i]);
         }
         m->nfds = 0;
+        errno = EBADMSG;
         return -1;
     }
     return 1;

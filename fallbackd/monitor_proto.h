@@ -138,7 +138,8 @@ int mon_send(int sock, const int *fds, size_t nfds, uint32_t type, ...);
 
 /* Receive one message into buf (MON_MAX_MSG bytes) and parse it; fds
  * received are in m->fds.  Returns 1 for a message, 0 at EOF, -1 on a
- * malformed message or error (any fds received are closed). */
+ * malformed message (errno EBADMSG) or a socket error (its errno); any fds
+ * received are closed. */
 int mon_recv(int sock, unsigned char *buf, struct mon_msg *m);
 
 #endif

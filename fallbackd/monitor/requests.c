@@ -372,10 +372,12 @@ static int serve_message(struct monitor *m)
     int rc = mon_recv(m->sock, buf, &msg);
 
     if (rc <= 0) {
-        if (rc < 0) {
+        if (rc < 0 && errno == EBADMSG) {
             log_error("monitor: malformed message from the network process");
+        } else if (rc < 0 && errno != ECONNRESET) {
+            log_error("monitor: reading from the network process: %s", strerror(errno));
         }
-        return -1;
+        return -1;     /* ECONNRESET: it ended with our reply unread */
     }
     for (size_t i = 0; i < msg.nfds; i++) {
         close(msg.fds[i]);      /* the network process never sends fds */
