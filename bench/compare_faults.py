@@ -24,7 +24,6 @@ fault is a mount in the server's namespace).
 """
 import argparse
 import os
-import pwd
 import re
 import shlex
 import shutil
@@ -37,17 +36,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
-# The tests' helpers that need only the standard library, and the
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The servers and the bench's user (servers.py), which put the tests'
+# helpers that need only the standard library on the path; the
 # server-agnostic fault injection.
+from servers import (REPO, SERVERS, USER, BenchBase, end_my_tree, log,  # noqa: E402
+                     short)
 import faults  # noqa: E402
 from fbdbase import (COUNT, LOCALHOST, NO_MUX_OPTS, SSH_OPTS, BackgroundClient,  # noqa: E402
-                     IdleFlood, become_subreaper, counted, descendants, free_port, keygen_argv,
-                     kill_pids, pids_of_uid, ppid_table, proc_state, ssh_command, wait_state)
+                     IdleFlood, become_subreaper, counted, free_port, kill_pids, proc_state,
+                     ssh_command, wait_state)
 
-USER = "fbdbench"
-USER_COMMENT = "fallbackd bench/compare_faults.py"
 COMMAND = "echo ok-$((6*7))"
 EXPECT = b"ok-42"
 LOGIN_TIMEOUT = 10.0            # seconds for a whole login + command
@@ -96,53 +95,6 @@ class SetupFailed(Exception):
 class Interrupted(BaseException):
     pass
 
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def run(argv, timeout=30, check=True, **kw):
-    res = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
-    if check and res.returncode != 0:
-        raise RuntimeError(f"exit {res.returncode}: {shlex.join(map(str, argv))}\n"
-                           f"{res.stderr.decode(errors='replace')}")
-    return res
-
-
-def end_my_tree(owned=(), timeout=5):
-    """SIGKILL every live descendant of this process and reap them; Popen
-    objects in owned are waited for through Popen.  Returns how many had
-    to be killed."""
-    me = os.getpid()
-    owned = {p.pid: p for p in owned if p is not None}
-    killed = set()
-    deadline = time.monotonic() + timeout
-    while True:
-        live = [p for p in descendants(me) if proc_state(p) not in ("Z", "gone")]
-        kill_pids(live)
-        killed.update(live)
-        for pid, ppid in ppid_table().items():
-            if ppid != me:
-                continue
-            if pid in owned:
-                try:
-                    owned[pid].wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    pass
-            elif proc_state(pid) == "Z":
-                try:
-                    os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
-        if not live or time.monotonic() > deadline:
-            return len(killed)
-        time.sleep(0.02)
-
-
-def short(text, n=160):
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[:n - 3] + "..."
 
 
 def banner(port, timeout=1.0):
@@ -220,177 +172,6 @@ def login(bench, port, timeout=LOGIN_TIMEOUT, command=COMMAND, src=None):
     rc, out, err, timed_out = client.finish(timeout)
     return Login(client.argv, rc, out, err, time.monotonic() - start, timed_out)
 
-
-# ---------------------------------------------------------------- the servers
-
-class Server:
-    """How to run one kind of server: its argv for a log mode ("stderr",
-    "logfs" or "syslog"), its files, and what fault 1 and 8 act on.  One
-    instance per server kind; each case gets its own directory."""
-    key = title = None
-    exe = None                      # the listener's executable (NsServer waits for it)
-
-    def __init__(self, bench):
-        self.bench = bench
-        self.dir = bench.root / self.key
-        self.dir.mkdir(mode=0o755)
-
-    def available(self):
-        """None, or why this server cannot be run here."""
-        missing = [p for p in self.needs() if not os.access(p, os.X_OK)]
-        return f"not installed ({', '.join(missing)}; run bench/deps.sh)" if missing else None
-
-    def needs(self):
-        return [self.exe]
-
-    def prepare(self):
-        """Host key and whatever the server needs once."""
-
-    def binary(self):
-        """The server's own executable on disk (fault 1)."""
-        return self.exe
-
-    def config_text(self, case):
-        return ""
-
-    def half_config(self, case):
-        """The half-written config of fault 8: the whole file, then a
-        keyword cut in the middle."""
-        return self.config_text(case) + "PermitRo"
-
-    def argv(self, case, mode):
-        """sshd's command line, which fallbackd shares: in the foreground
-        (-D), logging to stderr (-e) unless to syslog, config -f."""
-        argv = [self.exe, "-D", "-e", "-f", case.config]
-        if mode == "syslog":
-            argv.remove("-e")
-        return argv
-
-    def version(self):
-        return ""
-
-
-class Fallbackd(Server):
-    key, title = "fallbackd", "fallbackd"
-
-    def prepare(self):
-        # A copy: fault 1 replaces "its own binary", and a rebuild of
-        # build/fallbackd during the run must not change the subject.
-        self.exe = str(self.dir / "fallbackd")
-        shutil.copy2(self.bench.fallbackd, self.exe)
-        os.chmod(self.exe, 0o755)
-        self.hostkey = self.dir / "ssh_host_ed25519_key"
-        run(keygen_argv(self.hostkey, "ed25519", "bench"))
-        keys = self.dir / "keys"
-        keys.mkdir(mode=0o755)
-        (keys / USER).write_text(self.bench.client_pub)
-        os.chmod(keys / USER, 0o644)
-
-    def needs(self):
-        return [self.bench.fallbackd]
-
-    def config_text(self, case):
-        return (f"Port {case.port}\nListenAddress {LOCALHOST}\nHostKey {self.hostkey}\n"
-                f"AuthorizedKeysFile {self.dir}/keys/%u\nAllowUsers {USER}\n")
-
-    def version(self):
-        return run([self.bench.fallbackd, "-V"], check=False).stdout.decode().strip()
-
-
-class OpenSSH(Server):
-    """Debian's sshd with a minimal config; Debian's defaults where they
-    matter for a fault: UsePAM yes, privilege separation in /run/sshd,
-    re-exec per connection (the default)."""
-    key, title = "sshd", "OpenSSH sshd"
-    exe = "/usr/sbin/sshd"
-
-    def prepare(self):
-        self.hostkey = self.dir / "ssh_host_ed25519_key"
-        run(keygen_argv(self.hostkey, "ed25519", "bench"))
-        self.bench.need_run_sshd()
-
-    def config_text(self, case):
-        return "\n".join([
-            f"Port {case.port}", f"ListenAddress {LOCALHOST}", f"HostKey {self.hostkey}",
-            f"PidFile {case.dir}/sshd.pid",
-            "PubkeyAuthentication yes", "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "AuthorizedKeysFile %h/.ssh/authorized_keys",
-            "UsePAM yes", "PrintMotd no",
-            "Subsystem sftp /usr/lib/openssh/sftp-server", ""])
-
-    def version(self):
-        return run([self.exe, "-V"], check=False).stderr.decode().strip()
-
-
-class Dropbear(Server):
-    """dropbear -F -E -p 127.0.0.1:PORT -r KEY -s; the user's
-    ~/.ssh/authorized_keys.  Dropbear reads no config file: for fault 8 a
-    stand-in (its Debian /etc/default file) is half-written, and the fault
-    is the SIGHUP."""
-    key, title = "dropbear", "Dropbear"
-    exe = "/usr/sbin/dropbear"
-
-    def needs(self):
-        return [self.exe, "/usr/bin/dropbearkey"]
-
-    def prepare(self):
-        self.hostkey = self.dir / "dropbear_ed25519_host_key"
-        run(["dropbearkey", "-t", "ed25519", "-f", self.hostkey])
-
-    def config_text(self, case):
-        return f'DROPBEAR_PORT=127.0.0.1:{case.port}\nDROPBEAR_EXTRA_ARGS="-s"\n'
-
-    def argv(self, case, mode):
-        argv = [self.exe, "-F", "-E", "-p", f"{LOCALHOST}:{case.port}", "-r", self.hostkey,
-                "-s", "-P", f"{case.dir}/dropbear.pid"]
-        if mode == "syslog":
-            argv.remove("-E")
-        return argv
-
-    def version(self):
-        res = run([self.exe, "-V"], check=False)
-        return (res.stderr + res.stdout).decode().strip()
-
-
-class TinySSH(Server):
-    """tinysshd -v KEYDIR under ucspi-tcp's tcpserver (Debian runs it from
-    a systemd socket with Accept=yes, whose MaxConnections is 64: -c 64);
-    keys from tinysshd-makekey; the user's ~/.ssh/authorized_keys.  The
-    listener (signals, fault 11) is tcpserver; fault 1 replaces tinysshd,
-    which tcpserver executes for every connection.  TinySSH reads no config
-    file: for fault 8 a stand-in (/etc/default/tinysshd) is half-written,
-    and the fault is the SIGHUP to the listener."""
-    key, title = "tinyssh", "TinySSH"
-    exe = "/usr/bin/tcpserver"
-    tinysshd = "/usr/sbin/tinysshd"
-
-    def needs(self):
-        return [self.exe, self.tinysshd, "/usr/sbin/tinysshd-makekey"]
-
-    def prepare(self):
-        self.keydir = self.dir / "sshkeydir"
-        run(["tinysshd-makekey", "-q", self.keydir])
-
-    def binary(self):
-        return self.tinysshd
-
-    def config_text(self, case):
-        return 'TINYSSHDOPTS="-v"\n'
-
-    def argv(self, case, mode):
-        opts = ["-v"] + (["-l"] if mode == "syslog" else [])
-        return [self.exe, "-HRDl0", "-c", "64", LOCALHOST, case.port,
-                self.tinysshd, *opts, self.keydir]
-
-    def version(self):
-        res = run(["dpkg-query", "-W", "-f", "${Version}", "tinysshd"], check=False)
-        tcp = run(["dpkg-query", "-W", "-f", "${Version}", "ucspi-tcp"], check=False)
-        return (f"tinysshd {res.stdout.decode().strip()} (Debian package), "
-                f"under tcpserver from ucspi-tcp {tcp.stdout.decode().strip()}")
-
-
-SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, Dropbear, TinySSH)}
 
 
 # ---------------------------------------------------------------- one case
@@ -760,82 +541,19 @@ def stop_cont_driver(case, res):
 
 # ---------------------------------------------------------------- the bench
 
-class Bench:
+class Bench(BenchBase):
     def __init__(self, args):
+        super().__init__(args.binary, "fbd-compare-")
         self.args = args
-        self.fallbackd = Path(args.binary).resolve()
-        self.root = Path(tempfile.mkdtemp(prefix="fbd-compare-"))
-        os.chmod(self.root, 0o755)
-        self.made_user = False
-        self.made_run_sshd = False
         self.servers = []
         self.host_mounts = Path("/proc/self/mountinfo").read_text()
 
-    def setup(self):
-        keydir = self.root / "client"
-        keydir.mkdir(mode=0o700)
-        self.client_key = keydir / "id_ed25519"
-        run(keygen_argv(self.client_key, "ed25519", "fbdbench"))
-        self.client_pub = Path(f"{self.client_key}.pub").read_text()
-        self.add_user()
-
-    def add_user(self):
-        try:
-            pw = pwd.getpwnam(USER)
-        except KeyError:
-            pw = None
-        if pw is not None:
-            if pw.pw_gecos != USER_COMMENT:
-                raise SystemExit(f"user {USER} exists and is not this bench's: not touching it")
-            self.remove_user()          # a leftover of an interrupted run
-        run(["useradd", "-m", "-s", "/bin/bash", "-c", USER_COMMENT, USER])
-        self.made_user = True
-        # Not locked ("!" locks the account for Dropbear and OpenSSH
-        # without PAM), and no password either.
-        run(["usermod", "-p", "*", USER])
-        pw = pwd.getpwnam(USER)
-        ssh_dir = Path(pw.pw_dir) / ".ssh"
-        ssh_dir.mkdir(mode=0o700, exist_ok=True)
-        (ssh_dir / "authorized_keys").write_text(self.client_pub)
-        os.chmod(ssh_dir / "authorized_keys", 0o600)
-        for p in (ssh_dir, ssh_dir / "authorized_keys"):
-            os.chown(p, pw.pw_uid, pw.pw_gid)
-
-    def remove_user(self):
-        try:
-            uid = pwd.getpwnam(USER).pw_uid
-        except KeyError:
-            return
-        for _ in range(3):
-            kill_pids(pids_of_uid(uid))
-            if run(["userdel", "-r", USER], check=False).returncode in (0, 12):
-                break
-            time.sleep(0.2)
-
-    def need_run_sshd(self):
-        """sshd's privilege separation directory (Debian: /run/sshd, made by
-        its service at start); fault 6 takes it away inside a namespace."""
-        if not os.path.isdir("/run/sshd"):
-            os.makedirs("/run/sshd", mode=0o755)
-            self.made_run_sshd = True
-
     def cleanup(self):
-        problems = []
-        left = end_my_tree()
-        if left:
-            problems.append(f"killed {left} processes of the bench left at the end")
-        self.remove_user()
-        if self.made_run_sshd:
-            try:
-                os.rmdir("/run/sshd")
-            except OSError:
-                pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        problems = super().cleanup()
         now = Path("/proc/self/mountinfo").read_text()
         if now != self.host_mounts:
             problems.append("the bench's own mount table changed (a fault mount leaked?)")
         return problems
-
 
 def parse_selection(text, known, what):
     chosen = []

@@ -1,0 +1,333 @@
+"""The other SSH servers bench/ compares fallbackd with, and what every
+comparison needs: a throwaway user to log in as, with a client key, and a
+way to end everything the bench started.
+
+One class per kind of server (fallbackd, OpenSSH's sshd, Dropbear, TinySSH
+under tcpserver): its command line, its config and host key, its version.
+An instance is made once per bench run (its files in bench.root/KEY); each
+started server is described by a "case": an object with .port, .dir (its
+own directory) and .config (the path of its config file).  Used by
+bench/compare_faults.py (one server per fault, in a mount namespace) and
+bench/compare.py (one server per kind, in a cgroup of its own).
+
+Standard library only; the process helpers come from the integration
+tests' fbdbase.py.
+"""
+import os
+import pwd
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "integration"))
+from fbdbase import (LOCALHOST, descendants, keygen_argv, kill_pids, pids_of_uid,  # noqa: E402
+                     ppid_table, proc_state)
+
+USER = "fbdbench"
+USER_COMMENT = "fallbackd bench/servers.py"
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run(argv, timeout=30, check=True, **kw):
+    res = subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
+    if check and res.returncode != 0:
+        raise RuntimeError(f"exit {res.returncode}: {shlex.join(map(str, argv))}\n"
+                           f"{res.stderr.decode(errors='replace')}")
+    return res
+
+
+def end_my_tree(owned=(), timeout=5):
+    """SIGKILL every live descendant of this process and reap them; Popen
+    objects in owned are waited for through Popen.  Returns how many had
+    to be killed."""
+    me = os.getpid()
+    owned = {p.pid: p for p in owned if p is not None}
+    killed = set()
+    deadline = time.monotonic() + timeout
+    while True:
+        live = [p for p in descendants(me) if proc_state(p) not in ("Z", "gone")]
+        kill_pids(live)
+        killed.update(live)
+        for pid, ppid in ppid_table().items():
+            if ppid != me:
+                continue
+            if pid in owned:
+                try:
+                    owned[pid].wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+            elif proc_state(pid) == "Z":
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        if not live or time.monotonic() > deadline:
+            return len(killed)
+        time.sleep(0.02)
+
+
+def short(text, n=160):
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+# ---------------------------------------------------------------- the servers
+
+class Server:
+    """How to run one kind of server: its argv for a log mode ("stderr",
+    "logfs" or "syslog"), its files, and what fault 1 and 8 act on.  One
+    instance per server kind; each case gets its own directory."""
+    key = title = None
+    exe = None                      # the listener's executable (NsServer waits for it)
+
+    def __init__(self, bench):
+        self.bench = bench
+        self.dir = bench.root / self.key
+        self.dir.mkdir(mode=0o755)
+
+    def available(self):
+        """None, or why this server cannot be run here."""
+        missing = [p for p in self.needs() if not os.access(p, os.X_OK)]
+        return f"not installed ({', '.join(missing)}; run bench/deps.sh)" if missing else None
+
+    def needs(self):
+        return [self.exe]
+
+    def prepare(self):
+        """Host key and whatever the server needs once."""
+
+    def binary(self):
+        """The server's own executable on disk (fault 1)."""
+        return self.exe
+
+    def config_text(self, case):
+        return ""
+
+    def half_config(self, case):
+        """The half-written config of fault 8: the whole file, then a
+        keyword cut in the middle."""
+        return self.config_text(case) + "PermitRo"
+
+    def argv(self, case, mode):
+        """sshd's command line, which fallbackd shares: in the foreground
+        (-D), logging to stderr (-e) unless to syslog, config -f."""
+        argv = [self.exe, "-D", "-e", "-f", case.config]
+        if mode == "syslog":
+            argv.remove("-e")
+        return argv
+
+    def version(self):
+        return ""
+
+
+class Fallbackd(Server):
+    key, title = "fallbackd", "fallbackd"
+
+    def prepare(self):
+        # A copy: fault 1 replaces "its own binary", and a rebuild of
+        # build/fallbackd during the run must not change the subject.
+        self.exe = str(self.dir / "fallbackd")
+        shutil.copy2(self.bench.fallbackd, self.exe)
+        os.chmod(self.exe, 0o755)
+        self.hostkey = self.dir / "ssh_host_ed25519_key"
+        run(keygen_argv(self.hostkey, "ed25519", "bench"))
+        keys = self.dir / "keys"
+        keys.mkdir(mode=0o755)
+        (keys / USER).write_text(self.bench.client_pub)
+        os.chmod(keys / USER, 0o644)
+
+    def needs(self):
+        return [self.bench.fallbackd]
+
+    def config_text(self, case):
+        return (f"Port {case.port}\nListenAddress {LOCALHOST}\nHostKey {self.hostkey}\n"
+                f"AuthorizedKeysFile {self.dir}/keys/%u\nAllowUsers {USER}\n")
+
+    def version(self):
+        return run([self.bench.fallbackd, "-V"], check=False).stdout.decode().strip()
+
+
+class OpenSSH(Server):
+    """Debian's sshd with a minimal config; Debian's defaults where they
+    matter for a fault: UsePAM yes, privilege separation in /run/sshd,
+    re-exec per connection (the default)."""
+    key, title = "sshd", "OpenSSH sshd"
+    exe = "/usr/sbin/sshd"
+
+    def prepare(self):
+        self.hostkey = self.dir / "ssh_host_ed25519_key"
+        run(keygen_argv(self.hostkey, "ed25519", "bench"))
+        self.bench.need_run_sshd()
+
+    def config_text(self, case):
+        return "\n".join([
+            f"Port {case.port}", f"ListenAddress {LOCALHOST}", f"HostKey {self.hostkey}",
+            f"PidFile {case.dir}/sshd.pid",
+            "PubkeyAuthentication yes", "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "AuthorizedKeysFile %h/.ssh/authorized_keys",
+            "UsePAM yes", "PrintMotd no",
+            "Subsystem sftp /usr/lib/openssh/sftp-server", ""])
+
+    def version(self):
+        return run([self.exe, "-V"], check=False).stderr.decode().strip()
+
+
+class Dropbear(Server):
+    """dropbear -F -E -p 127.0.0.1:PORT -r KEY -s; the user's
+    ~/.ssh/authorized_keys.  Dropbear reads no config file: for fault 8 a
+    stand-in (its Debian /etc/default file) is half-written, and the fault
+    is the SIGHUP."""
+    key, title = "dropbear", "Dropbear"
+    exe = "/usr/sbin/dropbear"
+
+    def needs(self):
+        return [self.exe, "/usr/bin/dropbearkey"]
+
+    def prepare(self):
+        self.hostkey = self.dir / "dropbear_ed25519_host_key"
+        run(["dropbearkey", "-t", "ed25519", "-f", self.hostkey])
+
+    def config_text(self, case):
+        return f'DROPBEAR_PORT=127.0.0.1:{case.port}\nDROPBEAR_EXTRA_ARGS="-s"\n'
+
+    def argv(self, case, mode):
+        argv = [self.exe, "-F", "-E", "-p", f"{LOCALHOST}:{case.port}", "-r", self.hostkey,
+                "-s", "-P", f"{case.dir}/dropbear.pid"]
+        if mode == "syslog":
+            argv.remove("-E")
+        return argv
+
+    def version(self):
+        res = run([self.exe, "-V"], check=False)
+        return (res.stderr + res.stdout).decode().strip()
+
+
+class TinySSH(Server):
+    """tinysshd -v KEYDIR under ucspi-tcp's tcpserver (Debian runs it from
+    a systemd socket with Accept=yes, whose MaxConnections is 64: -c 64);
+    keys from tinysshd-makekey; the user's ~/.ssh/authorized_keys.  The
+    listener (signals, fault 11) is tcpserver; fault 1 replaces tinysshd,
+    which tcpserver executes for every connection.  TinySSH reads no config
+    file: for fault 8 a stand-in (/etc/default/tinysshd) is half-written,
+    and the fault is the SIGHUP to the listener."""
+    key, title = "tinyssh", "TinySSH"
+    exe = "/usr/bin/tcpserver"
+    tinysshd = "/usr/sbin/tinysshd"
+
+    def needs(self):
+        return [self.exe, self.tinysshd, "/usr/sbin/tinysshd-makekey"]
+
+    def prepare(self):
+        self.keydir = self.dir / "sshkeydir"
+        run(["tinysshd-makekey", "-q", self.keydir])
+
+    def binary(self):
+        return self.tinysshd
+
+    def config_text(self, case):
+        return 'TINYSSHDOPTS="-v"\n'
+
+    def argv(self, case, mode):
+        opts = ["-v"] + (["-l"] if mode == "syslog" else [])
+        return [self.exe, "-HRDl0", "-c", "64", LOCALHOST, case.port,
+                self.tinysshd, *opts, self.keydir]
+
+    def version(self):
+        res = run(["dpkg-query", "-W", "-f", "${Version}", "tinysshd"], check=False)
+        tcp = run(["dpkg-query", "-W", "-f", "${Version}", "ucspi-tcp"], check=False)
+        return (f"tinysshd {res.stdout.decode().strip()} (Debian package), "
+                f"under tcpserver from ucspi-tcp {tcp.stdout.decode().strip()}")
+
+
+SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, Dropbear, TinySSH)}
+
+
+# ---------------------------------------------------------------- the bench
+
+
+class BenchBase:
+    """A bench run: a temporary root directory, a client key, the user
+    USER (added with useradd -m, password field "*", the client key in its
+    ~/.ssh/authorized_keys) and /run/sshd if sshd needs it.  cleanup()
+    undoes all of it and ends every process the bench left."""
+
+    def __init__(self, binary, prefix):
+        self.fallbackd = Path(binary).resolve()
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
+        os.chmod(self.root, 0o755)
+        self.made_user = False
+        self.made_run_sshd = False
+
+    def setup(self):
+        keydir = self.root / "client"
+        keydir.mkdir(mode=0o700)
+        self.client_key = keydir / "id_ed25519"
+        run(keygen_argv(self.client_key, "ed25519", "fbdbench"))
+        self.client_pub = Path(f"{self.client_key}.pub").read_text()
+        self.add_user()
+
+    def add_user(self):
+        try:
+            pw = pwd.getpwnam(USER)
+        except KeyError:
+            pw = None
+        if pw is not None:
+            if pw.pw_gecos != USER_COMMENT:
+                raise SystemExit(f"user {USER} exists and is not this bench's: not touching it")
+            self.remove_user()          # a leftover of an interrupted run
+        run(["useradd", "-m", "-s", "/bin/bash", "-c", USER_COMMENT, USER])
+        self.made_user = True
+        # Not locked ("!" locks the account for Dropbear and OpenSSH
+        # without PAM), and no password either.
+        run(["usermod", "-p", "*", USER])
+        pw = pwd.getpwnam(USER)
+        ssh_dir = Path(pw.pw_dir) / ".ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        (ssh_dir / "authorized_keys").write_text(self.client_pub)
+        os.chmod(ssh_dir / "authorized_keys", 0o600)
+        for p in (ssh_dir, ssh_dir / "authorized_keys"):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+
+    def remove_user(self):
+        try:
+            uid = pwd.getpwnam(USER).pw_uid
+        except KeyError:
+            return
+        for _ in range(3):
+            kill_pids(pids_of_uid(uid))
+            if run(["userdel", "-r", USER], check=False).returncode in (0, 12):
+                break
+            time.sleep(0.2)
+
+    def need_run_sshd(self):
+        """sshd's privilege separation directory (Debian: /run/sshd, made by
+        its service at start)."""
+        if not os.path.isdir("/run/sshd"):
+            os.makedirs("/run/sshd", mode=0o755)
+            self.made_run_sshd = True
+
+    def cleanup(self):
+        """End what is left, remove the user, /run/sshd (if made here) and
+        the root directory; returns a list of problems to report."""
+        problems = []
+        left = end_my_tree()
+        if left:
+            problems.append(f"killed {left} processes of the bench left at the end")
+        self.remove_user()
+        if self.made_run_sshd:
+            try:
+                os.rmdir("/run/sshd")
+            except OSError:
+                pass
+        shutil.rmtree(self.root, ignore_errors=True)
+        return problems
