@@ -7,6 +7,8 @@
 #                  tests with real clients (as root), against an ASan+UBSan
 #                  build and against the static production binary
 #   make door      deps + build + install + start a door on port 1022 (README)
+#   make bench     fallbackd against sshd, Dropbear and TinySSH (bench/compare.py;
+#                  as root, after bench/deps.sh; not part of make test)
 #   make clean
 
 BUILD    := build
@@ -217,5 +219,17 @@ fuzz:
 
 fuzz-smoke:
 	@sh fuzz/run.sh smoke $(FUZZ_SMOKE_SECONDS)
+
+# ---- benchmarks -----------------------------------------------------------
+# bench/compare.py: login latency and CPU, concurrent logins, throughput,
+# PSS and size against OpenSSH's sshd, Dropbear and TinySSH, one markdown
+# table (about 5 minutes on 2 cores; BENCH_ARGS to choose, e.g.
+# BENCH_ARGS="--servers fallbackd,sshd --sections login").  Numbers, no
+# verdict: never part of make test.  bench/soak.py is run by hand.
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: all
+	$(PYTHON) bench/compare.py $(BENCH_ARGS)
 
 -include $(OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(TH_OBJS:.o=.d) $(ASAN_OBJS:.o=.d)

@@ -109,6 +109,10 @@ class Server:
         """The server's own executable on disk (fault 1)."""
         return self.exe
 
+    def executables(self):
+        """Every program the server runs to serve a login (binary size)."""
+        return [self.exe]
+
     def config_text(self, case):
         return ""
 
@@ -146,6 +150,9 @@ class Fallbackd(Server):
         os.chmod(keys / USER, 0o644)
 
     def needs(self):
+        return [self.bench.fallbackd]
+
+    def executables(self):
         return [self.bench.fallbackd]
 
     def config_text(self, case):
@@ -233,6 +240,9 @@ class TinySSH(Server):
 
     def binary(self):
         return self.tinysshd
+
+    def executables(self):
+        return [self.exe, self.tinysshd]
 
     def config_text(self, case):
         return 'TINYSSHDOPTS="-v"\n'
