@@ -156,6 +156,9 @@ class Running:
         except OSError:
             return set()
 
+    def log_tail(self, n=600):
+        return self.log.read_text(errors="replace")[-n:]
+
     def cpu_usec(self):
         text = (self.cg / "cpu.stat").read_text()
         return int(re.search(r"^usage_usec (\d+)", text, re.M).group(1))
@@ -437,7 +440,9 @@ class Bench(BenchBase):
                 deadline = time.monotonic() + 30
                 while sum(comm(p) == "sleep" for p in r.procs()) < n:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"{s.title}: {n} sessions did not start")
+                        said = [p.poll() for p in sessions]
+                        raise RuntimeError(f"{s.title}: {n} sessions did not start (clients' "
+                                           f"exit: {said}; {short(r.log_tail(), 300)})")
                     time.sleep(0.05)
                 time.sleep(0.5)
                 procs = [p for p in r.procs() if comm(p) != "sleep"]
@@ -577,7 +582,11 @@ def main():
             running.start()
             servers.append(server)
         for section in args.sections:
-            getattr(bench, f"{section}_section")(servers)
+            try:
+                getattr(bench, f"{section}_section")(servers)
+            except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+                bench.notes.append(f"section {section} stopped: {short(str(e), 300)}")
+                log(f"section {section} stopped: {e}")
     except (KeyboardInterrupt, Interrupted) as e:
         log(f"interrupted ({str(e) or 'SIGINT'}): cleaning up")
         for p in bench.cleanup():

@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+"""Soak: many logins on one fallbackd door, then check that the listener
+kept nothing.
+
+Starts fallbackd as bench/compare.py does (bench/servers.py's config, its
+own cgroup v2 on a free 127.0.0.1 port), then:
+
+  1. --logins (10,000) logins one after the other (`ssh fbdbench@127.0.0.1
+     true`, OpenSSH 9.2, curve25519-sha256);
+  2. --concurrent (1,000) logins in waves of --wave (50) at once, each login
+     of a wave from its own source address (127.0.0.2, .3, ...), so that a
+     wave stays inside the door's default limits (PerSourceMaxStartups 10,
+     MaxStartups 10:30:100, whose early drop applies only to a source that
+     already has a connection waiting);
+  3. waits until the door's connection processes are gone, and compares
+     with the state after the first 100 logins:
+       * the listener's VmRSS: equal within --rss-slack-kb (16 kB, four
+         pages: the kernel counts resident memory by the page, and a page
+         of the heap or stack touched once for a larger message stays);
+       * the listener's open descriptors (/proc/PID/fd): exactly equal;
+       * no zombie: no process in state Z whose parent is the listener, a
+         process of the door's cgroup or this script (a subreaper: whatever
+         the door's processes orphan comes here);
+       * no leaked mount namespace: the mount namespaces of the door's
+         processes (/proc/PID/ns/mnt of its cgroup) are the listener's
+         alone, and no mount namespace outside the door's cgroup appeared
+         that a process running fallbackd's binary holds; nsfs mounts
+         (a namespace kept by a bind mount) in the listener's mount table
+         are the same.
+
+Every login must succeed.  Exit status 0 when all of it holds, 1 when not
+(each problem is printed).  Not part of `make test`; run it by hand, as
+root (about 10 minutes for the default counts on 2 cores):
+
+    /usr/bin/python3 bench/soak.py [--quick] [--logins N] [--concurrent N]
+"""
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare import Client, Running, cgroup2_root  # noqa: E402
+from servers import REPO, BenchBase, Fallbackd, log  # noqa: E402
+from fbdbase import become_subreaper, ppid_table, proc_state  # noqa: E402
+
+KEX = ["-o", "KexAlgorithms=curve25519-sha256"]
+
+
+class Interrupted(BaseException):
+    pass
+
+
+def vm_rss_kb(pid):
+    m = re.search(r"^VmRSS:\s+(\d+) kB", Path(f"/proc/{pid}/status").read_text(), re.M)
+    return int(m.group(1))
+
+
+def mnt_ns(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/mnt")
+    except OSError:
+        return None
+
+
+def all_mnt_ns():
+    """{mount namespace: [pids holding it]} of every process."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ns = mnt_ns(entry)
+            if ns is not None:
+                out.setdefault(ns, []).append(int(entry))
+    return out
+
+
+def exe_of(pid):
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return ""
+
+
+class Soak(BenchBase):
+    def __init__(self, args):
+        super().__init__(args.binary, "fbd-bench-soak-")
+        self.args = args
+        self.cgroot = cgroup2_root()
+        self.door = None
+        self.problems = []
+
+    def cleanup(self):
+        if self.door is not None:
+            self.door.stop()
+        return super().cleanup()
+
+    def start(self):
+        server = Fallbackd(self)
+        server.prepare()
+        self.exe = server.exe
+        self.door = Running(self, server)
+        self.door.start()
+        self.pid = self.door.proc.pid
+        self.client = Client(self, False)
+
+    def state(self):
+        """What must not grow: the listener's RSS and fds, its nsfs mounts."""
+        self.door.settle()
+        pid = self.pid
+        mounts = Path(f"/proc/{pid}/mountinfo").read_text()
+        return {"rss_kb": vm_rss_kb(pid), "fds": len(os.listdir(f"/proc/{pid}/fd")),
+                "nsfs": sum(" nsfs " in line for line in mounts.splitlines()),
+                "procs": len(self.door.procs())}
+
+    def login(self, src=None):
+        opts = KEX + (["-b", src] if src else [])
+        return subprocess.Popen(self.client.argv(self.door.port, "true", opts),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+
+    def finish(self, proc, what):
+        try:
+            _, err = proc.communicate(timeout=self.args.timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        if proc.returncode != 0:
+            lines = [x for x in err.decode(errors="replace").splitlines()
+                     if not x.startswith("debug")]
+            self.problems.append(f"{what}: exit {proc.returncode}: "
+                                 f"{lines[-1] if lines else ''}")
+            return False
+        return True
+
+    def sequential(self, first, count):
+        failed = 0
+        for i in range(first, first + count):
+            failed += not self.finish(self.login(), f"login {i + 1}")
+            if (i + 1) % 1000 == 0:
+                log(f"{i + 1} sequential logins, {failed} failed in this part, "
+                    f"RSS {vm_rss_kb(self.pid)} kB")
+        return failed
+
+    def waves(self, count, wave):
+        failed = 0
+        for start in range(0, count, wave):
+            n = min(wave, count - start)
+            procs = [self.login(f"127.0.0.{2 + j}") for j in range(n)]
+            failed += sum(not self.finish(p, f"concurrent login {start + j + 1}")
+                          for j, p in enumerate(procs))
+            if (start + n) % 200 == 0 or start + n == count:
+                log(f"{start + n} concurrent logins, {failed} failed")
+        return failed
+
+    def zombies(self):
+        door = self.door.procs() | {self.pid}
+        mine = os.getpid()
+        return [(pid, ppid) for pid, ppid in ppid_table().items()
+                if (ppid in door or ppid == mine) and proc_state(pid) == "Z"]
+
+    def foreign_fallbackd_ns(self, before):
+        """Mount namespaces that appeared since before, held by a process
+        running the door's binary outside its cgroup."""
+        door = self.door.procs()
+        new = {ns: pids for ns, pids in all_mnt_ns().items() if ns not in before}
+        return {ns: pids for ns, pids in new.items()
+                if any(p not in door and exe_of(p) == self.exe for p in pids)}, len(new)
+
+    def run(self):
+        a = self.args
+        self.start()
+        warm = min(100, a.logins)
+        failed = self.sequential(0, warm)
+        base = self.state()
+        ns_before = set(all_mnt_ns())
+        log(f"after the first {warm} logins: {base}")
+        failed += self.sequential(warm, a.logins - warm)
+        failed += self.waves(a.concurrent, a.wave)
+        end = self.state()
+        log(f"at the end: {end}")
+        if failed:
+            self.problems.insert(0, f"{failed} of {a.logins + a.concurrent} logins failed")
+        if abs(end["rss_kb"] - base["rss_kb"]) > a.rss_slack_kb:
+            self.problems.append(f"listener RSS {base['rss_kb']} kB after {warm} logins, "
+                                 f"{end['rss_kb']} kB at the end (slack {a.rss_slack_kb} kB)")
+        for key, what in (("fds", "open descriptors"), ("nsfs", "nsfs mounts"),
+                          ("procs", "processes in the door's cgroup")):
+            if end[key] != base[key]:
+                self.problems.append(f"listener {what}: {base[key]} after {warm} logins, "
+                                     f"{end[key]} at the end")
+        zombies = self.zombies()
+        if zombies:
+            self.problems.append(f"zombies (pid, parent): {zombies[:10]}")
+        door_ns = {mnt_ns(p) for p in self.door.procs()} - {None}
+        if door_ns != {mnt_ns(self.pid)}:
+            self.problems.append(f"the door's processes hold mount namespaces {door_ns}")
+        leaked, new = self.foreign_fallbackd_ns(ns_before)
+        if leaked:
+            self.problems.append(f"mount namespaces held by fallbackd outside the door: {leaked}")
+        return base, end, new
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--logins", type=int, default=10000, help="sequential logins (10000)")
+    ap.add_argument("--concurrent", type=int, default=1000, help="concurrent logins (1000)")
+    ap.add_argument("--wave", type=int, default=50, help="concurrent logins at once (50)")
+    ap.add_argument("--quick", action="store_true", help="500 sequential, 100 concurrent")
+    ap.add_argument("--rss-slack-kb", type=int, default=16,
+                    help="RSS difference allowed, kB (16: four pages)")
+    ap.add_argument("--timeout", type=float, default=30, help="seconds per login (30)")
+    ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
+                    or str(REPO / "build" / "fallbackd"), help="fallbackd (build/fallbackd)")
+    ap.add_argument("--root", default=str(REPO / "build" / "trixie-root"),
+                    help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.quick:
+        args.logins, args.concurrent = 500, 100
+    if not 1 <= args.wave <= 250:
+        raise SystemExit("--wave: 1 to 250 (one source address 127.0.0.N per login)")
+    if os.geteuid() != 0:
+        raise SystemExit("run as root: the door needs it, and a user is added")
+
+    def interrupted(signum, frame):
+        raise Interrupted(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)
+
+    become_subreaper()
+    started = time.monotonic()
+    soak = Soak(args)
+    try:
+        soak.setup()
+        base, end, new = soak.run()
+    except (KeyboardInterrupt, Interrupted) as e:
+        log(f"interrupted ({str(e) or 'SIGINT'}): cleaning up")
+        soak.cleanup()
+        return 130
+    except BaseException:
+        soak.cleanup()
+        raise
+    problems = soak.problems + soak.cleanup()
+    print(f"soak: {args.logins} sequential + {args.concurrent} concurrent logins "
+          f"(waves of {args.wave}) in {time.monotonic() - started:.0f} s; listener after "
+          f"the first 100: RSS {base['rss_kb']} kB, {base['fds']} fds; at the end: RSS "
+          f"{end['rss_kb']} kB, {end['fds']} fds; {new} mount namespaces new on the machine "
+          "since then (the door's and fallbackd's checked above)")
+    if problems:
+        for p in problems[:50]:
+            print(f"FAIL: {p}")
+        return 1
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
