@@ -27,12 +27,17 @@ Sections (--sections, all by default):
   concurrent  8 clients, each making 20 logins one after the other (-c),
               all from 127.0.0.1, curve25519: logins ok and failed, and
               logins per second over the whole wall time.
-  throughput  --size-mib (1024) of zeros up (`head -c N /dev/zero | ssh
-              HOST 'wc -c'`) and down (`ssh HOST 'head -c N /dev/zero' | wc
-              -c`) per cipher (aes128-gcm@openssh.com, chacha20-poly1305@
+  throughput  per cipher (aes128-gcm@openssh.com, chacha20-poly1305@
               openssh.com, aes128-ctr, each with the MAC the client and the
-              server negotiate), every byte counted: MB/s and server CPU
-              seconds per GiB (the server's head or wc included).
+              server negotiate), --size-mib (1024) of zeros up (the session
+              runs `echo go; exec wc -c`; once "go" arrives the bench writes
+              the bytes to the client's stdin, and wc's count must match)
+              and down (the session runs `head -c N /dev/zero`; the bench
+              counts what the client prints), timed from "go" or the first
+              byte to the last, so the login is not: MB/s and server CPU
+              seconds per GiB (the server's head or wc included); --rounds
+              (3) rounds, the servers in a rotating order, the median of
+              each.
   memory      PSS (/proc/PID/smaps_rollup) of the idle listener's processes,
               and what --sessions (4) idle sessions (`exec sleep 600`) add to
               the server's processes' PSS, per session (the sleep itself
@@ -407,21 +412,38 @@ class Bench(BenchBase):
         return got, time.perf_counter() - (start or 0)
 
     def throughput_section(self, servers):
+        """--rounds rounds, the servers in a rotating order; the median of
+        each server's rounds (MB/s and CPU per GiB separately)."""
         gib = self.args.size_mib / 1024
+        rates, cpus, why = {}, {}, {}
+        for rnd in range(self.args.rounds):
+            for cipher in self.args.ciphers:
+                for direction in ("up", "down"):
+                    row = f"{cipher} {direction}"
+                    k = rnd % len(servers)
+                    for s in servers[k:] + servers[:k]:
+                        if (row, s.key) in why:
+                            continue
+                        got = self.transfer(self.running[s.key], cipher, direction)
+                        if isinstance(got, str):
+                            why[(row, s.key)] = got
+                            continue
+                        wall, used, mac = got
+                        rates.setdefault((row, s.key), []).append(
+                            (self.args.size_mib << 20) / wall / 1e6)
+                        cpus.setdefault((row, s.key), []).append(used / 1e6 / gib)
+                        if mac != "<implicit>":
+                            self.macs.setdefault(cipher, {})[s.key] = mac
+                    log(f"throughput round {rnd + 1}, {row}: done")
         for cipher in self.args.ciphers:
             for direction in ("up", "down"):
                 row = f"{cipher} {direction}"
                 for s in servers:
-                    got = self.transfer(self.running[s.key], cipher, direction)
-                    if isinstance(got, str):
-                        self.put(f"{row} MB/s", s.key, got)
+                    if (row, s.key) in why:
+                        self.put(f"{row} MB/s", s.key, why[(row, s.key)])
                         continue
-                    wall, used, mac = got
-                    self.put(f"{row} MB/s", s.key, (self.args.size_mib << 20) / wall / 1e6)
-                    self.put(f"{row} CPU s/GiB", s.key, used / 1e6 / gib)
-                    if mac != "<implicit>":
-                        self.macs.setdefault(cipher, {})[s.key] = mac
-                log(f"throughput {row}: done")
+                    self.put(f"{row} MB/s", s.key, statistics.median(rates[(row, s.key)]))
+                    self.put(f"{row} CPU s/GiB", s.key, statistics.median(cpus[(row, s.key)]))
 
     # -- memory
 
@@ -508,7 +530,7 @@ def render(bench, servers, versions, elapsed):
             f"kernel {os.uname().release}, {os.cpu_count()} CPUs, load average at the end "
             f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; {a.logins} logins per server and "
             f"exchange after {a.warmup} warm-up; {a.concurrent[0]}x{a.concurrent[1]} concurrent; "
-            f"{a.size_mib} MiB per transfer; {a.sessions} idle sessions"]
+            f"{a.size_mib} MiB per transfer, median of {a.rounds}; {a.sessions} idle sessions"]
     return "\n".join(out) + "\n"
 
 
@@ -534,6 +556,8 @@ def parse_args():
     ap.add_argument("-c", "--concurrent", default="8x20",
                     help="CLIENTSxLOGINS: concurrent clients, logins each (8x20)")
     ap.add_argument("--size-mib", type=int, default=1024, help="MiB per transfer (1024)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="transfers per server, cipher and direction; the median counts (3)")
     ap.add_argument("--sessions", type=int, default=4, help="idle sessions for PSS (4)")
     ap.add_argument("--timeout", type=float, default=30, help="seconds per login (30)")
     ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
