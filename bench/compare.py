@@ -9,11 +9,12 @@ bench/compare_faults.py, without the mount namespaces) runs on a free
 cpu.stat usage_usec: the listener and everything it forks, whether the
 listener reaps it or not (sshd's per-connection re-exec, PAM, the user's
 shell).  Clients run outside the cgroups.  The user is the throwaway
-fbdbench (bench/servers.py), with an ed25519 key.
+fbdcompare (bench/servers.py; its own name, so that compare_faults.py or
+soak.py running at the same time do not remove it), with an ed25519 key.
 
 Sections (--sections, all by default):
 
-  login       `ssh fbdbench@127.0.0.1 true` with Debian 12's OpenSSH 9.2
+  login       `ssh fbdcompare@127.0.0.1 true` with Debian 12's OpenSSH 9.2
               client, per key exchange: curve25519-sha256, its default
               sntrup761x25519-sha512@openssh.com, and mlkem768x25519-sha256
               from OpenSSH 10 in the Debian 13 root mk/trixie-root.sh makes
@@ -69,8 +70,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import REPO, SERVERS, USER, BenchBase, log, run, short  # noqa: E402
-from fbdbase import LOCALHOST, NO_MUX_OPTS, SSH_OPTS, become_subreaper, free_port  # noqa: E402
+from servers import (REPO, SERVERS, BenchBase, emit, log, run, run_bench,  # noqa: E402
+                     short)
+from fbdbase import LOCALHOST, NO_MUX_OPTS, SSH_OPTS, free_port  # noqa: E402
 
 KEXES = ["curve25519-sha256", "sntrup761x25519-sha512@openssh.com", "mlkem768x25519-sha256"]
 NEW_CLIENT_KEX = "mlkem768x25519-sha256"    # only the Debian 13 client has it
@@ -78,10 +80,6 @@ CIPHERS = ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes128-ct
 SECTIONS = ["login", "concurrent", "throughput", "memory", "size"]
 NO_COMMON = re.compile(rb"no matching (key exchange method|cipher|MAC)")
 ROOT_KEY = "/tmp/fbd-bench-compare-key"     # the client key inside the Debian 13 root
-
-
-class Interrupted(BaseException):
-    pass
 
 
 def cgroup2_root():
@@ -169,7 +167,9 @@ class Running:
         return int(re.search(r"^usage_usec (\d+)", text, re.M).group(1))
 
     def settle(self, timeout=10):
-        """Wait until only the listener's own processes are left."""
+        """Wait until only the listener's own processes are left (then
+        the server is ready for the next measurement)."""
+        self.server.before_use()
         deadline = time.monotonic() + timeout
         while self.procs() - self.idle and time.monotonic() < deadline:
             time.sleep(0.005)
@@ -208,10 +208,11 @@ class Client:
     def __init__(self, bench, new):
         self.prefix = ["chroot", str(bench.args.root), "ssh"] if new else ["ssh"]
         self.key = ROOT_KEY if new else str(bench.client_key)
+        self.user = bench.user
 
     def argv(self, port, command, opts=()):
         return [*self.prefix, *SSH_OPTS, *NO_MUX_OPTS, "-v", *opts, "-i", self.key,
-                "-p", str(port), f"{USER}@{LOCALHOST}", command]
+                "-p", str(port), f"{self.user}@{LOCALHOST}", command]
 
 
 def timed(argv, timeout, stdin=subprocess.DEVNULL, shell=False):
@@ -229,7 +230,7 @@ def stats(values):
 
 class Bench(BenchBase):
     def __init__(self, args):
-        super().__init__(args.binary, "fbd-bench-compare-")
+        super().__init__(args.binary, "fbd-bench-compare-", "fbdcompare", "compare.py")
         self.args = args
         self.cgroot = cgroup2_root()
         self.running = {}               # key -> Running
@@ -377,7 +378,10 @@ class Bench(BenchBase):
         if NO_COMMON.search(err):
             return "n/a"
         if proc.returncode != 0 or got != size:
-            return f"failed ({got} of {size} bytes, exit {proc.returncode})"
+            said = [x for x in err.decode(errors="replace").splitlines()
+                    if x.strip() and not x.startswith("debug")]
+            return (f"failed ({got} of {size} bytes, exit {proc.returncode}"
+                    + (f": {short(said[-1], 80)})" if said else ")"))
         m = re.search(rb"server->client cipher: \S+ MAC: (\S+)", err)
         return wall, used, m.group(1).decode() if m else "?"
 
@@ -422,7 +426,7 @@ class Bench(BenchBase):
                     row = f"{cipher} {direction}"
                     k = rnd % len(servers)
                     for s in servers[k:] + servers[:k]:
-                        if (row, s.key) in why:
+                        if why.get((row, s.key)) == "n/a":
                             continue
                         got = self.transfer(self.running[s.key], cipher, direction)
                         if isinstance(got, str):
@@ -439,44 +443,55 @@ class Bench(BenchBase):
             for direction in ("up", "down"):
                 row = f"{cipher} {direction}"
                 for s in servers:
-                    if (row, s.key) in why:
+                    done = rates.get((row, s.key), [])
+                    if not done:
                         self.put(f"{row} MB/s", s.key, why[(row, s.key)])
                         continue
-                    self.put(f"{row} MB/s", s.key, statistics.median(rates[(row, s.key)]))
+                    self.put(f"{row} MB/s", s.key, statistics.median(done))
                     self.put(f"{row} CPU s/GiB", s.key, statistics.median(cpus[(row, s.key)]))
+                    if len(done) < self.args.rounds:
+                        self.notes.append(f"{s.title}, {row}: {self.args.rounds - len(done)} of "
+                                          f"{self.args.rounds} transfers {why[(row, s.key)]}")
 
     # -- memory
 
     def memory_section(self, servers):
+        for s in servers:
+            try:
+                self.memory_of(s)
+            except RuntimeError as e:
+                self.put("per-session PSS MB", s.key, "failed")
+                self.notes.append(f"memory: {short(str(e), 300)}")
+        log("memory: done")
+
+    def memory_of(self, s):
         n = self.args.sessions
         client = Client(self, False)
-        for s in servers:
-            r = self.running[s.key]
-            r.settle()
-            idle = sum(pss_kb(p) for p in r.procs())
-            self.put("idle listener PSS MB", s.key, idle / 1024)
-            sessions = [subprocess.Popen(client.argv(r.port, "exec sleep 600"),
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL) for _ in range(n)]
-            try:
-                deadline = time.monotonic() + 30
-                while sum(comm(p) == "sleep" for p in r.procs()) < n:
-                    if time.monotonic() > deadline:
-                        said = [p.poll() for p in sessions]
-                        raise RuntimeError(f"{s.title}: {n} sessions did not start (clients' "
-                                           f"exit: {said}; {short(r.log_tail(), 300)})")
-                    time.sleep(0.05)
-                time.sleep(0.5)
-                procs = [p for p in r.procs() if comm(p) != "sleep"]
-                total = sum(pss_kb(p) for p in procs)
-                self.put("per-session PSS MB", s.key, (total - idle) / n / 1024)
-                self.put("processes per session", s.key,
-                         f"{(len(procs) - len(r.idle)) / n:g}")
-            finally:
-                for p in sessions:
-                    p.kill()
-                    p.wait()
-        log("memory: done")
+        r = self.running[s.key]
+        r.settle()
+        idle = sum(pss_kb(p) for p in r.procs())
+        self.put("idle listener PSS MB", s.key, idle / 1024)
+        sessions = [subprocess.Popen(client.argv(r.port, "exec sleep 600"),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL) for _ in range(n)]
+        try:
+            deadline = time.monotonic() + 30
+            while sum(comm(p) == "sleep" for p in r.procs()) < n:
+                if time.monotonic() > deadline:
+                    said = [p.poll() for p in sessions]
+                    raise RuntimeError(f"{s.title}: {n} sessions did not start (clients' "
+                                       f"exit: {said}; {short(r.log_tail(), 300)})")
+                time.sleep(0.05)
+            time.sleep(0.5)
+            procs = [p for p in r.procs() if comm(p) != "sleep"]
+            total = sum(pss_kb(p) for p in procs)
+            self.put("per-session PSS MB", s.key, (total - idle) / n / 1024)
+            self.put("processes per session", s.key,
+                     f"{(len(procs) - len(r.idle)) / n:g}")
+        finally:
+            for p in sessions:
+                p.kill()
+                p.wait()
 
     # -- size
 
@@ -582,17 +597,11 @@ def main():
     if os.geteuid() != 0:
         raise SystemExit("run as root: the servers need it, and a user is added")
 
-    def interrupted(signum, frame):
-        raise Interrupted(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGHUP, interrupted)
-
-    become_subreaper()
     started = time.monotonic()
     bench = Bench(args)
     servers, versions = [], {}
-    try:
-        bench.setup()
+
+    def body():
         for key in args.servers:
             server = SERVERS[key](bench)
             why = server.available()
@@ -611,23 +620,12 @@ def main():
             except (RuntimeError, OSError, subprocess.SubprocessError) as e:
                 bench.notes.append(f"section {section} stopped: {short(str(e), 300)}")
                 log(f"section {section} stopped: {e}")
-    except (KeyboardInterrupt, Interrupted) as e:
-        log(f"interrupted ({str(e) or 'SIGINT'}): cleaning up")
-        for p in bench.cleanup():
-            log(f"cleanup: {p}")
-        return 130
-    except BaseException:
-        bench.cleanup()
-        raise
-    problems = bench.cleanup()
-    report = render(bench, servers, versions, time.monotonic() - started)
-    print(report, end="")
-    for p in problems:
-        log(f"cleanup: {p}")
-    if args.out:
-        Path(args.out).write_text(report)
-    return 0
 
+    done = run_bench(bench, body)
+    if done is None:
+        return 130
+    emit(render(bench, servers, versions, time.monotonic() - started), done[1], args.out)
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

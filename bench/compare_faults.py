@@ -40,11 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The servers and the bench's user (servers.py), which put the tests'
 # helpers that need only the standard library on the path; the
 # server-agnostic fault injection.
-from servers import (REPO, SERVERS, USER, BenchBase, end_my_tree, log,  # noqa: E402
-                     short)
+from servers import (REPO, SERVERS, BenchBase, emit, end_my_tree, log,  # noqa: E402
+                     run_bench, short)
 import faults  # noqa: E402
 from fbdbase import (COUNT, LOCALHOST, NO_MUX_OPTS, SSH_OPTS, BackgroundClient,  # noqa: E402
-                     IdleFlood, become_subreaper, counted, free_port, kill_pids, proc_state,
+                     IdleFlood, counted, free_port, kill_pids, proc_state,
                      ssh_command, wait_state)
 
 COMMAND = "echo ok-$((6*7))"
@@ -90,10 +90,6 @@ ROW_OF = {v: n for n, _, vs in FAULT_ROWS for v in vs}
 
 class SetupFailed(Exception):
     """The server could not be started, or the baseline login failed."""
-
-
-class Interrupted(BaseException):
-    pass
 
 
 
@@ -162,7 +158,7 @@ class Login:
 def background_ssh(bench, port, command=COMMAND, src=None):
     """An OpenSSH client in the background (a login, a session, or a login
     that waits on a stopped listener) as the bench's user; always ended."""
-    return BackgroundClient(ssh_command(port, USER, [bench.client_key], command,
+    return BackgroundClient(ssh_command(port, bench.user, [bench.client_key], command,
                                         opts=["-b", src] if src else [], base=SSH_BENCH_OPTS))
 
 
@@ -543,7 +539,7 @@ def stop_cont_driver(case, res):
 
 class Bench(BenchBase):
     def __init__(self, args):
-        super().__init__(args.binary, "fbd-compare-")
+        super().__init__(args.binary, "fbd-compare-", "fbdbench", "compare_faults.py")
         self.args = args
         self.servers = []
         self.host_mounts = Path("/proc/self/mountinfo").read_text()
@@ -670,18 +666,12 @@ def main():
     variants = parse_selection(args.faults, VARIANTS, "fault") if args.faults else VARIANTS
     variants = [v for v in VARIANTS if v in variants]
 
-    def interrupted(signum, frame):
-        raise Interrupted(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGHUP, interrupted)
-
-    become_subreaper()
     started = time.monotonic()
     bench = Bench(args)
     results, versions, servers = [], {}, []
     failed_fbd = []
-    try:
-        bench.setup()
+
+    def body():
         for key in server_keys:
             server = SERVERS[key](bench)
             servers.append(server)
@@ -694,7 +684,7 @@ def main():
                     why = f"preparation failed: {short(str(e), 200)}"
             if why is not None:
                 versions[key] = why
-                results += [Result(key, v, "setup", why) for v in variants]
+                results.extend(Result(key, v, "setup", why) for v in variants)
                 log(f"{server.title}: {why}")
                 continue
             for v in variants:
@@ -714,27 +704,16 @@ def main():
                     log("    " + r.detail.replace("\n", "\n    "))
                 if key == "fallbackd" and r.status != "ok":
                     failed_fbd.append(r)
-    except (KeyboardInterrupt, Interrupted) as e:
-        log(f"interrupted ({str(e) or 'SIGINT'}): cleaning up")
-        problems = bench.cleanup()
-        for p in problems:
-            log(f"cleanup: {p}")
+
+    done = run_bench(bench, body)
+    if done is None:
         return 130
-    except BaseException:
-        bench.cleanup()
-        raise
-    problems = bench.cleanup()
     elapsed = time.monotonic() - started
-    report = render(results, servers, variants, versions, elapsed)
-    print(report, end="")
+    emit(render(results, servers, variants, versions, elapsed), done[1], args.out)
     if failed_fbd:
         print("\nfallbackd did not pass:", file=sys.stderr)
         for r in failed_fbd:
             print(f"--- {r.variant} ({r.status}): {r.reason}\n{r.detail}", file=sys.stderr)
-    for p in problems:
-        log(f"cleanup: {p}")
-    if args.out:
-        Path(args.out).write_text(report)
     return 0
 
 

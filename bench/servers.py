@@ -17,6 +17,7 @@ import os
 import pwd
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,11 +26,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from fbdbase import (LOCALHOST, descendants, keygen_argv, kill_pids, pids_of_uid,  # noqa: E402
-                     ppid_table, proc_state)
+from fbdbase import (LOCALHOST, become_subreaper, descendants, keygen_argv,  # noqa: E402
+                     kill_pids, pids_of_uid, ppid_table, proc_state)
 
-USER = "fbdbench"
-USER_COMMENT = "fallbackd bench/servers.py"
+# The throwaway user each script logs in as: one per script, so that two
+# benches running at once on a shared machine do not remove each other's
+# user (and end its sessions).  The comment marks the user as the bench's.
+USER_COMMENT = "fallbackd bench/{script}"
 
 
 def log(msg):
@@ -132,6 +135,9 @@ class Server:
     def version(self):
         return ""
 
+    def before_use(self):
+        """Called before each measurement on a running server."""
+
 
 class Fallbackd(Server):
     key, title = "fallbackd", "fallbackd"
@@ -146,8 +152,8 @@ class Fallbackd(Server):
         run(keygen_argv(self.hostkey, "ed25519", "bench"))
         keys = self.dir / "keys"
         keys.mkdir(mode=0o755)
-        (keys / USER).write_text(self.bench.client_pub)
-        os.chmod(keys / USER, 0o644)
+        (keys / self.bench.user).write_text(self.bench.client_pub)
+        os.chmod(keys / self.bench.user, 0o644)
 
     def needs(self):
         return [self.bench.fallbackd]
@@ -157,7 +163,7 @@ class Fallbackd(Server):
 
     def config_text(self, case):
         return (f"Port {case.port}\nListenAddress {LOCALHOST}\nHostKey {self.hostkey}\n"
-                f"AuthorizedKeysFile {self.dir}/keys/%u\nAllowUsers {USER}\n")
+                f"AuthorizedKeysFile {self.dir}/keys/%u\nAllowUsers {self.bench.user}\n")
 
     def version(self):
         return run([self.bench.fallbackd, "-V"], check=False).stdout.decode().strip()
@@ -173,6 +179,9 @@ class OpenSSH(Server):
     def prepare(self):
         self.hostkey = self.dir / "ssh_host_ed25519_key"
         run(keygen_argv(self.hostkey, "ed25519", "bench"))
+        self.bench.need_run_sshd()
+
+    def before_use(self):
         self.bench.need_run_sshd()
 
     def config_text(self, case):
@@ -267,11 +276,14 @@ SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, Dropbear, TinySSH)}
 
 class BenchBase:
     """A bench run: a temporary root directory, a client key, the user
-    USER (added with useradd -m, password field "*", the client key in its
-    ~/.ssh/authorized_keys) and /run/sshd if sshd needs it.  cleanup()
-    undoes all of it and ends every process the bench left."""
+    `user` (added with useradd -m, password field "*", the client key in its
+    ~/.ssh/authorized_keys; its comment names the script) and /run/sshd if
+    sshd needs it.  cleanup() undoes all of it and ends every process the
+    bench left."""
 
-    def __init__(self, binary, prefix):
+    def __init__(self, binary, prefix, user, script):
+        self.user = user
+        self.comment = USER_COMMENT.format(script=script)
         self.fallbackd = Path(binary).resolve()
         self.root = Path(tempfile.mkdtemp(prefix=prefix))
         os.chmod(self.root, 0o755)
@@ -288,19 +300,20 @@ class BenchBase:
 
     def add_user(self):
         try:
-            pw = pwd.getpwnam(USER)
+            pw = pwd.getpwnam(self.user)
         except KeyError:
             pw = None
         if pw is not None:
-            if pw.pw_gecos != USER_COMMENT:
-                raise SystemExit(f"user {USER} exists and is not this bench's: not touching it")
+            if pw.pw_gecos != self.comment:
+                raise SystemExit(f"user {self.user} exists and is not this bench's: "
+                                 "not touching it")
             self.remove_user()          # a leftover of an interrupted run
-        run(["useradd", "-m", "-s", "/bin/bash", "-c", USER_COMMENT, USER])
+        run(["useradd", "-m", "-s", "/bin/bash", "-c", self.comment, self.user])
         self.made_user = True
         # Not locked ("!" locks the account for Dropbear and OpenSSH
         # without PAM), and no password either.
-        run(["usermod", "-p", "*", USER])
-        pw = pwd.getpwnam(USER)
+        run(["usermod", "-p", "*", self.user])
+        pw = pwd.getpwnam(self.user)
         ssh_dir = Path(pw.pw_dir) / ".ssh"
         ssh_dir.mkdir(mode=0o700, exist_ok=True)
         (ssh_dir / "authorized_keys").write_text(self.client_pub)
@@ -310,18 +323,19 @@ class BenchBase:
 
     def remove_user(self):
         try:
-            uid = pwd.getpwnam(USER).pw_uid
+            uid = pwd.getpwnam(self.user).pw_uid
         except KeyError:
             return
         for _ in range(3):
             kill_pids(pids_of_uid(uid))
-            if run(["userdel", "-r", USER], check=False).returncode in (0, 12):
+            if run(["userdel", "-r", self.user], check=False).returncode in (0, 12):
                 break
             time.sleep(0.2)
 
     def need_run_sshd(self):
         """sshd's privilege separation directory (Debian: /run/sshd, made by
-        its service at start)."""
+        its service at start); made again if something removed it meanwhile
+        (another bench's cleanup)."""
         if not os.path.isdir("/run/sshd"):
             os.makedirs("/run/sshd", mode=0o755)
             self.made_run_sshd = True
@@ -341,3 +355,40 @@ class BenchBase:
                 pass
         shutil.rmtree(self.root, ignore_errors=True)
         return problems
+
+
+class Interrupted(BaseException):
+    """SIGTERM or SIGHUP during a bench run."""
+
+
+def run_bench(bench, body):
+    """bench.setup(), then body(), as a bench run: SIGTERM and SIGHUP end
+    it as ^C does, everything it starts stays in this process's tree (a
+    subreaper), and bench.cleanup() runs whatever happens.  Returns
+    (body's result, the problems cleanup reports), or None if interrupted."""
+    def interrupted(signum, frame):
+        raise Interrupted(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)
+    become_subreaper()
+    try:
+        bench.setup()
+        result = body()
+    except (KeyboardInterrupt, Interrupted) as e:
+        log(f"interrupted ({str(e) or 'SIGINT'}): cleaning up")
+        for problem in bench.cleanup():
+            log(f"cleanup: {problem}")
+        return None
+    except BaseException:
+        bench.cleanup()
+        raise
+    return result, bench.cleanup()
+
+
+def emit(report, problems, out=None):
+    """Print the report (and write it to out), then cleanup's problems."""
+    print(report, end="")
+    for problem in problems:
+        log(f"cleanup: {problem}")
+    if out:
+        Path(out).write_text(report)

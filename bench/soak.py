@@ -5,7 +5,7 @@ kept nothing.
 Starts fallbackd as bench/compare.py does (bench/servers.py's config, its
 own cgroup v2 on a free 127.0.0.1 port), then:
 
-  1. --logins (10,000) logins one after the other (`ssh fbdbench@127.0.0.1
+  1. --logins (10,000) logins one after the other (`ssh fbdsoak@127.0.0.1
      true`, OpenSSH 9.2, curve25519-sha256);
   2. --concurrent (1,000) logins in waves of --wave (50) at once, each login
      of a wave from its own source address (127.0.0.2, .3, ...), so that a
@@ -41,7 +41,6 @@ root (about 10 minutes for the default counts on 2 cores):
 import argparse
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -49,17 +48,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare import Client, Running, cgroup2_root  # noqa: E402
-from servers import REPO, BenchBase, Fallbackd, log  # noqa: E402
-from fbdbase import become_subreaper, ppid_table, proc_state  # noqa: E402
+from servers import REPO, BenchBase, Fallbackd, log, run_bench  # noqa: E402
+from fbdbase import ppid_table, proc_state  # noqa: E402
 
 KEX = ["-o", "KexAlgorithms=curve25519-sha256"]
 # Once warm, the listener's RSS must be flat: from half the sequential
 # logins to the end it may grow by two pages at most.
 PLATEAU_SLACK_KB = 8
-
-
-class Interrupted(BaseException):
-    pass
 
 
 def vm_rss_kb(pid):
@@ -94,7 +89,7 @@ def exe_of(pid):
 
 class Soak(BenchBase):
     def __init__(self, args):
-        super().__init__(args.binary, "fbd-bench-soak-")
+        super().__init__(args.binary, "fbd-bench-soak-", "fbdsoak", "soak.py")
         self.args = args
         self.cgroot = cgroup2_root()
         self.door = None
@@ -250,25 +245,13 @@ def main():
     if os.geteuid() != 0:
         raise SystemExit("run as root: the door needs it, and a user is added")
 
-    def interrupted(signum, frame):
-        raise Interrupted(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, interrupted)
-    signal.signal(signal.SIGHUP, interrupted)
-
-    become_subreaper()
     started = time.monotonic()
     soak = Soak(args)
-    try:
-        soak.setup()
-        base, mid, end, new = soak.run()
-    except (KeyboardInterrupt, Interrupted) as e:
-        log(f"interrupted ({str(e) or 'SIGINT'}): cleaning up")
-        soak.cleanup()
+    done = run_bench(soak, soak.run)
+    if done is None:
         return 130
-    except BaseException:
-        soak.cleanup()
-        raise
-    problems = soak.problems + soak.cleanup()
+    (base, mid, end, new), left = done
+    problems = soak.problems + left
     print(f"soak: {args.logins} sequential + {args.concurrent} concurrent logins "
           f"(waves of {args.wave}) in {time.monotonic() - started:.0f} s; listener after "
           f"the first 100: RSS {base['rss_kb']} kB, {base['fds']} fds; after half the "
