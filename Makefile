@@ -223,7 +223,7 @@ fuzz-smoke:
 # ---- benchmarks -----------------------------------------------------------
 # bench/compare.py: login latency and CPU, concurrent logins, throughput,
 # PSS and size against OpenSSH's sshd, Dropbear and TinySSH, one markdown
-# table (about 5 minutes on 2 cores; BENCH_ARGS to choose, e.g.
+# table (about 10 minutes on 2 busy cores; BENCH_ARGS to choose, e.g.
 # BENCH_ARGS="--servers fallbackd,sshd --sections login").  Numbers, no
 # verdict: never part of make test.  bench/soak.py is run by hand.
 BENCH_ARGS ?=

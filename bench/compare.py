@@ -287,6 +287,7 @@ class Bench(BenchBase):
             times = {s.key: [] for s in able}
             cpu = {s.key: 0 for s in able}
             fails = {s.key: 0 for s in able}
+            last = {}
             for i in range(args.warmup + args.logins):
                 k = i % max(1, len(able))
                 for s in able[k:] + able[:k]:
@@ -299,6 +300,10 @@ class Bench(BenchBase):
                         continue
                     if res.returncode != 0 or want not in res.stderr:
                         fails[s.key] += 1
+                        said = [x for x in res.stderr.decode(errors="replace").splitlines()
+                                if x.strip() and not x.startswith("debug")]
+                        last[s.key] = (f"exit {res.returncode}"
+                                       + (f": {short(said[-1], 100)}" if said else ""))
                         continue
                     times[s.key].append(wall)
                     cpu[s.key] += r.cpu_usec() - c0
@@ -313,7 +318,8 @@ class Bench(BenchBase):
                 self.put(f"login {kex} server CPU ms", s.key, cpu[s.key] / n / 1000)
                 if fails[s.key]:
                     self.notes.append(f"{s.title}, {kex}: {fails[s.key]} of "
-                                      f"{args.logins} timed logins failed")
+                                      f"{args.logins} timed logins failed, the last: "
+                                      f"{last[s.key]}")
             log(f"login {kex}: done")
 
     # -- concurrent
