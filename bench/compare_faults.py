@@ -538,8 +538,8 @@ def stop_cont_driver(case, res):
 # ---------------------------------------------------------------- the bench
 
 class Bench(BenchBase):
-    def __init__(self, args):
-        super().__init__(args.binary, "fbd-compare-", "fbdbench", "compare_faults.py")
+    def __init__(self, args, user="fbdbench", script="compare_faults.py"):
+        super().__init__(args.binary, "fbd-compare-", user, script)
         self.args = args
         self.servers = []
         self.host_mounts = Path("/proc/self/mountinfo").read_text()

@@ -40,14 +40,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import compare_faults
-from compare_faults import REPO, SSH_BENCH_OPTS, Bench, Case, Fallbackd, OpenSSH, become_subreaper
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_faults import SSH_BENCH_OPTS, Bench, Case  # noqa: E402
+from servers import REPO, Fallbackd, OpenSSH  # noqa: E402
+from fbdbase import become_subreaper  # noqa: E402
 
-# A throwaway user of its own (compare_faults.py's code reads these names
-# when it runs), so that this bench and the fault matrix, which removes its
-# user by name at the end, can run at the same time.
-USER = compare_faults.USER = "fbdsftpbench"
-compare_faults.USER_COMMENT = "fallbackd bench/sftp_throughput.py"
+# A throwaway user of its own, so that this bench and the fault matrix,
+# which removes its user by name at the end, can run at the same time.
+USER = "fbdsftpbench"
 
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 OPS = ("sftp-put", "sftp-get", "scp-put", "scp-get")
@@ -265,7 +265,7 @@ def main():
         raise SystemExit(f"{SFTP_SERVER} missing (openssh-sftp-server): run bench/deps.sh")
 
     become_subreaper()
-    bench = Bench(args)
+    bench = Bench(args, USER, "sftp_throughput.py")
     cases = []
     try:
         bench.setup()
