@@ -19,10 +19,10 @@ own cgroup v2 on a free 127.0.0.1 port), then:
        * the listener's VmRSS: equal within --rss-slack-kb (32 kB, eight
          pages: the kernel counts resident memory by the page, and a page
          of the heap or stack touched once for a larger message stays;
-         measured: +12 to +20 kB by the end, all of it file-backed: code
-         run for the first time), and its anonymous part (RssAnon: heap,
-         stack) flat from half the sequential logins to the end (at most
-         two pages more);
+         measured: +16 to +24 kB by the end, reached by the 1,000th to
+         5,000th login), and its anonymous part (RssAnon: heap, stack)
+         flat from half the sequential logins to the end (at most two
+         pages more);
        * the listener's open descriptors (/proc/PID/fd): exactly equal;
        * no zombie: no process in state Z whose parent is the listener, a
          process of the door's cgroup or this script (a subreaper: whatever
@@ -140,7 +140,7 @@ class Soak(BenchBase):
             _, err = proc.communicate()
         if proc.returncode != 0:
             lines = [x for x in err.decode(errors="replace").splitlines()
-                     if not x.startswith("debug")]
+                     if x.strip() and not x.startswith(("debug", "Transferred:", "Bytes per"))]
             self.problems.append(f"{what}: exit {proc.returncode}: "
                                  f"{lines[-1] if lines else ''}")
             return False
@@ -218,15 +218,11 @@ class Soak(BenchBase):
             failed = max(0, failed - nologin)
         if failed:
             self.problems.insert(0, f"{failed} of {a.logins + a.concurrent} logins failed")
-            # The door's lines about the failed logins' source ports (the
-            # client names the port it was reset from, or none), and its
-            # refusals and errors.
-            ports = set(re.findall(r"port (\d+)", "\n".join(self.problems)))
+            # The door's refusals and errors.
             text = self.door.log.read_text(errors="replace").splitlines()
             said = [line for line in text
                     if re.search(r"(?i)refus|penalt|error|fatal|drop|signal|killed|not allowed",
-                                 line)
-                    or any(re.search(rf"\bport {port}\b", line) for port in ports)]
+                                 line)]
             self.problems += [f"door log: {line}" for line in said[-20:]]
         if abs(end["rss_kb"] - base["rss_kb"]) > a.rss_slack_kb:
             self.problems.append(f"listener RSS {base['rss_kb']} kB after {warm} logins, "
