@@ -70,8 +70,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (REPO, SERVERS, BenchBase, emit, log, run, run_bench,  # noqa: E402
-                     short)
+from servers import (REPO, SERVERS, BenchBase, client_said, emit, log, run,  # noqa: E402
+                     run_bench, short)
 from fbdbase import LOCALHOST, NO_MUX_OPTS, SSH_OPTS, free_port  # noqa: E402
 
 KEXES = ["curve25519-sha256", "sntrup761x25519-sha512@openssh.com", "mlkem768x25519-sha256"]
@@ -277,8 +277,7 @@ class Bench(BenchBase):
                 if NO_COMMON.search(res.stderr):
                     why = "n/a"
                 elif res.returncode != 0 or want not in res.stderr:
-                    said = res.stderr.decode(errors="replace").splitlines()
-                    why = "failed: " + short(said[-1] if said else f"exit {res.returncode}", 80)
+                    why = f"failed: exit {res.returncode}: {client_said(res.stderr, 80)}"
                 else:
                     able.append(s)
                     continue
@@ -300,10 +299,7 @@ class Bench(BenchBase):
                         continue
                     if res.returncode != 0 or want not in res.stderr:
                         fails[s.key] += 1
-                        said = [x for x in res.stderr.decode(errors="replace").splitlines()
-                                if x.strip() and not x.startswith("debug")]
-                        last[s.key] = (f"exit {res.returncode}"
-                                       + (f": {short(said[-1], 100)}" if said else ""))
+                        last[s.key] = f"exit {res.returncode}: {client_said(res.stderr)}"
                         continue
                     times[s.key].append(wall)
                     cpu[s.key] += r.cpu_usec() - c0
@@ -384,10 +380,8 @@ class Bench(BenchBase):
         if NO_COMMON.search(err):
             return "n/a"
         if proc.returncode != 0 or got != size:
-            said = [x for x in err.decode(errors="replace").splitlines()
-                    if x.strip() and not x.startswith("debug")]
-            return (f"failed ({got} of {size} bytes, exit {proc.returncode}"
-                    + (f": {short(said[-1], 80)})" if said else ")"))
+            return (f"failed ({got} of {size} bytes, exit {proc.returncode}: "
+                    f"{client_said(err, 80)})")
         m = re.search(rb"server->client cipher: \S+ MAC: (\S+)", err)
         return wall, used, m.group(1).decode() if m else "?"
 

@@ -271,6 +271,14 @@ class TinySSH(Server):
 SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, Dropbear, TinySSH)}
 
 
+
+def client_said(stderr, n=100):
+    """What an OpenSSH client run with -v said last, without its debug
+    lines and closing statistics ("" if nothing)."""
+    lines = [x for x in stderr.decode(errors="replace").splitlines()
+             if x.strip() and not x.startswith(("debug", "Transferred:", "Bytes per"))]
+    return short(lines[-1], n) if lines else ""
+
 # ---------------------------------------------------------------- the bench
 
 

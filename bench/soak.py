@@ -50,7 +50,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare import Client, Running, cgroup2_root  # noqa: E402
-from servers import REPO, BenchBase, Fallbackd, log, run_bench  # noqa: E402
+from servers import REPO, BenchBase, Fallbackd, client_said, log, run_bench  # noqa: E402
 from fbdbase import ppid_table, proc_state  # noqa: E402
 
 KEX = ["-o", "KexAlgorithms=curve25519-sha256"]
@@ -139,10 +139,7 @@ class Soak(BenchBase):
             proc.kill()
             _, err = proc.communicate()
         if proc.returncode != 0:
-            lines = [x for x in err.decode(errors="replace").splitlines()
-                     if x.strip() and not x.startswith(("debug", "Transferred:", "Bytes per"))]
-            self.problems.append(f"{what}: exit {proc.returncode}: "
-                                 f"{lines[-1] if lines else ''}")
+            self.problems.append(f"{what}: exit {proc.returncode}: {client_said(err, 200)}")
             return False
         return True
 
