@@ -18,8 +18,13 @@
 # ML-KEM: bookworm's libgcrypt 1.10.1 has no KEM API; our patch 0005 makes
 # cmake test for it, so libssh's own ML-KEM-768 (mlkem_native.c with the
 # bundled libcrux code) is compiled, and libssh's own sntrup761 (which the
-# gcrypt build would otherwise take from the same missing API); curve25519
-# comes from libgcrypt.
+# gcrypt build would otherwise take from the same missing API).
+#
+# Curve25519: our patch 0011 builds curve25519_fallback.c instead of
+# curve25519_gcrypt.c; its crypto_scalarmult() calls bind to libsodium's
+# once libssh's reference object is deleted (below, as for Ed25519).
+# libgcrypt's generic EC arithmetic cost ~1.2 ms of server CPU per key
+# exchange, libsodium's X25519 a small fraction of that (bench/README.md).
 #
 # Ed25519: libssh's gcrypt build compiles its own reference code
 # (external/ed25519.c and friends), under the NaCl names libsodium exports
@@ -117,17 +122,17 @@ cp "$bld/config.h" "$deps/include/libssh-private/"
 
 lib=$deps/lib/libssh.a
 members=$(ar t "$lib")
-for o in hybrid_mlkem.c.o sntrup761.c.o curve25519_gcrypt.c.o; do
+for o in hybrid_mlkem.c.o sntrup761.c.o curve25519_fallback.c.o; do
     echo "$members" | grep -qx "$o" || { echo "libssh.sh: $o missing from libssh.a" >&2; exit 1; }
 done
 echo "$members" | grep -qx -e mlkem_native.c.o -e mlkem_gcrypt.c.o \
     || { echo "libssh.sh: no ML-KEM implementation in libssh.a" >&2; exit 1; }
-for o in mlkem_gcrypt.c.o gssapi.c.o kex-gss.c.o dh-gex.c.o pki_sk.c.o; do
+for o in mlkem_gcrypt.c.o curve25519_gcrypt.c.o gssapi.c.o kex-gss.c.o dh-gex.c.o pki_sk.c.o; do
     if echo "$members" | grep -qx "$o"; then
         echo "libssh.sh: $o must not be in libssh.a" >&2; exit 1
     fi
 done
-for o in ed25519.c.o fe25519.c.o ge25519.c.o sc25519.c.o; do
+for o in ed25519.c.o fe25519.c.o ge25519.c.o sc25519.c.o curve25519_ref.c.o; do
     echo "$members" | grep -qx "$o" || { echo "libssh.sh: $o not in libssh.a" >&2; exit 1; }
     ar d "$lib" "$o"
 done
