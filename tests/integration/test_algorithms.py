@@ -3,10 +3,14 @@ curve25519 (+ strict-kex marker); AEAD ciphers, then AES-CTR; etm MACs; no
 compression, and nothing older.  Real clients negotiate each one."""
 import signal
 
+import paramiko
 import pytest
+from paramiko.kex_curve25519 import (_MSG_KEXECDH_REPLY, KexCurve25519, X25519PrivateKey,
+                                     c_MSG_KEXECDH_INIT)
 
 from fbdtest import (ALICE, CIPHERS, FALLBACKD, KEX, MACS, OPENSSH92_KEX, STRICT_KEX,
-                     paramiko_client, paramiko_exec, run, server_kexinit, ssh, ssh_ok)
+                     paramiko_client, paramiko_exec, paramiko_transport, run, server_kexinit,
+                     ssh, ssh_ok)
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +230,39 @@ def test_keywords_offered_and_applied_on_reload(make_door, keys):
     res = ssh(door, ALICE, key, "echo ok", opts=["-v"])
     assert (res.returncode, res.stdout) == (0, b"ok\n"), res.stderr
     assert b"kex: algorithm: sntrup761x25519-sha512" in res.stderr
+
+
+def low_order_curve25519_client(monkeypatch):
+    """paramiko's curve25519 client, changed to send the point u = 0 (of
+    low order: any scalar times it is 0) as its ephemeral public key."""
+    real = KexCurve25519.start_kex
+
+    def start_kex(self):
+        if self.transport.server_mode:
+            return real(self)
+        self.key = X25519PrivateKey.generate()
+        m = paramiko.Message()
+        m.add_byte(c_MSG_KEXECDH_INIT)
+        m.add_string(bytes(32))
+        self.transport._send_message(m)
+        self.transport._expect_packet(_MSG_KEXECDH_REPLY)
+
+    monkeypatch.setattr(KexCurve25519, "start_kex", start_kex)
+
+
+def test_curve25519_key_of_low_order_refused(door, key, monkeypatch):
+    """RFC 8731 section 3: a client's X25519 key that makes the shared
+    secret all zero ends the key exchange (libssh patch 0011 checks
+    libsodium's crypto_scalarmult()); the door keeps serving."""
+    only = {"kex": [k for k in KEX if not k.startswith("curve25519")]}
+    t = paramiko_transport(door, disabled_algorithms=only)
+    assert t.is_active()
+    t.close()
+    low_order_curve25519_client(monkeypatch)
+    mark = door.log_mark()
+    with pytest.raises((paramiko.SSHException, EOFError, OSError)):
+        t = paramiko_transport(door, disabled_algorithms=only)
+        t.close()
+    door.wait_for_log(r"kex error from .*Cannot build k number", since=mark)
+    monkeypatch.undo()
+    assert ssh_ok(door, ALICE, key, "echo ok") == "ok\n"
