@@ -308,15 +308,25 @@ static void on_sigchld(int sig)
     errno = saved;
 }
 
-/* How the network process ended, if it did not simply exit.  A signal
- * the monitor did not send (it only sends SIGKILL) is a crash. */
-static void log_network_end(struct monitor *m, int status)
+/* How the network process ended, if it did not simply exit: a signal
+ * other than SIGKILL is a crash; a SIGKILL the monitor did not send
+ * (KILLED_HERE; the grace timer's shows as grace_expired) came from
+ * outside (the kernel's OOM killer, an administrator), and an exit status
+ * other than 0 is a failure it may not have been able to tell.  Every
+ * one closes the client's connection, so every one is logged. */
+static void log_network_end(struct monitor *m, int status, int killed_here)
 {
     if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL) {
         m->net_crashed = 1;
         log_error("network process for %s port %d killed by signal %d%s", m->peer,
                   m->peer_port, WTERMSIG(status),
                   WTERMSIG(status) == SIGSYS ? " (sandbox violation)" : "");
+    } else if (WIFSIGNALED(status) && !killed_here && !grace_expired) {
+        log_error("network process for %s port %d killed by SIGKILL, not sent by its "
+                  "monitor (out of memory?): the connection is closed", m->peer, m->peer_port);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        log_error("network process for %s port %d exited with status %d: the connection "
+                  "is closed", m->peer, m->peer_port, WEXITSTATUS(status));
     }
 }
 
@@ -337,7 +347,7 @@ static int reap(struct monitor *m)
         }
         net_done = 1;
         m->net_pid = -1;
-        log_network_end(m, status);
+        log_network_end(m, status, 0);
     }
     return net_done;
 }
@@ -360,7 +370,7 @@ static void finish_network(struct monitor *m)
         while (waitpid(m->net_pid, &status, 0) < 0 && errno == EINTR) {
         }
     }
-    log_network_end(m, status);
+    log_network_end(m, status, pid == 0);
     m->net_pid = -1;
 }
 
@@ -383,6 +393,28 @@ static int serve_message(struct monitor *m)
         close(msg.fds[i]);      /* the network process never sends fds */
     }
     return dispatch(m, &msg);
+}
+
+/* The network process has exited: what it sent last is still queued on
+ * the socket, and its last log lines are usually why it ended (a kex
+ * error, the client closing).  The loop reaps on the same wake-up as it
+ * reads, so without this those lines were lost whenever the monitor woke
+ * late, as on a busy machine.  Its log lines are logged; anything else it
+ * asked is moot now.  The queue is finite: its sender is gone. */
+static void drain_last_words(struct monitor *m)
+{
+    static unsigned char buf[MON_MAX_MSG];
+    struct pollfd p = { .fd = m->sock, .events = POLLIN };
+    struct mon_msg msg;
+
+    while (m->net_pid < 0 && poll(&p, 1, 0) > 0 && mon_recv(m->sock, buf, &msg) > 0) {
+        for (size_t i = 0; i < msg.nfds; i++) {
+            close(msg.fds[i]);
+        }
+        if (msg.type == MON_LOG && req_log(m, &msg) < 0) {
+            break;
+        }
+    }
 }
 
 /* SIGCHLD through a self-pipe, so poll() wakes for it; the grace timer;
@@ -445,6 +477,7 @@ static int monitor_run(struct monitor *m)
             grace_timer_stop();
         }
     }
+    drain_last_words(m);
     if (grace_expired && !m->authenticated) {
         log_info("Timeout before authentication for %s port %d", m->peer, m->peer_port);
     }
