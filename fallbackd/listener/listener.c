@@ -275,6 +275,11 @@ static void spawn_connection(struct listener *l, int fd, const struct pending *p
         close(pipefd[0]);
         run_connection(l, fd, pipefd[1], (uid_t)uid);
     }
+    if (pid > 0) {
+        /* here too, so that the group exists before this returns: an
+         * eviction right after (kill(-pid)) must not miss it */
+        setpgid(pid, pid);
+    }
     close(pipefd[1]);
     close(fd);
     fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
@@ -334,7 +339,10 @@ static int admit(struct listener *l, const struct sockaddr_storage *ss, const ch
                  d.verdict != ADMIT_EVICT_STALLED ? "" :
                  victim->pend.stage == PROGRESS_NONE ? " (it sent no version line)" :
                  " (it sent its version line only)");
-        log_refusal(l, victim->addr, victim->port, why);
+        /* not rate-limited as refusals are: each eviction closes a
+         * connection that was admitted (and logged), so a flood of them
+         * is no more lines than its "Connection from" lines */
+        log_info("refused connection from %s port %d: %s", victim->addr, victim->port, why);
         kill(-victim->pid, SIGKILL);    /* its group: monitor and network process */
         child_started(l, victim);
     }
