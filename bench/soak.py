@@ -109,6 +109,9 @@ class Soak(BenchBase):
 
     def start(self):
         server = Fallbackd(self)
+        if self.args.log_level:
+            plain = server.config_text
+            server.config_text = lambda case: plain(case) + f"LogLevel {self.args.log_level}\n"
         server.prepare()
         self.exe = server.exe
         self.door = Running(self, server)
@@ -140,8 +143,16 @@ class Soak(BenchBase):
             _, err = proc.communicate()
         if proc.returncode != 0:
             self.problems.append(f"{what}: exit {proc.returncode}: {client_said(err, 200)}")
+            self.save(f"client-{what.replace(' ', '-')}.txt", err.decode(errors="replace"))
             return False
         return True
+
+    def save(self, name, text):
+        """Keep TEXT as --save's DIR/NAME (a failed login's ssh -v output,
+        the door's log)."""
+        if self.args.save:
+            Path(self.args.save).mkdir(parents=True, exist_ok=True)
+            (Path(self.args.save) / name).write_text(text)
 
     def sequential(self, first, count):
         failed = 0
@@ -201,6 +212,7 @@ class Soak(BenchBase):
         failed += self.waves(a.concurrent - first_wave, a.wave, first_wave)
         end = self.state()
         log(f"at the end: {end}")
+        self.save("door.log", self.door.log.read_text(errors="replace"))
         # /etc/nologin is the host's: a test elsewhere on the machine (the
         # integration suite's rescue-policy tests) may create it for a
         # moment, and the door then rightly refuses the user.  Those logins
@@ -254,6 +266,9 @@ def main():
     ap.add_argument("--rss-slack-kb", type=int, default=32,
                     help="RSS difference allowed, kB (32: eight pages)")
     ap.add_argument("--timeout", type=float, default=30, help="seconds per login (30)")
+    ap.add_argument("--log-level", help="the door's LogLevel (its default: INFO)")
+    ap.add_argument("--save", metavar="DIR",
+                    help="keep the door's log and each failed login's ssh -v output in DIR")
     ap.add_argument("--binary", default=os.environ.get("FALLBACKD_BIN")
                     or str(REPO / "build" / "fallbackd"), help="fallbackd (build/fallbackd)")
     ap.add_argument("--root", default=str(REPO / "build" / "trixie-root"),
