@@ -55,6 +55,8 @@ static int conn_setup(struct conn *c, struct ssh_server_callbacks_struct *cb)
     c->ssh = ssh_new();
     c->ev = ssh_event_new();
     if (c->ssh == NULL || c->ev == NULL) {
+        log_error("cannot set up the SSH session for %s port %d: out of memory", c->peer,
+                  c->peer_port);
         return -1;
     }
     if (timeout > 0) {

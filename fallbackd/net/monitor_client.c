@@ -30,12 +30,21 @@ static void queue_exit(struct conn *c, const struct mon_msg *m)
     }
 }
 
+/* The monitor is gone or said what it should not: the connection ends,
+ * and says why (the line reaches the monitor if it is still there). */
+static int monitor_lost(struct conn *c, const char *why)
+{
+    log_error("network process: %s: closing the connection from %s port %d", why, c->peer,
+              c->peer_port);
+    c->fatal = 1;
+    return -1;
+}
+
 int monclient_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply)
 {
     for (;;) {
         if (mon_recv(c->mon, c->monbuf, reply) <= 0) {
-            c->fatal = 1;
-            return -1;
+            return monitor_lost(c, "no answer from the monitor");
         }
         if (reply->type != MON_EXITED) {
             break;
@@ -46,8 +55,7 @@ int monclient_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply)
         for (size_t i = 0; i < reply->nfds; i++) {
             close(reply->fds[i]);
         }
-        c->fatal = 1;
-        return -1;
+        return monitor_lost(c, "the monitor answered out of turn");
     }
     return 0;
 }
@@ -61,6 +69,6 @@ int monclient_unasked(struct conn *c)
         queue_exit(c, &m);
         return 0;
     }
-    c->fatal = 1;   /* the monitor is gone, says what it should not, or floods */
-    return -1;
+    /* the monitor is gone, says what it should not, or floods */
+    return monitor_lost(c, "the monitor ended or sent what it should not");
 }
