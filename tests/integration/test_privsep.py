@@ -18,6 +18,8 @@ import base64
 import os
 import pwd
 import re
+import signal
+import socket
 import stat
 import struct
 import time
@@ -617,3 +619,27 @@ def test_host_keys_only_in_monitor_memory(three_key_door, keys):
             chan.close()
         finally:
             client.close()
+
+
+def test_last_log_line_survives_a_monitor_that_wakes_late(door):
+    """Why the network process closed a connection is logged even when its
+    monitor wakes only after it has exited: stopped while the network
+    process logs its last line and exits, the monitor then finds the line
+    and the exit at once, as a busy machine makes it by chance (the logins
+    bench/soak.py saw lost without a line in the door's log)."""
+    sock = socket.create_connection((fbdtest.LOCALHOST, door.port), timeout=10)
+    try:
+        assert sock.recv(256).startswith(b"SSH-2.0-")
+        port = sock.getsockname()[1]
+        net, monitor = network_process(door, port)
+        mark = door.log_mark()
+        os.kill(monitor, signal.SIGSTOP)
+        try:
+            sock.close()    # the client goes, before its version line
+            fbdtest.wait_state(net, "Z")
+        finally:
+            os.kill(monitor, signal.SIGCONT)
+    finally:
+        sock.close()
+    door.wait_for_log(rf"(Connection closed by|kex error from) 127\.0\.0\.1 port {port}\b.*"
+                      r"\[preauth\]", since=mark, timeout=10)
