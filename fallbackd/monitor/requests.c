@@ -460,11 +460,17 @@ static int monitor_run(struct monitor *m)
 {
     int done = setup_signals(m) < 0;
 
+    if (done) {
+        log_error("monitor: cannot set up its signals and timers for %s port %d: %s; closing "
+                  "the connection", m->peer, m->peer_port, strerror(errno));
+    }
     while (!done && !grace_expired) {
         struct pollfd p[2] = { { .fd = m->sock, .events = POLLIN },
                                { .fd = m->child_pipe[0], .events = POLLIN } };
 
         if (poll(p, 2, -1) < 0 && errno != EINTR) {
+            log_error("monitor: poll: %s; closing the connection from %s port %d",
+                      strerror(errno), m->peer, m->peer_port);
             break;
         }
         if (p[1].revents && reap(m)) {
@@ -506,6 +512,9 @@ int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,
     m.local_port = e->local_port;
     m.verifier = ssh_new();
     if (m.verifier == NULL) {
+        log_error("monitor: out of memory; closing the connection from %s port %d", m.peer,
+                  m.peer_port);
+        kill(net_pid, SIGKILL);     /* it dies with us anyway (PR_SET_PDEATHSIG) */
         return 1;
     }
     ssh_options_set(m.verifier, SSH_OPTIONS_RSA_MIN_SIZE, &min_rsa);
