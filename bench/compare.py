@@ -70,8 +70,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from servers import (REPO, SERVERS, BenchBase, client_said, emit, log, run,  # noqa: E402
-                     run_bench, short)
+from servers import (REPO, SERVERS, BenchBase, cgroup2_root, cgroup_cpu_usec,  # noqa: E402
+                     client_said, emit, log, run, run_bench, short)
 from fbdbase import LOCALHOST, NO_MUX_OPTS, SSH_OPTS, free_port  # noqa: E402
 
 KEXES = ["curve25519-sha256", "sntrup761x25519-sha512@openssh.com", "mlkem768x25519-sha256"]
@@ -80,16 +80,6 @@ CIPHERS = ["aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com", "aes128-ct
 SECTIONS = ["login", "concurrent", "throughput", "memory", "size"]
 NO_COMMON = re.compile(rb"no matching (key exchange method|cipher|MAC)")
 ROOT_KEY = "/tmp/fbd-bench-compare-key"     # the client key inside the Debian 13 root
-
-
-def cgroup2_root():
-    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on a
-    hybrid system)."""
-    for line in Path("/proc/self/mounts").read_text().splitlines():
-        fields = line.split()
-        if fields[2] == "cgroup2":
-            return Path(fields[1])
-    raise SystemExit("no cgroup v2 mounted: the server CPU needs one")
 
 
 def listening(port):
@@ -163,8 +153,7 @@ class Running:
         return self.log.read_text(errors="replace")[-n:]
 
     def cpu_usec(self):
-        text = (self.cg / "cpu.stat").read_text()
-        return int(re.search(r"^usage_usec (\d+)", text, re.M).group(1))
+        return cgroup_cpu_usec(self.cg)
 
     def settle(self, timeout=10):
         """Wait until only the listener's own processes are left (then

@@ -272,6 +272,26 @@ SERVERS = {cls.key: cls for cls in (Fallbackd, OpenSSH, Dropbear, TinySSH)}
 
 
 
+def cgroup2_root():
+    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified on a
+    hybrid system)."""
+    for line in Path("/proc/self/mounts").read_text().splitlines():
+        fields = line.split()
+        if fields[2] == "cgroup2":
+            return Path(fields[1])
+    raise SystemExit("no cgroup v2 mounted: the server CPU is measured with one")
+
+
+def cgroup_cpu_usec(cg):
+    """CPU microseconds (user + system) of everything that ran in the
+    cgroup directory cg so far (cpu.stat usage_usec)."""
+    for line in (cg / "cpu.stat").read_text().splitlines():
+        name, value = line.split()
+        if name == "usage_usec":
+            return int(value)
+    raise SystemExit(f"{cg}/cpu.stat has no usage_usec")
+
+
 def client_said(stderr, n=100):
     """What an OpenSSH client run with -v said last, without its debug
     lines and closing statistics ("" if nothing)."""

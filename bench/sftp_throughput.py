@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_faults import SSH_BENCH_OPTS, Bench, Case  # noqa: E402
-from servers import REPO, Fallbackd, OpenSSH  # noqa: E402
+from servers import REPO, Fallbackd, OpenSSH, cgroup2_root, cgroup_cpu_usec  # noqa: E402
 from fbdbase import become_subreaper  # noqa: E402
 
 # A throwaway user of its own, so that this bench and the fault matrix,
@@ -95,11 +95,7 @@ class CpuGroup:
     per-connection processes)."""
 
     def __init__(self, name):
-        roots = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
-                 if line.split()[2] == "cgroup2"]
-        if not roots:
-            raise SystemExit("no cgroup v2 mounted: the server CPU is measured with one")
-        self.path = Path(roots[0]) / f"fbd-bench-sftp-{os.getpid()}-{name}"
+        self.path = cgroup2_root() / f"fbd-bench-sftp-{os.getpid()}-{name}"
         self.path.mkdir()
 
     def enter(self, pid):
@@ -110,11 +106,7 @@ class CpuGroup:
 
     def seconds(self):
         """CPU seconds (user + system) of everything in it so far."""
-        for line in (self.path / "cpu.stat").read_text().splitlines():
-            name, value = line.split()
-            if name == "usage_usec":
-                return int(value) / 1e6
-        raise SystemExit(f"{self.path}/cpu.stat has no usage_usec")
+        return cgroup_cpu_usec(self.path) / 1e6
 
     def settle(self, count, timeout=10):
         """Wait until only count processes are left (the connection's
