@@ -88,8 +88,18 @@ deps:
 test-deps:
 	@FALLBACKD_TEST_DEPS=1 sh mk/deps.sh
 
-$(LIBSSH_A): mk/libssh.sh $(wildcard mk/libssh-patches/*.patch)
+# The names of our libssh patches: a patch deleted changes this file, so
+# libssh is rebuilt (a dependency on the patches alone misses a removal).
+$(BUILD)/libssh-patches.list: FORCE
+	@mkdir -p $(BUILD)
+	@ls mk/libssh-patches/ > $@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv $@.new $@; fi
+
+$(LIBSSH_A): mk/libssh.sh $(wildcard mk/libssh-patches/*.patch) $(BUILD)/libssh-patches.list
 	@sh mk/libssh.sh $(BUILD)
+
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/obj/%.o: %.c $(LIBSSH_A)
 	@mkdir -p $(dir $@)

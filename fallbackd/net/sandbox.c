@@ -19,17 +19,16 @@
  *   brk, mmap, munmap, | malloc (mmap without PROT_EXEC)
  *   mremap, madvise    |
  *   futex              | libc locks
- *   getpid, gettid,    | libgcrypt's random pool mixes these in per packet
- *   getrusage,         |
- *   clock_gettime,     |
- *   gettimeofday       |
- *   getrandom          | key exchange randomness
+ *   getpid, gettid,    | libgcrypt's random pool mixes these in at every
+ *   getrusage,         |   draw; libssh's own randomness comes from
+ *   clock_gettime,     |   libsodium (our patch 0012), but libgcrypt still
+ *   gettimeofday       |   draws from its pool for the ephemeral keys of the
+ *                      |   NIST-curve exchanges
+ *   getrandom          | key exchange randomness, packet padding (libsodium)
  *   openat -> ENOENT   | libgcrypt reads /etc/gcrypt/random.conf whenever it
- *                      |   gathers "very strong" randomness (libssh without
- *                      |   our patch 0006 does for every X25519 key); it
- *                      |   fails, as it would in the empty root, and
- *                      |   libgcrypt keeps its defaults.  No file can be
- *                      |   opened.
+ *                      |   gathers "very strong" randomness; it fails, as it
+ *                      |   would in the empty root, and libgcrypt keeps its
+ *                      |   defaults.  No file can be opened.
  *   rt_sigreturn,      | signal delivery (SIGALRM is not used; SIGPIPE is
  *   rt_sigprocmask     |   ignored)
  *   exit, exit_group   | leaving
