@@ -9,7 +9,9 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -129,28 +131,83 @@ static int place_fds(const int *from, const int *to, size_t n)
     return close_range((unsigned)to[n - 1] + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
-void netexec_network(struct server *srv, int fd, int mon, pid_t monitor,
-                     const struct endpoints *e, uid_t sandbox_uid)
+/* The child of vfork(): it shares the monitor's memory until the exec,
+ * so it makes system calls only (no malloc, no stdio, no log line) and
+ * reports a failure through *err. */
+static void __attribute__((noreturn)) exec_child(int fd, int mon, int boot, int self,
+                                                 const sigset_t *mask, volatile int *err)
 {
     static char *const argv[] = { "fallbackd", NETEXEC_ARG, NULL };
     static char *const envp[] = { NULL };
-    int boot = self_fd >= 0 ? boot_memfd(srv, monitor, e, sandbox_uid) : -1;
-    int from[3] = { fd, mon, boot };
+    const int from[3] = { fd, mon, boot };
     const int to[3] = { FD_CLIENT, FD_MONITOR, FD_BOOT };
-    if (boot >= 0) {
-        /* the binary's fd may sit on 3-5: move it out of the way first; it
-         * stays open (close-on-exec) until the exec itself */
-        int self = fcntl(self_fd, F_DUPFD_CLOEXEC, 64);
 
-        if (self >= 0 && place_fds(from, to, 3) == 0) {
-            syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
-        }
-        log_error("cannot start the network process for %s port %d as a new image: %s; "
-                  "serving it forked instead", e->peer, e->peer_port, strerror(errno));
-        fd = FD_CLIENT;
-        mon = FD_MONITOR;
+    if (place_fds(from, to, 3) == 0) {
+        sigprocmask(SIG_SETMASK, mask, NULL);
+        syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
     }
-    conn_network(srv, fd, mon, monitor, e, sandbox_uid);
+    *err = errno != 0 ? errno : ENOEXEC;
+    _exit(127);
+}
+
+/* vfork() and exec in the child; in the parent, only the pid is used
+ * after vfork() returns (nothing the child could have clobbered). */
+static pid_t __attribute__((noinline)) vfork_exec(int fd, int mon, int boot, int self,
+                                                  const sigset_t *mask, volatile int *err)
+{
+    pid_t pid = vfork();
+
+    if (pid == 0) {
+        exec_child(fd, mon, boot, self, mask, err);
+    }
+    return pid;
+}
+
+pid_t netexec_start(struct server *srv, int fd, int mon, pid_t monitor,
+                    const struct endpoints *e, uid_t sandbox_uid)
+{
+    volatile int err = 0;
+    sigset_t all, old;
+    int boot, self = -1;
+    pid_t pid = -1;
+
+    if (self_fd < 0) {
+        return -1;      /* said once at start (netexec_open_self) */
+    }
+    boot = boot_memfd(srv, monitor, e, sandbox_uid);
+    /* the binary's fd may sit on 3-5: a copy out of the way of place_fds;
+     * it stays open (close-on-exec) until the exec itself */
+    if (boot >= 0) {
+        self = fcntl(self_fd, F_DUPFD_CLOEXEC, 64);
+    }
+    if (self >= 0) {
+        /* No handler may run in the child while it shares our memory: the
+         * connection process has none yet (the monitor sets its own after
+         * the split), and every signal stays blocked until the exec. */
+        sigfillset(&all);
+        sigprocmask(SIG_SETMASK, &all, &old);
+        pid = vfork_exec(fd, mon, boot, self, &old, &err);
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        if (pid < 0) {
+            err = errno;
+        } else if (err != 0) {
+            waitpid(pid, NULL, 0);
+            pid = -1;
+        }
+    } else {
+        err = errno;
+    }
+    if (pid < 0) {
+        log_error("cannot start the network process for %s port %d as a new image: %s; "
+                  "serving it forked instead", e->peer, e->peer_port, strerror(err));
+    }
+    if (boot >= 0) {
+        close(boot);
+    }
+    if (self >= 0) {
+        close(self);
+    }
+    return pid;
 }
 
 /* Read all of fd FD_BOOT into *buf (malloc'd). */

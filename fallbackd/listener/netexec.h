@@ -13,8 +13,9 @@
  *   start        | main                | netexec_open_self(): /proc/self/exe,
  *                |                     |   else AT_EXECFN/argv[0] checked to be
  *                |                     |   the running inode; kept open
- *   connection   | the forked child    | writes the boot data to a sealed
- *                |                     |   memfd; client socket -> fd 3, monitor
+ *   connection   | connection process  | writes the boot data to a sealed
+ *                |                     |   memfd, then vfork()s
+ *                | its vfork() child   | client socket -> fd 3, monitor
  *                |                     |   socket -> fd 4, boot memfd -> fd 5;
  *                |                     |   execveat(self, "", AT_EMPTY_PATH),
  *                |                     |   empty environment
@@ -35,7 +36,7 @@
  *     string   local address    uint32  local port
  *     uint32   monitor pid      uint32  sandbox uid     uint32  confine level
  *
- * If the binary could not be opened at start, or execveat fails, the
+ * If the binary could not be opened at start, or execveat fails, a
  * forked child serves the connection itself (the old way, logged): a
  * door that cannot re-execute still lets people in.
  */
@@ -54,10 +55,14 @@
  * path.  0, or -1 with a reason in why (the door then forks only). */
 int netexec_open_self(const char *argv0, char *why, size_t whylen);
 
-/* In the forked child of a connection: become its network process as a
- * new image (or, failing that, in place).  Never returns. */
-void netexec_network(struct server *srv, int fd, int mon, pid_t monitor,
-                     const struct endpoints *e, uid_t sandbox_uid) __attribute__((noreturn));
+/* In the connection process: start its network process as a new image
+ * (vfork() and execveat(): no copy of this process's memory is made for
+ * a child that only executes).  FD is the client's socket, MON the
+ * network process's end of the monitor socket; both stay open here.
+ * The child's pid, or -1 (logged, unless the binary could not be opened
+ * at start): the caller then forks a network process of its own. */
+pid_t netexec_start(struct server *srv, int fd, int mon, pid_t monitor,
+                    const struct endpoints *e, uid_t sandbox_uid);
 
 /* The new image (argv[1] == NETEXEC_ARG): read the boot data from fd 5
  * and serve the connection.  Returns only on a bad start (exit code). */

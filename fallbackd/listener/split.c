@@ -43,6 +43,23 @@ static void endpoints_read(int fd, struct endpoints *e)
     listen_format_addr(&ss, e->local, sizeof(e->local), &e->local_port);
 }
 
+/* When no new image can be started: the network process is a fork of
+ * this one (the layout shared with the listener, but the door lets
+ * people in).  The child's pid, or -1. */
+static pid_t serve_forked(struct server *srv, int fd, const int sv[2], int startup_fd,
+                          const struct endpoints *e, uid_t sandbox_uid)
+{
+    pid_t monitor = getpid();
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        close(sv[0]);
+        close(startup_fd);
+        conn_network(srv, fd, sv[1], monitor, e, sandbox_uid);
+    }
+    return pid;
+}
+
 int split_connection(struct server *srv, int fd, int startup_fd, uid_t sandbox_uid)
 {
     struct endpoints e;
@@ -54,15 +71,19 @@ int split_connection(struct server *srv, int fd, int startup_fd, uid_t sandbox_u
     endpoints_read(fd, &e);
     log_info("Connection from %s port %d on %s port %d", e.peer, e.peer_port, e.local,
              e.local_port);
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 || (pid = fork()) < 0) {
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
         log_error("cannot start the network process for %s port %d: %s", e.peer, e.peer_port,
                   strerror(errno));
         return 1;
     }
-    if (pid == 0) {
-        close(sv[0]);
-        close(startup_fd);
-        netexec_network(srv, fd, sv[1], monitor, &e, sandbox_uid);
+    pid = netexec_start(srv, fd, sv[1], monitor, &e, sandbox_uid);
+    if (pid < 0) {
+        pid = serve_forked(srv, fd, sv, startup_fd, &e, sandbox_uid);
+    }
+    if (pid < 0) {
+        log_error("cannot start the network process for %s port %d: %s", e.peer, e.peer_port,
+                  strerror(errno));
+        return 1;
     }
     close(sv[1]);
     close(fd);      /* the monitor never touches the client's bytes */
