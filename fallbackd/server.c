@@ -62,6 +62,7 @@ void server_replace(struct server *srv, struct server *next)
     config_free(&srv->cfg);
     srv->cfg = next->cfg;
     srv->confine = next->confine;
+    srv->empty_ns_fd = next->empty_ns_fd;
     memset(&next->cfg, 0, sizeof(next->cfg));
     if (srv->bind != NULL) {
         ssh_bind_free(srv->bind);

@@ -38,6 +38,9 @@ struct server {
     struct door_state *state;   /* shared with every child (diagnose/door_state.h);
                                    made by the listener, kept across reloads */
     int confine;                /* enum confine_level */
+    int empty_ns_fd;            /* with CONFINE_FULL: the empty root kept for
+                                   every network process (listener/empty_ns.h),
+                                   or -1: each makes its own */
 };
 
 /* Load config, host keys and the user cache into srv (which must be

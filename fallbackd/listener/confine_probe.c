@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "empty_ns.h"
 #include "sandbox.h"
 
 /* Confine a throwaway child as a network process would be; 0 if it
@@ -28,7 +29,7 @@ static int try_confine(const struct server *srv, int with_mount_ns, char *why, s
 
         close(p[0]);
         if (sandbox_enter((uid_t)srv->cfg.sandbox_uid_lo, (gid_t)srv->cfg.sandbox_gid,
-                          with_mount_ns, &p[1], 1, &errs) < 0) {
+                          with_mount_ns, -1, &p[1], 1, &errs) < 0) {
             (void)!write(p[1], diag_last(&errs), strlen(diag_last(&errs)));
             _exit(1);
         }
@@ -71,12 +72,14 @@ int confine_probe(struct server *srv, struct diag *notes, struct diag *errs)
     int mode = srv->cfg.sandbox;
 
     srv->confine = CONFINE_NONE;
+    srv->empty_ns_fd = -1;
     if (mode == SANDBOX_NO) {
         diag_add(notes, "Sandbox no: network processes run as root, unconfined");
         return 0;
     }
     if (try_confine(srv, 1, full, sizeof(full)) == 0) {
         srv->confine = CONFINE_FULL;
+        srv->empty_ns_fd = empty_ns_get(notes);
         return 0;
     }
     if (mode == SANDBOX_STRICT) {

@@ -22,6 +22,7 @@
 #define FD_CLIENT 3
 #define FD_MONITOR 4
 #define FD_BOOT 5
+#define FD_EMPTY_NS 6   /* only with the kept empty root (empty_ns.h) */
 #define BOOT_MAX (17u << 20)    /* a 16 MiB config (config.c's most) and keys */
 
 static int self_fd = -1;
@@ -82,6 +83,7 @@ static void boot_write(struct sshbuf *b, const struct server *srv, pid_t monitor
     sshbuf_put_u32(b, (uint32_t)monitor);
     sshbuf_put_u32(b, (uint32_t)sandbox_uid);
     sshbuf_put_u32(b, (uint32_t)srv->confine);
+    sshbuf_put_u32(b, srv->empty_ns_fd >= 0 ? 1u : 0u);
 }
 
 /* A sealed memfd holding the boot data; -1 on error. */
@@ -115,7 +117,7 @@ static int boot_memfd(const struct server *srv, pid_t monitor, const struct endp
  * they had; every other fd above 2 closes at exec.  0 or -1. */
 static int place_fds(const int *from, const int *to, size_t n)
 {
-    int high[3];
+    int high[4];
 
     for (size_t i = 0; i < n; i++) {
         high[i] = fcntl(from[i], F_DUPFD_CLOEXEC, 64);
@@ -134,15 +136,15 @@ static int place_fds(const int *from, const int *to, size_t n)
 /* The child of vfork(): it shares the monitor's memory until the exec,
  * so it makes system calls only (no malloc, no stdio, no log line) and
  * reports a failure through *err. */
-static void __attribute__((noreturn)) exec_child(int fd, int mon, int boot, int self,
+static void __attribute__((noreturn)) exec_child(int fd, int mon, int boot, int ns, int self,
                                                  const sigset_t *mask, volatile int *err)
 {
     static char *const argv[] = { "fallbackd", NETEXEC_ARG, NULL };
     static char *const envp[] = { NULL };
-    const int from[3] = { fd, mon, boot };
-    const int to[3] = { FD_CLIENT, FD_MONITOR, FD_BOOT };
+    const int from[4] = { fd, mon, boot, ns };
+    const int to[4] = { FD_CLIENT, FD_MONITOR, FD_BOOT, FD_EMPTY_NS };
 
-    if (place_fds(from, to, 3) == 0) {
+    if (place_fds(from, to, ns >= 0 ? 4 : 3) == 0) {
         sigprocmask(SIG_SETMASK, mask, NULL);
         syscall(SYS_execveat, self, "", argv, envp, AT_EMPTY_PATH);
     }
@@ -152,13 +154,13 @@ static void __attribute__((noreturn)) exec_child(int fd, int mon, int boot, int 
 
 /* vfork() and exec in the child; in the parent, only the pid is used
  * after vfork() returns (nothing the child could have clobbered). */
-static pid_t __attribute__((noinline)) vfork_exec(int fd, int mon, int boot, int self,
+static pid_t __attribute__((noinline)) vfork_exec(int fd, int mon, int boot, int ns, int self,
                                                   const sigset_t *mask, volatile int *err)
 {
     pid_t pid = vfork();
 
     if (pid == 0) {
-        exec_child(fd, mon, boot, self, mask, err);
+        exec_child(fd, mon, boot, ns, self, mask, err);
     }
     return pid;
 }
@@ -186,7 +188,7 @@ pid_t netexec_start(struct server *srv, int fd, int mon, pid_t monitor,
          * the split), and every signal stays blocked until the exec. */
         sigfillset(&all);
         sigprocmask(SIG_SETMASK, &all, &old);
-        pid = vfork_exec(fd, mon, boot, self, &old, &err);
+        pid = vfork_exec(fd, mon, boot, srv->empty_ns_fd, self, &old, &err);
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (pid < 0) {
             err = errno;
@@ -316,6 +318,7 @@ int netexec_main(void)
     monitor = (pid_t)sshrd_u32(&r);
     uid = (uid_t)sshrd_u32(&r);
     srv.confine = (int)sshrd_u32(&r);
+    srv.empty_ns_fd = sshrd_u32(&r) == 1 ? FD_EMPTY_NS : -1;
     if (!sshrd_ok(&r) || sshrd_left(&r) != 0 || name == NULL ||
         config_parse(name, (const char *)text, tlen, &srv.cfg, &errs) < 0 ||
         (srv.bind = hostkeys_public_bind(&srv.cfg, &srv.keys, &errs)) == NULL) {

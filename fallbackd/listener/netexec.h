@@ -16,7 +16,9 @@
  *   connection   | connection process  | writes the boot data to a sealed
  *                |                     |   memfd, then vfork()s
  *                | its vfork() child   | client socket -> fd 3, monitor
- *                |                     |   socket -> fd 4, boot memfd -> fd 5;
+ *                |                     |   socket -> fd 4, boot memfd -> fd 5,
+ *                |                     |   the kept empty root (empty_ns.h), if
+ *                |                     |   any -> fd 6;
  *                |                     |   execveat(self, "", AT_EMPTY_PATH),
  *                |                     |   empty environment
  *   new image    | main                | NETEXEC_ARG: netexec_main() reads the
@@ -35,6 +37,7 @@
  *     string   peer address     uint32  peer port
  *     string   local address    uint32  local port
  *     uint32   monitor pid      uint32  sandbox uid     uint32  confine level
+ *     uint32   1 if fd 6 is the kept empty root, else 0
  *
  * If the binary could not be opened at start, or execveat fails, a
  * forked child serves the connection itself (the old way, logged): a

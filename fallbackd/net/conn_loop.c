@@ -323,7 +323,8 @@ static int confine(struct conn *c)
         return 0;
     }
     if (sandbox_enter(c->sandbox_uid, (gid_t)cfg->sandbox_gid,
-                      c->srv->confine == CONFINE_FULL, keep, 2, &errs) < 0) {
+                      c->srv->confine == CONFINE_FULL, c->srv->empty_ns_fd, keep, 2,
+                      &errs) < 0) {
         log_error("cannot confine the network process for %s port %d: %s; closing the "
                   "connection", c->peer, c->peer_port, diag_last(&errs));
         diag_free(&errs);

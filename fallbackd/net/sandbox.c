@@ -123,6 +123,19 @@ static int empty_root(struct diag *errs)
     return 0;
 }
 
+/* The empty root the listener keeps (listener/empty_ns.h): its root is
+ * the empty tmpfs, and it holds no other mount.  1 if joined. */
+static int join_empty_root(int ns_fd)
+{
+    int ok = ns_fd >= 0 && setns(ns_fd, CLONE_NEWNS) == 0 && chdir("/") == 0 &&
+             chroot(".") == 0;
+
+    if (ns_fd >= 0) {
+        close(ns_fd);
+    }
+    return ok;
+}
+
 /* Drop to uid/gid for good, with no supplementary groups. */
 static int drop_ids(uid_t uid, gid_t gid, struct diag *errs)
 {
@@ -233,11 +246,13 @@ static int seccomp_load_filter(int tcp_fd, struct diag *errs)
     return 0;
 }
 
-int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, size_t nkeep,
-                  struct diag *errs)
+int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, int ns_fd, const int *keep_fds,
+                  size_t nkeep, struct diag *errs)
 {
+    int joined = with_mount_ns && join_empty_root(ns_fd);
+
     close_others(keep_fds, nkeep);
-    if ((with_mount_ns && empty_root(errs) < 0) || drop_ids(uid, gid, errs) < 0) {
+    if ((with_mount_ns && !joined && empty_root(errs) < 0) || drop_ids(uid, gid, errs) < 0) {
         return -1;
     }
     /* Changing ids cleared the parent-death signal: set it again. */

@@ -21,9 +21,12 @@
  * socket, the only fd whose TCP_QUICKACK it may still set.  Without with_mount_ns, the first
  * step (private mount namespace, empty root) is left out: the rest still
  * holds (listener/confine_probe.h decides which this system allows).
+ * ns_fd, if not -1, is the empty root the listener keeps for all
+ * (listener/empty_ns.h): joined with setns() instead of making one; if
+ * joining fails, one is made as without it.  It is closed either way.
  * 0 ok; -1 with the reason in errs, and the caller must exit: a
  * half-confined process never talks to a client. */
-int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, const int *keep_fds, size_t nkeep,
-                  struct diag *errs);
+int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, int ns_fd, const int *keep_fds,
+                  size_t nkeep, struct diag *errs);
 
 #endif

@@ -1,0 +1,98 @@
+/* empty_ns.c - the network processes' empty root, made once (empty_ns.h). */
+#include "empty_ns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int kept = -1;
+static int tried;
+
+/* The child: build the namespace (the table in empty_ns.h), say so with
+ * one byte on ready (or the failed step's name), then wait until the
+ * listener has opened it. */
+static void __attribute__((noreturn)) build(int ready, int hold)
+{
+    const char *step = NULL;
+    char byte;
+
+    if (unshare(CLONE_NEWNS) < 0) {
+        step = "unshare(CLONE_NEWNS)";
+    } else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+        step = "make mounts private";
+    } else if (mount("fallbackd-empty", "/proc", "tmpfs",
+                     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                     "size=4k,nr_inodes=2,mode=0555") < 0) {
+        step = "mount empty tmpfs";
+    } else if (chdir("/proc") < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
+        step = "pivot_root into the empty tmpfs";
+    } else if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+        step = "detach the old root";
+    }
+    if (step != NULL) {
+        (void)!write(ready, step, strlen(step));
+        _exit(1);
+    }
+    (void)!write(ready, "", 1);
+    (void)!read(hold, &byte, 1);        /* until the listener closes it */
+    _exit(0);
+}
+
+static int make(char *why, size_t whylen)
+{
+    int ready[2], hold[2];
+    char msg[64] = "";
+    char path[64];
+    ssize_t n;
+    pid_t pid;
+    int fd = -1;
+
+    if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(hold, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+        snprintf(why, whylen, "cannot fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        close(ready[0]);
+        close(hold[1]);
+        build(ready[1], hold[0]);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    n = read(ready[0], msg, sizeof(msg) - 1);
+    if (n == 1 && msg[0] == '\0') {
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(why, whylen, "cannot open %s: %s", path, strerror(errno));
+        }
+    } else {
+        msg[n > 0 ? n : 0] = '\0';
+        snprintf(why, whylen, "%s failed", msg[0] != '\0' ? msg : "the helper process");
+    }
+    close(ready[0]);
+    close(hold[1]);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    return fd;
+}
+
+int empty_ns_get(struct diag *notes)
+{
+    char why[160];
+
+    if (!tried) {
+        tried = 1;
+        kept = make(why, sizeof(why));
+        if (kept < 0) {
+            diag_add(notes, "the network processes' empty root is made per connection "
+                     "(one kept for all could not be: %s)", why);
+        }
+    }
+    return kept;
+}
