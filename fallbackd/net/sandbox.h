@@ -1,9 +1,10 @@
 /* sandbox.h - confine a connection's network process before it reads a
  * single byte from the client.
  *
- * In this order: a private mount namespace whose root is an empty,
- * read-only tmpfs (mounted over /proc inside that namespace only, so no
- * directory under /run or /var has to exist), no supplementary groups,
+ * In this order: a mount namespace whose root is an empty, read-only
+ * tmpfs (mounted over /proc inside that namespace only, so no directory
+ * under /run or /var has to exist; the one the listener keeps for all,
+ * listener/empty_ns.h, else a new one), no supplementary groups,
  * a uid no other live connection's network process has (SandboxUidRange,
  * picked by the listener) and SandboxGid (numeric, no NSS), death with
  * the monitor (PR_SET_PDEATHSIG, which the id change cleared), no_new_privs, rlimits (no processes, no file growth, no core dumps, few
