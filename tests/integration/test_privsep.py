@@ -332,6 +332,34 @@ def test_network_process_is_confined(door, keys):
         client.close()
 
 
+def test_network_processes_share_the_kept_empty_root(door, keys):
+    """The listener makes the empty root once and keeps it open
+    (listener/empty_ns.h): two live network processes are both in the
+    mount namespace the listener holds an fd to, not the listener's own;
+    that namespace's only mount is the empty read-only tmpfs (the host's
+    mounts were detached), and the network process keeps no fd to it."""
+    clients = [paramiko_connect(door, keys["ed25519"]) for _ in range(2)]
+    try:
+        for c in clients:
+            start_command(c, "echo ready; sleep 3")
+        nets = [network_process(door, client_port(c))[0] for c in clients]
+        held = {t for t in fd_targets(door.pid).values() if t.startswith("mnt:[")}
+        assert len(held) == 1, f"the listener's fds on mount namespaces: {held}"
+        joined = {os.readlink(f"/proc/{n}/ns/mnt") for n in nets}
+        assert joined == held, (joined, held)
+        assert os.readlink(f"/proc/{door.pid}/ns/mnt") not in held
+        mounts = Path(f"/proc/{nets[0]}/mountinfo").read_text().splitlines()
+        assert len(mounts) == 1, mounts
+        fields = mounts[0].split()
+        assert fields[4] == "/" and "ro" in fields[5].split(",") and "tmpfs" in fields, mounts
+        for n in nets:
+            assert not any(t.startswith("mnt:[") for t in fd_targets(n).values())
+            assert os.listdir(f"/proc/{n}/root/") == []
+    finally:
+        for c in clients:
+            c.close()
+
+
 def test_sandbox_ids_follow_config(make_door, keys):
     """SandboxUidRange/SandboxGid choose the network process's ids."""
     door = make_door(SandboxUidRange="1000000000-1000000000", SandboxGid=65001,
