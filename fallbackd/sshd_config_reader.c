@@ -265,7 +265,8 @@ static void include(struct walk *w, const struct place *at, char *const *argv, s
                     int in_match)
 {
     if (at->depth + 1 > w->max_depth) {
-        problem(w, at, "Include nested more than %u levels deep: not read", w->max_depth);
+        problem(w, at, "Include would read files %u levels deep, deeper than %u: not read",
+                at->depth + 1, w->max_depth);
         return;
     }
     for (size_t i = 1; i < argc; i++) {
