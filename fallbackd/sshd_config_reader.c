@@ -33,6 +33,7 @@
  * skipped, the rest read):
  *
  *   Keyword with no argument           | "no argument after keyword" (sshd refuses it)
+ *   "==x": '=' where the keyword goes  | "no keyword before '='" (sshd skips the line)
  *   a quote left open                  | "invalid quotes" (sshd refuses it)
  *   a NUL byte in a line               | "NUL byte in the line"
  *   Include deeper than the depth bound| not read (sshd stops at 16 levels too)
@@ -285,6 +286,10 @@ static void one_line(struct walk *w, const struct place *at, const char *line, s
     struct sshdconf_line l = { .file = at->file, .lineno = at->lineno, .depth = at->depth };
 
     if (keyword_of(line, n, &kw, &kwlen, &args) < 0) {
+        return;
+    }
+    if (kwlen == 0) {
+        problem(w, at, "no keyword before '='");
         return;
     }
     nargs = split_words(line + args, n - args, NULL, NULL);

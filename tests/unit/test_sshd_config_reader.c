@@ -146,16 +146,18 @@ Test(sshdconf, bad_lines_are_named_and_skipped)
 {
     struct seen s;
     struct diag d = { 0 };
-    static const char text[] = "AllowUsers \"a\nPort\nAllowUsers=\nPort 1\0 2\nPort 2222\n";
+    static const char text[] = "AllowUsers \"a\nPort\nAllowUsers=\nPort 1\0 2\n==1\n"
+                               "Port 2222\n";
     struct sshdconf_reader r = reader(&s, &d);
 
     cr_assert_eq(sshdconf_read_text(&r, "main", text, sizeof(text) - 1), SSHDCONF_PROBLEMS);
-    cr_assert_eq(d.n, 4);
+    cr_assert_eq(d.n, 5);
     cr_expect_str_eq(d.msgs[0], "main:1: invalid quotes");
     cr_expect_str_eq(d.msgs[1], "main:2: no argument after keyword \"Port\"");
     cr_expect_str_eq(d.msgs[2], "main:3: no argument after keyword \"AllowUsers\"");
     cr_expect_str_eq(d.msgs[3], "main:4: NUL byte in the line");
-    cr_expect_str_eq(s.text, "main:5: Port|2222\n");
+    cr_expect_str_eq(d.msgs[4], "main:5: no keyword before '='");
+    cr_expect_str_eq(s.text, "main:6: Port|2222\n");
     diag_free(&d);
 }
 
