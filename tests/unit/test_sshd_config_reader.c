@@ -214,7 +214,7 @@ Test(sshdconf, include_cycle_is_refused)
     struct seen s;
     struct diag d = { 0 };
     struct sshdconf_reader r = reader(&s, &d);
-    char main_path[128], want[256];
+    char main_path[128], want[512];
 
     put("sshd_config", "Port 1\nInclude a.conf\n");
     put("a.conf", "Port 2\nInclude sshd_config\n");
