@@ -1,12 +1,13 @@
 /* import_sshd.c - translate sshd's login policy into a fallbackd config
  * (see import_sshd.h).
  *
- * sshd_config is read as sshd reads it: keywords ignore case, "=" may
- * separate a keyword from its arguments, double quotes group words,
- * Include (relative paths under /etc/ssh, glob patterns, in sorted order)
- * inserts files in place, and the first value of a keyword wins, except
- * for the lists that accumulate (AllowUsers, DenyUsers, AllowGroups,
- * DenyGroups, AcceptEnv).
+ * sshd_config is read as sshd reads it (sshd_config_reader.h: keywords
+ * ignore case, "Keyword=value" and "Keyword = value", quotes, comments,
+ * Include in place), and the first value of a keyword wins, except for the
+ * lists that accumulate (AllowUsers, DenyUsers, AllowGroups, DenyGroups,
+ * AcceptEnv).  A problem the reader finds (a file that cannot be read, a
+ * line sshd would refuse) is printed as "FILE:LINE: reason" and no config
+ * is printed.
  *
  *   sshd keyword                     | fallbackd
  *   ---------------------------------+----------------------------------------
@@ -33,18 +34,14 @@
  */
 #include "import_sshd.h"
 
-#include <errno.h>
-#include <glob.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
+#include "diag.h"
+#include "sshd_config_reader.h"
 
-#define MAX_DEPTH 8
-#define MAX_WORDS 256
-#define SSHD_DIR "/etc/ssh"
 #define DOOR_KEYS_FILE "/etc/fallbackd/keys/%u"  /* fallbackd's default AuthorizedKeysFile */
 
 enum kind { FIRST, LIST };
@@ -73,11 +70,10 @@ static const char *const password_keywords[] = {
 };
 
 struct imp {
-    FILE *out, *err;
+    FILE *out;
     char *value[NCARRIED];      /* words joined by spaces; NULL: not given */
     char *notes;                /* the "not carried over" comments */
     size_t notes_len;
-    int failed;
 };
 
 /* Append "S" (S a printf format) to *dst (a malloc'd string or NULL). */
@@ -104,55 +100,6 @@ static void append(char **dst, size_t *len, const char *fmt, ...)
     free(add);
 }
 
-/* Split LINE in place into words (quotes removed); returns the count. */
-static size_t split(char *line, char **w)
-{
-    size_t n = 0;
-    char *p = line;
-
-    while (n < MAX_WORDS) {
-        char *o;
-        p += strspn(p, " \t\r");
-        if (*p == '\0' || *p == '#') {
-            break;
-        }
-        w[n++] = o = p;
-        while (*p != '\0' && strchr(" \t\r", *p) == NULL) {
-            if (*p == '"') {
-                char *end = strchr(p + 1, '"');
-                size_t k = end != NULL ? (size_t)(end - p - 1) : strlen(p + 1);
-                memmove(o, p + 1, k);
-                o += k;
-                p += k + 1 + (end != NULL);
-            } else {
-                *o++ = *p++;
-            }
-        }
-        if (*p != '\0') {
-            p++;
-        }
-        *o = '\0';
-    }
-    /* "Keyword=value": split at the first '=' of the keyword */
-    if (n > 0 && strchr(w[0], '=') != NULL && n < MAX_WORDS) {
-        char *eq = strchr(w[0], '=');
-        *eq = '\0';
-        if (eq[1] != '\0') {
-            memmove(w + 2, w + 1, (n - 1) * sizeof(*w));
-            w[1] = eq + 1;
-            n++;
-        }
-    } else if (n > 1 && w[1][0] == '=') {
-        if (w[1][1] != '\0') {
-            w[1]++;
-        } else {
-            memmove(w + 1, w + 2, (n - 2) * sizeof(*w));
-            n--;
-        }
-    }
-    return n;
-}
-
 static int is_password_keyword(const char *kw)
 {
     for (const char *const *p = password_keywords; *p != NULL; p++) {
@@ -163,13 +110,14 @@ static int is_password_keyword(const char *kw)
     return 0;
 }
 
-static void note(struct imp *im, const char *file, int line, const char *text, const char *why)
+static void note(struct imp *im, const char *file, unsigned line, const char *text,
+                 const char *why)
 {
-    append(&im->notes, &im->notes_len, "# %s:%d: %s\n#     (%s)\n", file, line, text, why);
+    append(&im->notes, &im->notes_len, "# %s:%u: %s\n#     (%s)\n", file, line, text, why);
 }
 
 /* Keep keyword K's words W[1..N-1] under sshd's first-value rules. */
-static void keep(struct imp *im, size_t k, char **w, size_t n)
+static void keep(struct imp *im, size_t k, char *const *w, size_t n)
 {
     size_t len = im->value[k] != NULL ? strlen(im->value[k]) : 0;
 
@@ -181,79 +129,25 @@ static void keep(struct imp *im, size_t k, char **w, size_t n)
     }
 }
 
-static void read_file(struct imp *im, const char *path, int depth);
-
-/* Include PATTERNS... */
-static void include(struct imp *im, char **w, size_t n, int depth)
+/* One line of sshd_config (sshd_config_reader.h), ARG the struct imp. */
+static void line_of(void *arg, const struct sshdconf_line *l)
 {
-    for (size_t i = 1; i < n; i++) {
-        char pat[4096];
-        glob_t g;
-        snprintf(pat, sizeof(pat), "%s%s%s", w[i][0] == '/' ? "" : SSHD_DIR,
-                 w[i][0] == '/' ? "" : "/", w[i]);
-        if (glob(pat, 0, NULL, &g) == 0) {
-            for (size_t j = 0; j < g.gl_pathc; j++) {
-                read_file(im, g.gl_pathv[j], depth + 1);
-            }
-            globfree(&g);
-        }
-    }
-}
-
-/* One line LINENO of FILE; *in_match: inside a Match block. */
-static void line_of(struct imp *im, const char *file, int lineno, char *line, int *in_match,
-                    int depth)
-{
-    char *copy = strdup(line);
-    char *w[MAX_WORDS];
-    size_t n = split(line, w);
+    struct imp *im = arg;
     size_t k;
 
-    copy[strcspn(copy, "\r")] = '\0';
-    if (n == 0) {
-        free(copy);
-        return;
+    for (k = 0; k < NCARRIED && !sshdconf_is(l, carried[k].name); k++) {
     }
-    if (strcasecmp(w[0], "Match") == 0) {
-        *in_match = 1;
-    }
-    for (k = 0; k < NCARRIED && strcasecmp(carried[k].name, w[0]) != 0; k++) {
-    }
-    if (*in_match) {
-        note(im, file, lineno, copy, "Match blocks are not supported by fallbackd");
-    } else if (strcasecmp(w[0], "Include") == 0) {
-        include(im, w, n, depth);
-    } else if (is_password_keyword(w[0])) {
-        note(im, file, lineno, copy, "fallbackd accepts public keys and certificates only: "
-             "no passwords, PAM, GSSAPI or host-based logins");
-    } else if (k < NCARRIED && n > 1) {
-        keep(im, k, w, n);
+    if (l->in_match) {
+        note(im, l->file, l->lineno, l->text, "Match blocks are not supported by fallbackd");
+    } else if (is_password_keyword(l->argv[0])) {
+        note(im, l->file, l->lineno, l->text, "fallbackd accepts public keys and certificates "
+             "only: no passwords, PAM, GSSAPI or host-based logins");
+    } else if (k < NCARRIED) {
+        keep(im, k, l->argv, l->argc);
     } else {
-        note(im, file, lineno, copy, "not part of the login policy fallbackd takes from sshd");
+        note(im, l->file, l->lineno, l->text, "not part of the login policy fallbackd takes "
+             "from sshd");
     }
-    free(copy);
-}
-
-static void read_file(struct imp *im, const char *path, int depth)
-{
-    FILE *f = depth <= MAX_DEPTH ? fopen(path, "r") : NULL;
-    char *line = NULL;
-    size_t cap = 0;
-    int lineno = 0;
-    int in_match = 0;
-
-    if (f == NULL) {
-        fprintf(im->err, "fallbackd import-sshd: %s: %s\n", path,
-                depth > MAX_DEPTH ? "Include nested too deeply" : strerror(errno));
-        im->failed = 1;
-        return;
-    }
-    while (getline(&line, &cap, f) >= 0) {
-        line[strcspn(line, "\n")] = '\0';
-        line_of(im, path, ++lineno, line, &in_match, depth);
-    }
-    free(line);
-    fclose(f);
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -373,22 +267,35 @@ static void print_config(const struct imp *im, const char *path)
 
 int import_sshd(const char *path, FILE *out, FILE *err)
 {
-    struct imp im = { .out = out, .err = err };
+    struct imp im = { .out = out };
+    struct diag d = { 0 };
+    struct sshdconf_reader r = { .fn = line_of, .arg = &im, .diag = &d };
+    enum sshdconf_result res = sshdconf_read_file(&r, path);
 
-    read_file(&im, path, 0);
-    if (!im.failed) {
+    if (res == SSHDCONF_OK) {
         print_config(&im, path);
     }
+    for (size_t i = 0; i < d.n; i++) {
+        fprintf(err, "fallbackd import-sshd: %s\n", d.msgs[i]);
+    }
+    if (d.lost > 0) {
+        fprintf(err, "fallbackd import-sshd: %zu more problems (out of memory)\n", d.lost);
+    }
+    if (res == SSHDCONF_PROBLEMS) {
+        fprintf(err, "fallbackd import-sshd: %s: nothing imported; fix the lines above "
+                "first\n", path);
+    }
+    diag_free(&d);
     for (size_t k = 0; k < NCARRIED; k++) {
         free(im.value[k]);
     }
     free(im.notes);
-    return im.failed ? 1 : 0;
+    return res == SSHDCONF_OK ? 0 : 1;
 }
 
 int import_sshd_main(int argc, char **argv)
 {
-    const char *path = SSHD_DIR "/sshd_config";
+    const char *path = SSHDCONF_DIR "/sshd_config";
 
     if (argc == 3 && strcmp(argv[1], "-f") == 0) {
         path = argv[2];

@@ -103,21 +103,20 @@ int dg_pstat_parse(const char *text, size_t len, struct dg_pstat *out);
 /* ---- sshd_config: the ports sshd listens on (sshd_config_ports.c) ---- */
 
 #define DG_SSHD_MAX_PORTS 16
-#define DG_SSHD_MAX_INCLUDES 8
+
+struct sshdconf_line;
 
 struct dg_sshd_conf {
     unsigned ports[DG_SSHD_MAX_PORTS];  /* Port values and ListenAddress ports, once each */
     size_t nports;
     size_t port_lines;                  /* Port lines seen (good or bad) */
     size_t bare_listen;                 /* ListenAddress lines without a port */
-    char include[DG_SSHD_MAX_INCLUDES][256];    /* Include patterns, as written */
-    size_t ninclude;
-    size_t bad;                         /* malformed ports, Include patterns dropped */
+    size_t bad;                         /* malformed ports, Port or ListenAddress in a Match block */
 };
 
-/* Add what one sshd_config file (or an included one) says to C, which
- * starts zeroed. */
-void dg_sshd_conf_parse(const char *text, size_t len, struct dg_sshd_conf *c);
+/* Add what one line of sshd_config (as sshd_config_reader.h passes it on)
+ * says to C, which starts zeroed. */
+void dg_sshd_conf_line(struct dg_sshd_conf *c, const struct sshdconf_line *l);
 
 /* The ports sshd listens on by C: 22 without a Port line (unless every
  * ListenAddress names its port), then the others.  Fills PORTS (up to

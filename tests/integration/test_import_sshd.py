@@ -100,3 +100,37 @@ def test_first_value_wins_and_lists_accumulate(stock_config, workdir):
     assert re.search(r"^PermitRootLogin no$", text, re.M)
     assert re.search(r"^DenyUsers a b$", text, re.M)
     assert re.search(r"^AllowUsers \*$", text, re.M)
+
+
+def test_keyword_equals_value(stock_config, workdir):
+    """sshd takes "Keyword=value" and "Keyword = value" (and Include=), so
+    the import does too."""
+    extra = workdir / "etc-ssh-equals-extra"
+    extra.mkdir(exist_ok=True)
+    (extra / "10-keys.conf").write_text("AuthorizedKeysFile = /srv/keys/%u\n"
+                                        "PasswordAuthentication=no\n")
+    path = sshd_tree(workdir / "etc-ssh-equals", stock_config,
+                     f"AllowUsers={ALICE} {BOB}\nPermitRootLogin = no\nDenyUsers =carol\n"
+                     f"AcceptEnv= 'LANG' \"LC_ALL\"\nInclude={extra}/*.conf\n")
+    text = import_sshd(path)
+    assert re.search(rf"^AllowUsers {ALICE} {BOB}$", text, re.M), text
+    assert re.search(r"^PermitRootLogin no$", text, re.M), text
+    assert re.search(r"^DenyUsers carol$", text, re.M), text
+    # the drop-in's AcceptEnv comes first; the stock file's adds to it
+    assert re.search(r"^AcceptEnv LANG LC_ALL LANG LC_\*$", text, re.M), text
+    assert re.search(r"^AuthorizedKeysFile /etc/fallbackd/keys/%u /srv/keys/%u$", text, re.M)
+    assert re.search(rf"^# {extra}/10-keys.conf:2: PasswordAuthentication=no\n#\s+\(fallbackd "
+                     "accepts public keys", text, re.M), text
+
+
+def test_line_sshd_refuses_is_named(stock_config, workdir):
+    """A line sshd would refuse stops the import with FILE:LINE: reason."""
+    path = sshd_tree(workdir / "etc-ssh-badquote", stock_config,
+                     "PermitRootLogin no\nAllowUsers \"alice\nDenyUsers\n")
+    dropin = path.parent / "sshd_config.d" / "50-fleet.conf"
+    res = run([str(FALLBACKD), "import-sshd", "-f", str(path)])
+    err = res.stderr.decode()
+    assert res.returncode == 1
+    assert res.stdout == b""
+    assert f"{dropin}:2: invalid quotes" in err, err
+    assert f"{dropin}:3: no argument after keyword \"DenyUsers\"" in err, err
