@@ -59,7 +59,8 @@ def boot_data(config_text, keys):
     for name, blob in keys:
         out += string(name) + string(blob)
     out += string("127.0.0.1") + u32(40000) + string("127.0.0.1") + u32(1022)
-    out += u32(os.getpid()) + u32(2000000000) + u32(0)
+    out += u32(os.getpid()) + u32(2000000000) + u32(0)    # monitor, uid, CONFINE_NONE
+    out += u32(0)                                           # no kept empty root on fd 6
     return out
 
 
