@@ -52,6 +52,40 @@ int dg_tcp_parse_line(const char *line, size_t len, struct dg_tcp *out);
 /* The local address of T as text ("127.0.0.1", "::"). */
 void dg_tcp_addr_str(const struct dg_tcp *t, char *buf, size_t len);
 
+/* ---- NETLINK_SOCK_DIAG dumps of TCP sockets (sock_diag_parse.c) ---- */
+
+#define DG_NL_REQUEST_LEN 128
+
+/* Where a dump's reply stands after a datagram. */
+enum dg_nl_status {
+    DG_NL_MORE,             /* the dump goes on in the next datagram */
+    DG_NL_DONE,             /* NLMSG_DONE: complete */
+    DG_NL_FAILED,           /* NLMSG_ERROR, or malformed: a line in the diag */
+};
+
+/* One dump: what was asked, and what was seen so far. */
+struct dg_nl_dump {
+    int family;             /* AF_INET or AF_INET6 */
+    unsigned seq;           /* the request's sequence number */
+    size_t sockets;         /* sockets passed on so far */
+};
+
+struct diag;
+
+/* Called for each socket of the reply, with the same fields as
+ * /proc/net/tcp gives (the state included). */
+typedef void (*dg_nl_fn)(void *arg, const struct dg_tcp *t);
+
+/* Write into BUF (DG_NL_REQUEST_LEN bytes) the request for the listening
+ * TCP sockets of FAMILY; returns its length. */
+size_t dg_nl_request(int family, unsigned seq, unsigned char *buf);
+
+/* Parse one datagram of the reply (LEN bytes), calling FN for each
+ * socket.  DG_NL_FAILED adds one line to D; sockets of the datagram
+ * before the failure were passed on already (the caller drops them). */
+enum dg_nl_status dg_nl_parse(struct dg_nl_dump *dump, const void *buf, size_t len, dg_nl_fn fn,
+                              void *arg, struct diag *d);
+
 /* ---- /proc/PID/maps (proc_maps.c) ---- */
 
 struct dg_map {
