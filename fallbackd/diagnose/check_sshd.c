@@ -56,8 +56,8 @@ static int is_sshd(const struct dg_proc *p)
 
 /* "0.0.0.0:22, [::]:22" for the listeners of a process, with the
  * evidence line for each. */
-static void describe_ports(pid_t pid, const struct dg_listen **ls, size_t n, char *ports,
-                           size_t plen, char *ev, size_t evlen)
+static void describe_ports(const struct dg_ctx *c, pid_t pid, const struct dg_listen **ls,
+                           size_t n, char *ports, size_t plen, char *ev, size_t evlen)
 {
     size_t po = 0, eo = 0;
 
@@ -70,8 +70,8 @@ static void describe_ports(pid_t pid, const struct dg_listen **ls, size_t n, cha
                                ls[i]->port);
         eo += (size_t)snprintf(ev + eo, eo < evlen ? evlen - eo : 0,
                                "%s/proc/%ld/fd -> socket:[%lu] = LISTEN %s port %u "
-                               "(/proc/net/tcp%s)", i ? "\n" : "", (long)pid, ls[i]->inode,
-                               ls[i]->addr, ls[i]->port, v6 ? "6" : "");
+                               "(%s)", i ? "\n" : "", (long)pid, ls[i]->inode, ls[i]->addr,
+                               ls[i]->port, dg_listen_from(c, ls[i]));
         po = po < plen ? po : plen;
         eo = eo < evlen ? eo : evlen;
     }
@@ -147,7 +147,7 @@ static void check_listener(const struct dg_ctx *c, const struct dg_proc *p,
     char ports[512], ev[4096];
     size_t nd;
 
-    describe_ports(p->pid, ls, n, ports, sizeof(ports), ev, sizeof(ev));
+    describe_ports(c, p->pid, ls, n, ports, sizeof(ports), ev, sizeof(ev));
     dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "sshd listener PID %ld (%s) listens on %s",
            (long)p->pid, p->comm, ports);
     check_binary(c, p, ports);
@@ -213,13 +213,13 @@ static size_t check_pid1(const struct dg_ctx *c, const unsigned *ports, size_t n
     }
     port_list(ports, nports, want, sizeof(want));
     if (nm > 0) {
-        describe_ports(1, mine, nm, list, sizeof(list), ev, sizeof(ev));
+        describe_ports(c, 1, mine, nm, list, sizeof(list), ev, sizeof(ev));
         dg_add(c->r, DG_OK, DG_SEC_SSHD, ev, "PID 1 (%s) holds sshd's port %s (socket "
                "activation, ssh.socket): sshd is started for the connections, so it must be "
                "able to start now", p->comm, list);
     }
     if (no > 0) {
-        describe_ports(1, other, no, list, sizeof(list), ev, sizeof(ev));
+        describe_ports(c, 1, other, no, list, sizeof(list), ev, sizeof(ev));
         dg_add(c->r, DG_INFO, DG_SEC_SSHD, ev, "PID 1 (%s) holds listening sockets on %s "
                "(socket activation of other services: sshd's port%s %s)", p->comm, list,
                nports == 1 ? " is" : "s are", want);
@@ -281,21 +281,21 @@ static void check_processes(const struct dg_ctx *c, struct sshd_seen *s)
 static void check_nobody_listens(const struct dg_ctx *c, const unsigned *ports, size_t nports,
                                  size_t hidden)
 {
-    char want[128], ev[1024];
+    char want[128], from[128], ev[1024];
     size_t eo, held = 0;
 
     port_list(ports, nports, want, sizeof(want));
-    eo = (size_t)snprintf(ev, sizeof(ev), "no sshd process holds a LISTEN socket of "
-                          "/proc/net/tcp or tcp6, and PID 1 holds none on port %s "
-                          "(sshd_config)", want);
+    dg_listen_sources(c, from, sizeof(from));
+    eo = (size_t)snprintf(ev, sizeof(ev), "no sshd process holds a LISTEN socket (%s), and "
+                          "PID 1 holds none on port %s (sshd_config)", from, want);
     for (size_t i = 0; i < c->nlis && eo < sizeof(ev); i++) {
         const struct dg_listen *l = &c->lis[i];
 
         if (port_in(l->port, ports, nports)) {
             held++;
             eo += (size_t)snprintf(ev + eo, sizeof(ev) - eo, "\nsocket:[%lu] = LISTEN %s port "
-                                   "%u, uid %lu (/proc/net/tcp%s)", l->inode, l->addr, l->port,
-                                   l->uid, strchr(l->addr, ':') != NULL ? "6" : "");
+                                   "%u, uid %lu (%s)", l->inode, l->addr, l->port, l->uid,
+                                   dg_listen_from(c, l));
         }
     }
     if (held > 0 && hidden > 0) {

@@ -6,12 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "diag.h"
 #include "dg_parse.h"
 #include "readfile.h"
+#include "sock_diag.h"
 
 #define NET_TCP_MAX (8u << 20)
 #define SMALL_MAX 65536
@@ -51,8 +53,29 @@ static long long boot_time(struct dg_report *r)
     return bt;
 }
 
+/* Keep T if it is a listening socket (and there is room). */
+static void add_listener(struct dg_ctx *c, const struct dg_tcp *t)
+{
+    struct dg_listen *l;
+
+    if (t->state != DG_TCP_LISTEN || c->nlis >= DG_MAX_LISTEN) {
+        return;
+    }
+    l = &c->lis[c->nlis++];
+    l->inode = t->inode;
+    l->uid = t->uid;
+    l->port = t->port;
+    dg_tcp_addr_str(t, l->addr, sizeof(l->addr));
+}
+
+/* dg_nl_fn for add_listener. */
+static void add_dumped(void *ctx, const struct dg_tcp *t)
+{
+    add_listener(ctx, t);
+}
+
 /* The LISTEN entries of one /proc/net/tcp* file. */
-static void load_listeners(struct dg_ctx *c, const char *path)
+static void load_proc_file(struct dg_ctx *c, const char *path)
 {
     struct readbuf b;
     size_t pos = 0, len;
@@ -67,16 +90,71 @@ static void load_listeners(struct dg_ctx *c, const char *path)
     while ((line = dg_next_line(b.p, b.len, &pos, &len)) != NULL && c->nlis < DG_MAX_LISTEN) {
         struct dg_tcp t;
 
-        if (dg_tcp_parse_line(line, len, &t) == 0 && t.state == DG_TCP_LISTEN) {
-            struct dg_listen *l = &c->lis[c->nlis++];
-
-            l->inode = t.inode;
-            l->uid = t.uid;
-            l->port = t.port;
-            dg_tcp_addr_str(&t, l->addr, sizeof(l->addr));
+        if (dg_tcp_parse_line(line, len, &t) == 0) {
+            add_listener(c, &t);
         }
     }
     readbuf_free(&b);
+}
+
+/* The listeners of family V6 (0 or 1): from the kernel over *FD, else
+ * (no socket, or the dump failed: *FD is closed then, its leftovers
+ * unread) from the /proc file; why netlink failed goes to WHY. */
+static void load_family(struct dg_ctx *c, int *fd, int v6, struct diag *why)
+{
+    static const char *const paths[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+    size_t before = c->nlis;
+
+    if (*fd >= 0 && dg_sockdiag_dump(*fd, v6 ? AF_INET6 : AF_INET, add_dumped, c, why) == 0) {
+        c->lis_from[v6] = DG_FROM_NETLINK;
+        return;
+    }
+    c->nlis = before;
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+    c->lis_from[v6] = paths[v6];
+    load_proc_file(c, paths[v6]);
+}
+
+/* Every listening TCP socket, IPv4 then IPv6. */
+static void load_listeners(struct dg_ctx *c)
+{
+    struct diag why = { 0 };
+    char from[128];
+    int fd = dg_sockdiag_open(&why);
+
+    load_family(c, &fd, 0, &why);
+    load_family(c, &fd, 1, &why);
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (diag_count(&why) > 0) {
+        dg_listen_sources(c, from, sizeof(from));
+        dg_add(c->r, DG_INFO, DG_SEC_SSHD, diag_last(&why), "the kernel did not list the "
+               "listening sockets over netlink (sock_diag): read from %s instead", from);
+    }
+    diag_free(&why);
+}
+
+const char *dg_listen_from(const struct dg_ctx *c, const struct dg_listen *l)
+{
+    const char *from = c->lis_from[strchr(l->addr, ':') != NULL];
+
+    return from != NULL ? from : "?";
+}
+
+void dg_listen_sources(const struct dg_ctx *c, char *buf, size_t len)
+{
+    const char *v4 = c->lis_from[0] != NULL ? c->lis_from[0] : "?";
+    const char *v6 = c->lis_from[1] != NULL ? c->lis_from[1] : "?";
+
+    if (strcmp(v4, v6) == 0) {
+        snprintf(buf, len, "%s", v4);
+    } else {
+        snprintf(buf, len, "%s and %s", v4, v6);
+    }
 }
 
 static void read_procs(struct dg_ctx *c);
@@ -92,8 +170,7 @@ void dg_ctx_init(struct dg_ctx *c, struct dg_report *r)
     read_procs(c);
     c->lis = calloc(DG_MAX_LISTEN, sizeof(*c->lis));
     if (c->lis != NULL) {
-        load_listeners(c, "/proc/net/tcp");
-        load_listeners(c, "/proc/net/tcp6");
+        load_listeners(c);
     }
 }
 

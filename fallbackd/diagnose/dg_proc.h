@@ -25,7 +25,7 @@ struct dg_proc {
 /* A listening TCP socket. */
 struct dg_listen {
     unsigned long inode;
-    unsigned long uid;      /* its owner, as /proc/net/tcp says */
+    unsigned long uid;      /* its owner, as the kernel says */
     unsigned port;
     char addr[46];
 };
@@ -43,10 +43,17 @@ struct dg_ctx {
     size_t nprocs;
     struct dg_listen *lis;
     size_t nlis;
+    const char *lis_from[2];    /* where the IPv4 [0] and IPv6 [1] listeners were
+                                   read from: DG_FROM_NETLINK or the /proc file */
 };
 
+#define DG_FROM_NETLINK "netlink sock_diag"
+
+
 /* Fill C (clock, process table, listening sockets); problems become
- * findings. */
+ * findings.  The listening sockets are asked of the kernel over netlink
+ * (sock_diag.h); for a family it does not answer, they are read from
+ * /proc/net/tcp or tcp6, and a finding says why. */
 void dg_ctx_init(struct dg_ctx *c, struct dg_report *r);
 void dg_ctx_free(struct dg_ctx *c);
 
@@ -59,6 +66,13 @@ const struct dg_proc *dg_proc_find(const struct dg_ctx *c, pid_t pid);
  * process, seen by a user other than root), else 0. */
 size_t dg_proc_listening(const struct dg_ctx *c, pid_t pid, const struct dg_listen **out,
                          size_t max, int *hidden);
+
+/* Where L was read from, for evidence: DG_FROM_NETLINK or the /proc file. */
+const char *dg_listen_from(const struct dg_ctx *c, const struct dg_listen *l);
+
+/* Where all the listeners were read from: "netlink sock_diag", or
+ * "/proc/net/tcp and /proc/net/tcp6", ... */
+void dg_listen_sources(const struct dg_ctx *c, char *buf, size_t len);
 
 /* "3h12m", "45s": a duration for the report. */
 void dg_duration(long long secs, char *buf, size_t len);
