@@ -35,6 +35,7 @@ sftp        fallbackd/sftp/wire.c fallbackd/sftp/attrs.c fallbackd/sftp/handles.
 diagnose_dpkg  fallbackd/diagnose/dpkg_status.c fallbackd/diagnose/dg_lines.c
 diagnose_proc  fallbackd/diagnose/proc_net_tcp.c fallbackd/diagnose/proc_maps.c fallbackd/diagnose/proc_locks.c fallbackd/diagnose/meminfo.c fallbackd/diagnose/proc_stat.c fallbackd/diagnose/dg_lines.c
 diagnose_json  fallbackd/diagnose/dg_json.c fallbackd/diagnose/dg_report.c
+diagnose_sockdiag  fallbackd/diagnose/sock_diag_parse.c fallbackd/diagnose/proc_net_tcp.c fallbackd/diagnose/dg_lines.c fallbackd/diag.c
 sshd_config_reader  fallbackd/sshd_config_reader.c fallbackd/sshd_config_files.c fallbackd/readfile.c fallbackd/diag.c fallbackd/diagnose/sshd_config_ports.c fallbackd/diagnose/dg_lines.c
 signed      fallbackd/monitor/signed_data.c keys/sshbuf.c fallbackd/addrmatch.c fallbackd/algolist.c fallbackd/diag.c
 cert        keys/cert.c keys/pubkey.c keys/sshbuf.c
