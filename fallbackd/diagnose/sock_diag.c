@@ -49,12 +49,28 @@ int dg_sockdiag_open(struct diag *d)
     return fd;
 }
 
+/* The family to ask for.  Test builds only: FBD_TEST_SOCK_DIAG=bad-family
+ * asks for one the kernel has no handler for (it answers NLMSG_ERROR
+ * EINVAL), so that a test sees the fallback to /proc/net/tcp.  The
+ * production binary has no such switch. */
+static int request_family(int family)
+{
+#ifdef FBD_TEST_HOOKS
+    const char *t = getenv("FBD_TEST_SOCK_DIAG");
+
+    if (t != NULL && strcmp(t, "bad-family") == 0) {
+        return 255;
+    }
+#endif
+    return family;
+}
+
 /* Send the dump request for FAMILY. */
 static int send_request(int fd, int family, unsigned seq, struct diag *d)
 {
     unsigned char req[DG_NL_REQUEST_LEN];
     struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-    size_t len = dg_nl_request(family, seq, req);
+    size_t len = dg_nl_request(request_family(family), seq, req);
     ssize_t n;
 
     do {
