@@ -163,7 +163,8 @@ def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path, sshd):
     (deleted), with replaced libraries mapped.  A copy of the real sshd
     listens with a copy of libm preloaded; the copy is then made newer
     than the process, and then the copies are removed: the console names
-    the listener, its port (socket inode matched in /proc/net/tcp), the
+    the listener, its port (socket inode matched in the kernel's list of
+    listening sockets, netlink sock_diag), the
     binary newer than the process, the deleted binary and the deleted
     library, and the verdict is BROKEN, naming the binary and the port."""
     door = root_door(ns_door, key)
@@ -195,7 +196,7 @@ def test_sshd_listener_running_a_deleted_binary(ns_door, key, tmp_path, sshd):
         assert re.match("^BROKEN: " + deleted, after["verdict"]), after["verdict"]
         listens = one(after, "sshd", "ok", rf"PID {pid} .* listens on .*:{port}$")
         assert re.search(rf"/proc/{pid}/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} "
-                         rf"port {port} \(/proc/net/tcp\)", listens["evidence"])
+                         rf"port {port} \(netlink sock_diag\)", listens["evidence"])
         libs = one(after, "sshd", "warn", rf"listener \(PID {pid}\) has 1 deleted library mapped")
         assert re.search(rf"^/proc/{pid}/maps: .* {re.escape(str(lib))} \(deleted\)$",
                          libs["evidence"], re.M)
@@ -209,7 +210,7 @@ def test_sshd_sockets_unseen_by_a_user(ns_door, key, tmp_path, sshd):
     Port PORT, where a copy of the real sshd (root's) listens: alice's
     report says something listens there that she cannot see; root's names
     the listener.  Once it is stopped, nothing listens on PORT, and that
-    is BAD for alice too (/proc/net/tcp is everyone's)."""
+    is BAD for alice too (the kernel lists listening sockets to everyone)."""
     door = root_door(ns_door, key)
     door.authorize(ALICE, key)
     port = free_port()
@@ -222,7 +223,7 @@ def test_sshd_sockets_unseen_by_a_user(ns_door, key, tmp_path, sshd):
         seen = one(theirs, "sshd", "info", rf"^something listens on sshd's port {port}; as uid "
                                            rf"\d+ the processes holding it cannot be seen")
         assert re.search(rf"^socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} port {port}, uid 0 "
-                         r"\(/proc/net/tcp\)$", seen["evidence"], re.M), seen
+                         r"\(netlink sock_diag\)$", seen["evidence"], re.M), seen
         one(theirs, "sshd", "info", r"^\d+ sshd process(es)? whose sockets uid \d+ cannot see")
         assert not find(theirs, "sshd", "bad", r"^no sshd is listening")
         roots = report(door, key)
@@ -295,13 +296,18 @@ def test_run_sshd_missing(ns_door, key, tmp_path, sshd):
 # ssh.socket, it holds a listening socket (and runs no sshd); in its
 # mount namespace, /etc/ssh is a directory holding only the scenario's
 # sshd_config and /run a fresh tmpfs (with or without sshd/); then it runs
-# `fallbackd diagnose --json` and prints what that printed.
+# `fallbackd diagnose --json` and prints what that printed.  A fifth
+# argument "v6" makes it listen on [::1] on the same port too.
 PID1_HOLDING_A_PORT = r"""
 import json, os, socket, subprocess, sys
 port, etc_ssh, privsep, fallbackd = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 listener = socket.socket()
 listener.bind(("127.0.0.1", port))
 listener.listen()
+if sys.argv[5:] == ["v6"]:
+    listener6 = socket.socket(socket.AF_INET6)
+    listener6.bind(("::1", port))
+    listener6.listen()
 subprocess.run(["mount", "--bind", etc_ssh, "/etc/ssh"], check=True)
 subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "fbdt-run", "/run"], check=True)
 if privsep == "yes":
@@ -311,6 +317,26 @@ res = subprocess.run([fallbackd, "diagnose", "--json", "-f", "/dev/null"],
 print(json.dumps({"pid": os.getpid(), "rc": res.returncode,
                   "out": res.stdout.decode(), "err": res.stderr.decode(errors="replace")}))
 """
+
+
+def pid1_report(tmp_path, port, sshd_port, privsep, fallbackd, *extra, env=None):
+    """The JSON report of FALLBACKD run by a PID 1 listening on PORT
+    (PID1_HOLDING_A_PORT; EXTRA its further arguments), with sshd_config
+    saying Port SSHD_PORT and /run/sshd there if PRIVSEP is "yes".  Checks
+    that the exit status says what the verdict says."""
+    etc_ssh = tmp_path / "etc-ssh"
+    etc_ssh.mkdir()
+    (etc_ssh / "sshd_config").write_text(f"# the scenario's\nPort {sshd_port}\n")
+    res = run(["unshare", "--pid", "--fork", "--mount-proc", "--", sys.executable, "-c",
+               PID1_HOLDING_A_PORT, str(port), str(etc_ssh), privsep, str(fallbackd), *extra],
+              timeout=90, env=env)
+    assert res.returncode == 0, res.stderr
+    inside = json.loads(res.stdout)
+    assert inside["pid"] == 1
+    assert inside["rc"] in (0, 1), inside
+    rep = json.loads(inside["out"])
+    assert rep["healthy"] == (inside["rc"] == 0)
+    return rep
 
 
 @pytest.mark.parametrize("held, privsep", [("sshd", "yes"), ("sshd", "no"), ("other", "yes")])
@@ -325,20 +351,10 @@ def test_pid1_holds_the_sshd_port(tmp_path, sshd, held, privsep):
     listening: BROKEN, naming sshd's port."""
     port = free_port()
     sshd_port = port if held == "sshd" else free_port()
-    etc_ssh = tmp_path / "etc-ssh"
-    etc_ssh.mkdir()
-    (etc_ssh / "sshd_config").write_text(f"# the scenario's\nPort {sshd_port}\n")
-    res = run(["unshare", "--pid", "--fork", "--mount-proc", "--", sys.executable, "-c",
-               PID1_HOLDING_A_PORT, str(port), str(etc_ssh), privsep, str(FALLBACKD)],
-              timeout=90)
-    assert res.returncode == 0, res.stderr
-    inside = json.loads(res.stdout)
-    assert inside["pid"] == 1
-    assert inside["rc"] in (0, 1), inside
-    rep = json.loads(inside["out"])
-    assert rep["healthy"] == (inside["rc"] == 0)
+    rep = pid1_report(tmp_path, port, sshd_port, privsep, FALLBACKD)
     where = re.escape(f"{LOCALHOST}:{port}")
-    socket_ev = rf"^/proc/1/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} port {port} "
+    socket_ev = (rf"^/proc/1/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} port {port} "
+                 r"\(netlink sock_diag\)$")
     if held == "sshd":
         f = one(rep, "sshd", "ok", rf"^PID 1 \(python3\) holds sshd's port {where} "
                                    r"\(socket activation, ssh\.socket\)")
@@ -361,6 +377,45 @@ def test_pid1_holds_the_sshd_port(tmp_path, sshd, held, privsep):
     else:
         assert bad == [f"no sshd is listening (port {sshd_port})"], bad
         assert rep["verdict"].startswith(f"BROKEN: no sshd is listening (port {sshd_port})")
+
+
+SOURCES = {"netlink": ("netlink sock_diag", "netlink sock_diag"),
+           "proc": ("/proc/net/tcp", "/proc/net/tcp6")}
+
+
+@pytest.mark.parametrize("source", ["netlink", "proc"])
+def test_listening_sockets_source(tmp_path, sshd, source):
+    """Where the listening sockets come from: the kernel over netlink
+    (sock_diag), or /proc/net/tcp and tcp6 when it refuses (the test build
+    asks, with FBD_TEST_SOCK_DIAG=bad-family, for a family the kernel has
+    no table of: EINVAL).  PID 1 listens on sshd's port on 127.0.0.1 and
+    [::1]: either way the console finds both sockets and names where it
+    read each; only the fallback adds a finding saying why."""
+    port = free_port()
+    env = dict(os.environ)
+    binary = FALLBACKD
+    if source == "proc":
+        env["FBD_TEST_SOCK_DIAG"] = "bad-family"
+        binary = FALLBACKD_TESTHOOKS
+    rep = pid1_report(tmp_path, port, port, "yes", binary, "v6", env=env)
+    held = one(rep, "sshd", "ok", rf"^PID 1 \(python3\) holds sshd's port "
+                                  rf"{re.escape(LOCALHOST)}:{port}, \[::1\]:{port} \(socket")
+    v4, v6 = SOURCES[source]
+    lines = held["evidence"].splitlines()
+    assert len(lines) == 2, held
+    assert re.fullmatch(rf"/proc/1/fd -> socket:\[\d+\] = LISTEN {re.escape(LOCALHOST)} "
+                        rf"port {port} \({re.escape(v4)}\)", lines[0]), held
+    assert re.fullmatch(rf"/proc/1/fd -> socket:\[\d+\] = LISTEN ::1 port {port} "
+                        rf"\({re.escape(v6)}\)", lines[1]), held
+    assert not find(rep, "sshd", "bad", r"^no sshd is listening")
+    why = find(rep, "sshd", "info", r"^the kernel did not list the listening sockets")
+    if source == "netlink":
+        assert why == [], why
+    else:
+        assert [f["title"] for f in why] == [
+            "the kernel did not list the listening sockets over netlink (sock_diag): read from "
+            "/proc/net/tcp and /proc/net/tcp6 instead"], why
+        assert why[0]["evidence"] == "sock_diag: Invalid argument", why
 
 
 # ---------------------------------------------------------------- packages
