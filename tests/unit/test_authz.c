@@ -18,6 +18,7 @@
 #include "authz.h"
 #include "log.h"
 #include "sshbuf.h"
+#include "unit_files.h"
 
 #define PASSWD "root:x:0:0:root:/root:/bin/bash\n" \
                "toor:x:0:0:second root:/root:/bin/bash\n" \
@@ -45,15 +46,7 @@ static void new_key(struct sshbuf *out, char *line, size_t linelen)
 
 static void write_file(const char *name, const char *text)
 {
-    char path[160];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    f = fopen(path, "w");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    fputs(text, f);
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(chmod(path, 0644), 0);
+    unit_write_file(tmpdir, name, text, 0644);
 }
 
 /* Keys file of USER: KEYLINE with OPTIONS ("" for none). */

@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "readfile.h"
+#include "unit_files.h"
 
 /* A temporary file holding LEN bytes of a repeating pattern; its path. */
 static char *make_file(size_t len)
@@ -129,11 +130,7 @@ static void rm_tmp(void)
 
 static void write_file(const char *path, const char *text)
 {
-    FILE *f = fopen(path, "w");
-
-    cr_assert_not_null(f);
-    fputs(text, f);
-    fclose(f);
+    unit_write_file(NULL, path, text, 0644);
 }
 
 Test(readfile, head_bound_and_truncation, .init = mkdir_tmp, .fini = rm_tmp)

@@ -15,6 +15,7 @@
 
 #include "diag.h"
 #include "sshd_config_reader.h"
+#include "unit_files.h"
 
 static char tmpdir[64];
 
@@ -96,14 +97,7 @@ static void expect_words(const char *text, const char *words)
 /* Write TEXT to tmpdir/NAME. */
 static void put(const char *name, const char *text)
 {
-    char path[256];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-    f = fopen(path, "w");
-    cr_assert_not_null(f, "%s: %s", path, strerror(errno));
-    fputs(text, f);
-    fclose(f);
+    unit_write_file(tmpdir, name, text, 0644);
 }
 
 Test(sshdconf, keyword_and_equals_sign)
