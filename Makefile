@@ -160,14 +160,17 @@ integration: $(BUILD)/fallbackd $(BUILD)/fallbackd-testhooks
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # The integration suite against the sanitizer build.  Left out: what is
-# about the static production binary (test_static.py), and the scan of the
-# network process's memory for host key bytes (ASan's terabytes of shadow
-# mappings make it a scan of nothing for hours).
+# about the static production binary (test_static.py), what runs no
+# fallbackd at all (test_build.py: the build scripts and apt, ~10 s, run
+# once by `integration`), and the scan of the network process's memory
+# for host key bytes (ASan's terabytes of shadow mappings make it a scan
+# of nothing for hours).
 asan-integration: $(BUILD)/fallbackd-asan $(BUILD)/fallbackd-testhooks
 	FALLBACKD_BIN=$(BUILD)/fallbackd-asan FALLBACKD_SANITIZED=1 \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration \
 	    --ignore=tests/integration/test_static.py \
+	    --ignore=tests/integration/test_build.py \
 	    --deselect tests/integration/test_privsep.py::test_host_keys_only_in_monitor_memory
 
 test: test-deps
