@@ -165,6 +165,22 @@ static pid_t __attribute__((noinline)) vfork_exec(int fd, int mon, int boot, int
     return pid;
 }
 
+/* The binary's fd to execute.  Test builds only: FBD_TEST_NETEXEC=
+ * fail-exec gives an fd that is not open, so execveat fails (EBADF) and a
+ * test sees the fork-only fallback.  The production binary has no such
+ * switch. */
+static int exec_fd(int self)
+{
+#ifdef FBD_TEST_HOOKS
+    const char *t = getenv("FBD_TEST_NETEXEC");
+
+    if (t != NULL && strcmp(t, "fail-exec") == 0) {
+        return -1;
+    }
+#endif
+    return self;
+}
+
 pid_t netexec_start(struct server *srv, int fd, int mon, pid_t monitor,
                     const struct endpoints *e, uid_t sandbox_uid)
 {
@@ -188,7 +204,7 @@ pid_t netexec_start(struct server *srv, int fd, int mon, pid_t monitor,
          * the split), and every signal stays blocked until the exec. */
         sigfillset(&all);
         sigprocmask(SIG_SETMASK, &all, &old);
-        pid = vfork_exec(fd, mon, boot, srv->empty_ns_fd, self, &old, &err);
+        pid = vfork_exec(fd, mon, boot, srv->empty_ns_fd, exec_fd(self), &old, &err);
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (pid < 0) {
             err = errno;

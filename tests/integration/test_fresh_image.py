@@ -7,11 +7,12 @@ The network process is found as in test_privsep.py (the door process that
 holds the connection's socket).
 """
 import os
+import re
 import shutil
 import struct
 from pathlib import Path
 
-from fbdtest import ALICE, FALLBACKD, ssh_ok
+from fbdtest import ALICE, FALLBACKD, FALLBACKD_TESTHOOKS, ssh_ok
 from test_privsep import client_port, network_process, paramiko_connect, start_command
 
 AT_RANDOM = 25
@@ -93,3 +94,28 @@ def test_binary_replaced_on_disk_changes_nothing(make_door, keys):
     finally:
         client.close()
     assert "as a new image" not in door.log(), door.log()
+
+
+def test_failed_exec_falls_back_to_a_forked_network_process(make_door, keys, monkeypatch):
+    """When the new image cannot be started (the test build's
+    FBD_TEST_NETEXEC=fail-exec makes execveat fail with EBADF in the
+    vfork() child), the door says so and serves the connection from a
+    forked network process: the login works, and that process is a fork
+    of the door (no --network-process argument), still confined (its own
+    uid, seccomp, the empty root)."""
+    monkeypatch.setenv("FBD_TEST_NETEXEC", "fail-exec")
+    door = make_door(binary=FALLBACKD_TESTHOOKS)
+    door.authorize(ALICE, keys["ed25519"])
+    assert ssh_ok(door, ALICE, keys["ed25519"], "echo forked") == "forked\n"
+    door.wait_for_log(r"cannot start the network process for 127\.0\.0\.1 port \d+ as a "
+                      r"new image: Bad file descriptor; serving it forked instead")
+    client = paramiko_connect(door, keys["ed25519"])
+    try:
+        start_command(client, "echo ready; sleep 2")
+        net, _ = network_process(door, client_port(client))
+        assert b"--network-process" not in Path(f"/proc/{net}/cmdline").read_bytes()
+        status = Path(f"/proc/{net}/status").read_text()
+        assert re.search(r"^Seccomp:\s+2$", status, re.M), status
+        assert os.listdir(f"/proc/{net}/root/") == []
+    finally:
+        client.close()
