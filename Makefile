@@ -118,7 +118,8 @@ $(BUILD)/fallbackd: $(MAIN_OBJ) $(TRIP_OBJ) $(BUILD)/libfallbackd.a
 # The test build: the same daemon, plus the hooks of fallbackd/net/test_hooks.h
 # (only the files that call a hook are compiled again).
 TH_SRCS := fallbackd/net/auth_relay.c fallbackd/net/test_hooks.c fallbackd/diagnose/door_state.c fallbackd/net/sandbox.c \
-           fallbackd/diagnose/sock_diag.c fallbackd/listener/netexec.c
+           fallbackd/diagnose/sock_diag.c fallbackd/listener/netexec.c \
+           fallbackd/listener/empty_ns.c
 TH_OBJS := $(TH_SRCS:%.c=$(BUILD)/obj-testhooks/%.o)
 
 $(BUILD)/obj-testhooks/%.o: %.c $(LIBSSH_A)

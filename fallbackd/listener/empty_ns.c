@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -44,6 +45,24 @@ static void __attribute__((noreturn)) build(int ready, int hold)
     _exit(0);
 }
 
+/* Test builds only: FBD_TEST_EMPTY_NS=fail makes the kept namespace
+ * fail to be made, so that a test sees each network process make its own.
+ * The production binary has no such switch. */
+static int test_refuses(char *why, size_t whylen)
+{
+#ifdef FBD_TEST_HOOKS
+    const char *t = getenv("FBD_TEST_EMPTY_NS");
+
+    if (t != NULL && strcmp(t, "fail") == 0) {
+        snprintf(why, whylen, "refused by FBD_TEST_EMPTY_NS");
+        return 1;
+    }
+#endif
+    (void)why;
+    (void)whylen;
+    return 0;
+}
+
 static int make(char *why, size_t whylen)
 {
     int ready[2], hold[2];
@@ -53,6 +72,9 @@ static int make(char *why, size_t whylen)
     pid_t pid;
     int fd = -1;
 
+    if (test_refuses(why, whylen)) {
+        return -1;
+    }
     if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(hold, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
         snprintf(why, whylen, "cannot fork: %s", strerror(errno));
         return -1;

@@ -360,6 +360,34 @@ def test_network_processes_share_the_kept_empty_root(door, keys):
             c.close()
 
 
+def test_without_the_kept_empty_root_each_makes_its_own(make_door, keys, testhooks_bin,
+                                                       monkeypatch):
+    """If the listener cannot make the kept empty root (the test build's
+    FBD_TEST_EMPTY_NS=fail), it says so at start and every network
+    process makes its own: an empty root still, each in a mount namespace
+    of its own (neither the listener's nor another connection's), and the
+    listener holds none."""
+    monkeypatch.setenv("FBD_TEST_EMPTY_NS", "fail")
+    door = make_door(binary=testhooks_bin, authorize={ALICE: keys["ed25519"]})
+    door.wait_for_log(r"the network processes' empty root is made per connection \(one kept "
+                      r"for all could not be: refused by FBD_TEST_EMPTY_NS\)")
+    clients = [paramiko_connect(door, keys["ed25519"]) for _ in range(2)]
+    try:
+        for c in clients:
+            start_command(c, "echo ready; sleep 3")
+        nets = [network_process(door, client_port(c))[0] for c in clients]
+        assert not any(t.startswith("mnt:[") for t in fd_targets(door.pid).values())
+        spaces = {os.readlink(f"/proc/{n}/ns/mnt") for n in nets}
+        assert len(spaces) == 2, spaces
+        assert os.readlink(f"/proc/{door.pid}/ns/mnt") not in spaces
+        for n in nets:
+            assert os.listdir(f"/proc/{n}/root/") == []
+            assert proc_status(n)["Seccomp"] == "2"
+    finally:
+        for c in clients:
+            c.close()
+
+
 def test_sandbox_ids_follow_config(make_door, keys):
     """SandboxUidRange/SandboxGid choose the network process's ids."""
     door = make_door(SandboxUidRange="1000000000-1000000000", SandboxGid=65001,
