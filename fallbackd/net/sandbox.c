@@ -32,6 +32,12 @@
  *   rt_sigreturn,      | signal delivery (SIGALRM is not used; SIGPIPE is
  *   rt_sigprocmask     |   ignored)
  *   exit, exit_group   | leaving
+ *   restart_syscall    | the kernel resumes a poll or sleep with a timeout
+ *                      |   through it after the process was stopped and
+ *                      |   continued (kill -STOP/-CONT, a cgroup freeze and
+ *                      |   thaw, suspend and resume, strace -p): without
+ *                      |   it, every live session died then, and its
+ *                      |   source was penalised for a "crash"
  *   clock_nanosleep,   | libssh's short waits
  *   nanosleep          |
  *   shutdown           | closing the client socket
@@ -181,7 +187,8 @@ static const int allowed[] = {
     SCMP_SYS(futex), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getrusage),
     SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(getrandom),
     SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
-    SCMP_SYS(exit_group), SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
+    SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(nanosleep),
     SCMP_SYS(shutdown), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
 };
 

@@ -388,6 +388,32 @@ def test_without_the_kept_empty_root_each_makes_its_own(make_door, keys, testhoo
             c.close()
 
 
+def test_network_process_survives_stop_and_continue(door, keys):
+    """A network process stopped and continued (kill -STOP/-CONT; a cgroup
+    freeze and thaw, suspend and resume, or `strace -p` do the same) goes
+    on: the kernel resumes its poll through restart_syscall, which the
+    seccomp filter allows.  Before, the filter killed it: the session died
+    and its source was penalised for a crash.  Twice, once while the
+    session waits for output and once while it streams it."""
+    client = paramiko_connect(door, keys["ed25519"])
+    try:
+        chan = start_command(client, "echo ready; sleep 1; for i in 1 2 3 4 5; do echo tick $i; "
+                             "sleep 0.3; done")
+        net, _ = network_process(door, client_port(client))
+        for pause in (0.3, 1.2):
+            time.sleep(pause)
+            os.kill(net, signal.SIGSTOP)
+            time.sleep(0.3)
+            os.kill(net, signal.SIGCONT)
+        assert read_all(chan, timeout=15) == b"".join(b"tick %d\n" % i for i in range(1, 6))
+        assert fbdtest.exit_status(chan) == 0
+    finally:
+        client.close()
+    assert "sandbox violation" not in door.log(), door.log()
+    assert "penalty" not in door.log(), door.log()
+    assert ssh_ok(door, ALICE, keys["ed25519"], "echo after") == "after\n"
+
+
 def test_sandbox_ids_follow_config(make_door, keys):
     """SandboxUidRange/SandboxGid choose the network process's ids."""
     door = make_door(SandboxUidRange="1000000000-1000000000", SandboxGid=65001,
