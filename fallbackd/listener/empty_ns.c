@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,29 +11,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sandbox.h"
+
 static int kept = -1;
 static int tried;
 
 /* The child: build the namespace (the table in empty_ns.h), say so with
- * one byte on ready (or the failed step's name), then wait until the
- * listener has opened it. */
+ * one byte on ready (or why it failed), then wait until the listener has
+ * opened it. */
 static void __attribute__((noreturn)) build(int ready, int hold)
 {
+    struct diag errs = { 0 };
     const char *step = NULL;
     char byte;
 
-    if (unshare(CLONE_NEWNS) < 0) {
-        step = "unshare(CLONE_NEWNS)";
-    } else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
-        step = "make mounts private";
-    } else if (mount("fallbackd-empty", "/proc", "tmpfs",
-                     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                     "size=4k,nr_inodes=2,mode=0555") < 0) {
-        step = "mount empty tmpfs";
-    } else if (chdir("/proc") < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
-        step = "pivot_root into the empty tmpfs";
+    if (sandbox_empty_tmpfs(&errs) < 0) {
+        step = diag_last(&errs);
+    } else if (syscall(SYS_pivot_root, ".", ".") < 0) {
+        step = "pivot_root into the empty tmpfs failed";
     } else if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
-        step = "detach the old root";
+        step = "detaching the old root failed";
     }
     if (step != NULL) {
         (void)!write(ready, step, strlen(step));
@@ -66,7 +62,7 @@ static int test_refuses(char *why, size_t whylen)
 static int make(char *why, size_t whylen)
 {
     int ready[2], hold[2];
-    char msg[64] = "";
+    char msg[128] = "";
     char path[64];
     ssize_t n;
     pid_t pid;
@@ -95,7 +91,7 @@ static int make(char *why, size_t whylen)
         }
     } else {
         msg[n > 0 ? n : 0] = '\0';
-        snprintf(why, whylen, "%s failed", msg[0] != '\0' ? msg : "the helper process");
+        snprintf(why, whylen, "%s", msg[0] != '\0' ? msg : "the helper process failed");
     }
     close(ready[0]);
     close(hold[1]);

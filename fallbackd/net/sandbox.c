@@ -108,10 +108,7 @@ static void close_others(const int *keep, size_t nkeep)
     close_range(lo, ~0U, 0);
 }
 
-/* An empty, read-only root: a tmpfs over /proc in a private mount
- * namespace, then chroot into it.  (A mount over "/" itself would not
- * change what "/" resolves to for this process.) */
-static int empty_root(struct diag *errs)
+int sandbox_empty_tmpfs(struct diag *errs)
 {
     if (unshare(CLONE_NEWNS) < 0) {
         return fail(errs, "unshare(CLONE_NEWNS)");
@@ -123,7 +120,21 @@ static int empty_root(struct diag *errs)
               "size=4k,nr_inodes=2,mode=0555") < 0) {
         return fail(errs, "mount empty tmpfs");
     }
-    if (chdir("/proc") < 0 || chroot(".") < 0 || chdir("/") < 0) {
+    if (chdir("/proc") < 0) {
+        return fail(errs, "chdir into the empty tmpfs");
+    }
+    return 0;
+}
+
+/* An empty, read-only root of this process's own: the empty tmpfs, then
+ * chroot into it.  (A mount over "/" itself would not change what "/"
+ * resolves to for this process.) */
+static int empty_root(struct diag *errs)
+{
+    if (sandbox_empty_tmpfs(errs) < 0) {
+        return -1;
+    }
+    if (chroot(".") < 0 || chdir("/") < 0) {
         return fail(errs, "chroot into the empty root");
     }
     return 0;

@@ -30,4 +30,10 @@
 int sandbox_enter(uid_t uid, gid_t gid, int with_mount_ns, int ns_fd, const int *keep_fds,
                   size_t nkeep, struct diag *errs);
 
+/* The first step alone, shared with the empty root the listener keeps
+ * (listener/empty_ns.h): a new mount namespace with nothing propagating
+ * in or out, the empty read-only tmpfs mounted over /proc in it, and /proc
+ * the working directory.  0, or -1 with the failed step in errs. */
+int sandbox_empty_tmpfs(struct diag *errs);
+
 #endif
