@@ -47,9 +47,8 @@ static void endpoints_read(int fd, struct endpoints *e)
  * this one (the layout shared with the listener, but the door lets
  * people in).  The child's pid, or -1. */
 static pid_t serve_forked(struct server *srv, int fd, const int sv[2], int startup_fd,
-                          const struct endpoints *e, uid_t sandbox_uid)
+                          pid_t monitor, const struct endpoints *e, uid_t sandbox_uid)
 {
-    pid_t monitor = getpid();
     pid_t pid = fork();
 
     if (pid == 0) {
@@ -78,7 +77,7 @@ int split_connection(struct server *srv, int fd, int startup_fd, uid_t sandbox_u
     }
     pid = netexec_start(srv, fd, sv[1], monitor, &e, sandbox_uid);
     if (pid < 0) {
-        pid = serve_forked(srv, fd, sv, startup_fd, &e, sandbox_uid);
+        pid = serve_forked(srv, fd, sv, startup_fd, monitor, &e, sandbox_uid);
     }
     if (pid < 0) {
         log_error("cannot start the network process for %s port %d: %s", e.peer, e.peer_port,
