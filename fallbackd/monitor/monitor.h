@@ -92,6 +92,10 @@ int monauth_other(struct monitor *m, const struct mon_msg *msg);
 int monspawn_spawn(struct monitor *m, const struct mon_msg *msg);
 int monspawn_signal(struct monitor *m, const struct mon_msg *msg);
 void monspawn_reaped(struct monitor *m, pid_t pid, int status);
+/* The connection is over: the sessions still running have lost their
+ * terminal and their client, so their logins are over; their logout is
+ * recorded now (a program that ignores the hangup lives on unrecorded). */
+void monspawn_connection_ended(struct monitor *m);
 
 /* forward_connect.c: a direct-tcpip target, connected as the user. */
 int monfwd_connect(struct monitor *m, const struct mon_msg *msg);

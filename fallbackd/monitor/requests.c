@@ -489,6 +489,8 @@ static int monitor_run(struct monitor *m)
     }
     grace_timer_stop();
     finish_network(m);
+    reap(m);
+    monspawn_connection_ended(m);
     return (int)conn_end_of(m);
 }
 

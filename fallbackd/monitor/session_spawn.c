@@ -447,3 +447,11 @@ void monspawn_reaped(struct monitor *m, pid_t pid, int status)
         }
     }
 }
+
+void monspawn_connection_ended(struct monitor *m)
+{
+    for (size_t i = 0; i < m->nsessions; i++) {
+        login_records_end(m->sessions[i].pid);
+    }
+    m->nsessions = 0;
+}

@@ -69,6 +69,34 @@ def test_pty_session_in_utmp_wtmp_lastlog(door, keys):
         assert (line, host) == (tty, LOCALHOST) and t > 0
 
 
+def test_session_outliving_its_connection_is_logged_out(door, keys):
+    """A pty program that ignores the hangup lives on after the client
+    drops the connection; its login is over all the same, so utmp's entry
+    turns dead and wtmp gets the logout when the connection ends, not never
+    (a stale `who` line otherwise)."""
+    since = loginrec.size(WTMP)
+    with loginrec.utmp_present():
+        client = paramiko_client(door, ALICE, keys["ed25519"])
+        chan = client.get_transport().open_session(timeout=10)
+        chan.get_pty(term="vt100", width=80, height=24)
+        chan.exec_command("tty; echo PID=$$; trap '' HUP; echo TTY-DONE; exec sleep 60")
+        out = read_until(chan, b"TTY-DONE").decode()
+        tty = re.search(r"/dev/(pts/\d+)", out).group(1)
+        pid = int(re.search(r"PID=(\d+)", out).group(1))
+        try:
+            client.close()      # the connection drops; the channel is never closed
+            assert wait_for(lambda: any(r["line"] == tty and r["type"] == DEAD_PROCESS
+                                        for r in loginrec.records(WTMP, since)))
+            assert os.path.exists(f"/proc/{pid}"), "the program was to outlive the connection"
+            dead = [r for r in loginrec.records(loginrec.UTMP) if r["line"] == tty]
+            assert [(r["type"], r["user"]) for r in dead] == [(DEAD_PROCESS, "")]
+        finally:
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+
 def test_command_without_pty_is_not_recorded(door, keys):
     """As with sshd, a command without a pty leaves no utmp/wtmp record."""
     since = loginrec.size(WTMP)
