@@ -23,10 +23,11 @@ static const char *const schemas[MON_TYPE_MAX] = {
     [MON_SPAWNED] = "us",
     [MON_FAIL] = "s",
     [MON_EXITED] = "uu",
-    [MON_FORWARD] = "susu",
-    [MON_FORWARDED] = "s",
+    [MON_FORWARD] = "ususu",
+    [MON_FORWARDED] = "us",
     [MON_PROGRESS] = "u",
     [MON_CLIENT_VERSION] = "s",
+    [MON_FORWARD_FAILED] = "us",
 };
 
 const char *mon_schema(uint32_t type)

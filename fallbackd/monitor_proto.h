@@ -34,7 +34,9 @@
 #define MON_MAX_SESSIONS 64
 
 /* Forwarded channels per connection: MaxForwardChannels can say no more
- * (config.c, 1-64); the network process polls no more (conn_loop.c). */
+ * (config.c, 1-64); the network process polls no more (conn_loop.c), and
+ * the monitor has no more connects in flight (forward_flight.c), whatever
+ * the network process asks. */
 #define MON_MAX_FORWARDS 64
 
 /* Limits of a MON_SPAWN, checked on both sides of the wall: the network
@@ -71,17 +73,25 @@ enum mon_type {
     MON_SPAWNED,            /* session id, tty name; fds attached    "us"     */
     MON_FAIL,               /* reason                                "s"      */
     MON_EXITED,             /* session id, wait status               "uu"     */
-    /* local forwarding (added after the others: their numbers stay) */
-    MON_FORWARD,            /* net -> monitor: target host, target
-                               port, originator address, originator
-                               port                                  "susu"   */
-    MON_FORWARDED,          /* monitor -> net: the address connected
-                               to; the connected socket attached     "s"      */
+    /* local forwarding (added after the others: their numbers stay).
+     * MON_FORWARD is not waited for: the monitor answers it later, unasked
+     * (MON_FORWARDED or MON_FORWARD_FAILED, with the request id the
+     * network process chose), while it answers other requests; several
+     * may be in flight (at most MON_MAX_FORWARDS). */
+    MON_FORWARD,            /* net -> monitor: request id, target
+                               host, target port, originator address,
+                               originator port                       "ususu"  */
+    MON_FORWARDED,          /* monitor -> net: request id, the address
+                               connected to; the connected socket
+                               attached                              "us"     */
     MON_PROGRESS,           /* net -> monitor, unanswered: a stage of
                                conn_progress.h reached               "u"      */
     MON_CLIENT_VERSION,     /* net -> monitor, unanswered, once: the
                                client's SSH version line, without
                                CR LF (internal-sftp's SYMLINK order) "s"      */
+    MON_FORWARD_FAILED,     /* monitor -> net: request id, reason
+                               ("administratively prohibited[: WHY]"
+                               or "connect failed: WHY")            "us"     */
     MON_TYPE_MAX
 };
 

@@ -1,35 +1,49 @@
 /* forward_connect.c - the monitor's side of local forwarding
- * (direct-tcpip: ssh -L, -W, ProxyJump).
+ * (direct-tcpip: ssh -L, -W, ProxyJump): the policy, and the child that
+ * connects.
  *
- * The network process asks (MON_FORWARD: target host and port, and the
- * originator the client named).  The monitor decides, then forks a child
- * that becomes the user, resolves the name (forward_resolve.h) and
- * connects; the child passes the connected socket back over a socketpair
- * and exits, and the monitor hands it to the network process
- * (MON_FORWARDED, SCM_RIGHTS).  The network process therefore never
- * needs socket() or connect(), and every outgoing connection is the
- * user's, as with sshd.  No exec anywhere: the child is a fork.
+ * The network process asks (MON_FORWARD: its request id, target host and
+ * port, and the originator the client named).  The monitor decides, then
+ * forks a child that becomes the user, resolves the name
+ * (forward_resolve.h) and connects; the child passes the connected socket
+ * back over a socketpair and exits, and the monitor hands it to the
+ * network process (MON_FORWARDED, SCM_RIGHTS).  The network process
+ * therefore never needs socket() or connect(), and every outgoing
+ * connection is the user's, as with sshd.  No exec anywhere: the child is
+ * a fork.
  *
- *   step               | refused when                          | reply
+ *   step               | refused when                          | answer (request id first)
  *   -------------------+---------------------------------------+------------------------
- *   policy             | AllowTcpForwarding no; the key's      | MON_FAIL "administratively
- *                      |   restrict / no-port-forwarding; a    |   prohibited" (logged as
- *                      |   certificate without                 |   sshd does)
- *                      |   permit-port-forwarding              |
+ *   request            | malformed, or its id already in       | none: the connection ends
+ *                      |   flight (not what our network        |   (a compromised network
+ *                      |   process sends)                      |   process)
+ *   policy             | AllowTcpForwarding no; the key's      | MON_FORWARD_FAILED
+ *                      |   restrict / no-port-forwarding; a    |   "administratively
+ *                      |   certificate without                 |   prohibited" (logged as
+ *                      |   permit-port-forwarding              |   sshd does)
  *   permitted targets  | PermitOpen or the key's permitopen=   | the same
  *                      |   does not list HOST:PORT             |
- *   child: identity    | setgroups/setgid/setuid fail          | MON_FAIL "connect failed: ..."
- *   child: resolve     | not numeric, not in /etc/hosts, no DNS| MON_FAIL "connect failed:
- *                      |   answer                              |   unknown host ... (why)"
- *   child: connect     | every address fails or times out      | MON_FAIL "connect failed:
- *                      |                                       |   <errno text>"
+ *   in flight          | MON_MAX_FORWARDS connects already     | the same, ": too many
+ *                      |   (the network process's limits keep  |   connects in flight"
+ *                      |   it below; the monitor checks anyway)|
+ *   fork               | no socketpair, no fork                | MON_FORWARD_FAILED
+ *                      |                                       |   "connect failed: ..."
+ *   child: identity    | setgroups/setgid/setuid fail          | the same
+ *   child: resolve     | not numeric, not in /etc/hosts, no DNS| MON_FORWARD_FAILED "connect
+ *                      |   answer                              |   failed: unknown host ...
+ *                      |                                       |   (why)"
+ *   child: connect     | every address fails or times out      | MON_FORWARD_FAILED "connect
+ *                      |                                       |   failed: <errno text>"
+ *   child: none        | no answer within FWD_CHILD_SECONDS    | "connect failed: no answer"
  *   success            |                                       | MON_FORWARDED + the socket
  *
  * As in sshd, a forced command (command=) does not by itself disable
- * forwarding; restrict or no-port-forwarding do.  The monitor waits for
- * the child (bounded by FWD_CHILD_SECONDS); the network process waits for
- * the monitor, so one connection's channels pause while a target is being
- * reached.
+ * forwarding; restrict or no-port-forwarding do.  The open does not wait:
+ * the child is tracked in flight (forward_flight.c), the monitor goes on
+ * answering the network process's other requests, and the answer goes out
+ * when the child's comes (or its time is up); the network process, too,
+ * keeps serving the connection's other channels meanwhile
+ * (net/channel_direct.c).
  */
 #include "monitor.h"
 
@@ -52,7 +66,6 @@
 #include "log.h"
 #include "permitopen.h"
 
-#define FWD_CHILD_SECONDS 15        /* resolve + connect, at most */
 #define FWD_CONNECT_MS 5000         /* per address */
 #define FWD_CHILD_FD 3              /* the child's end of the socketpair */
 
@@ -118,9 +131,10 @@ static int child_connect_one(const struct sockaddr *sa, socklen_t len)
     return -1;
 }
 
-/* Child: fail with "connect failed: WHY" and exit. */
-static void child_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-static void child_fail(const char *fmt, ...)
+/* Child: fail request ID with "connect failed: WHY" and exit. */
+static void child_fail(uint32_t id, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+static void child_fail(uint32_t id, const char *fmt, ...)
 {
     char why[512];
     va_list ap;
@@ -128,7 +142,7 @@ static void child_fail(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof(why), fmt, ap);
     va_end(ap);
-    mon_send(FWD_CHILD_FD, NULL, 0, MON_FAIL, why, strlen(why));
+    mon_send(FWD_CHILD_FD, NULL, 0, MON_FORWARD_FAILED, id, why, strlen(why));
     _exit(0);
 }
 
@@ -143,10 +157,12 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t outle
     }
 }
 
-/* The forwarding child: identity, resolve, connect, hand back, exit. */
-static void child_run(int sp, const struct authz *z, const char *host, int port)
+/* The forwarding child: identity, resolve, connect, hand back, exit.
+ * SIGALRM (inherited: the monitor's grace timer handler) kills it again,
+ * so that its alarm bounds it even without the monitor. */
+static void child_run(int sp, const struct authz *z, uint32_t id, const char *host, int port)
     __attribute__((noreturn));
-static void child_run(int sp, const struct authz *z, const char *host, int port)
+static void child_run(int sp, const struct authz *z, uint32_t id, const char *host, int port)
 {
     struct forward_addrs addrs;
     char why[256];
@@ -154,122 +170,101 @@ static void child_run(int sp, const struct authz *z, const char *host, int port)
     int err = 0;
 
     signal(SIGCHLD, SIG_DFL);
+    signal(SIGALRM, SIG_DFL);
     if (dup2(sp, FWD_CHILD_FD) < 0) {
         _exit(1);
     }
     close_range(FWD_CHILD_FD + 1, ~0U, 0);
     alarm(FWD_CHILD_SECONDS);
     if (child_become_user(z) < 0 || chdir("/") < 0) {
-        child_fail("connect failed: cannot become the user: %s", strerror(errno));
+        child_fail(id, "connect failed: cannot become the user: %s", strerror(errno));
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (forward_resolve(host, port, &addrs, why, sizeof(why)) < 0) {
-        child_fail("connect failed: unknown host %.200s (%s)", host, why);
+        child_fail(id, "connect failed: unknown host %.200s (%s)", host, why);
     }
     for (size_t i = 0; i < addrs.n; i++) {
         int fd = child_connect_one((const struct sockaddr *)&addrs.a[i], addrs.len[i]);
 
         if (fd >= 0) {
             addr_text(&addrs.a[i], text, sizeof(text));
-            mon_send(FWD_CHILD_FD, &fd, 1, MON_FORWARDED, text, strlen(text));
+            mon_send(FWD_CHILD_FD, &fd, 1, MON_FORWARDED, id, text, strlen(text));
             _exit(0);
         }
         err = errno;
     }
-    child_fail("connect failed: %s", strerror(err));
+    child_fail(id, "connect failed: %s", strerror(err));
 }
 
-/* Wait for the child's answer; kill and reap it.  1 with *r filled. */
-static int child_answer(pid_t pid, int sp, unsigned char *buf, struct mon_msg *r)
+pid_t monfwd_fork_child(struct monitor *m, int sp, uint32_t id, const char *host, int port)
 {
-    struct pollfd p = { .fd = sp, .events = POLLIN };
-    int got = 0;
+    pid_t pid = fork();
 
-    if (poll(&p, 1, (FWD_CHILD_SECONDS + 2) * 1000) > 0 && mon_recv(sp, buf, r) > 0 &&
-        (r->type == MON_FAIL || (r->type == MON_FORWARDED && r->nfds == 1))) {
-        got = 1;
-    } else if (got == 0 && r->nfds > 0) {
-        close(r->fds[0]);
+    if (pid == 0) {
+        child_run(sp, &m->authz, id, host, port);
     }
-    kill(pid, SIGKILL);
-    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
-    }
-    return got;
+    return pid;
 }
 
-/* Refuse, in sshd's words when the policy refused; the network process
- * gets the reason. */
-static int refuse(struct monitor *m, const char *why)
+/* Refuse request ID, in sshd's words when the policy refused; the network
+ * process gets the reason. */
+static int refuse(struct monitor *m, uint32_t id, const char *why)
 {
-    return mon_send(m->sock, NULL, 0, MON_FAIL, why, strlen(why));
+    return mon_send(m->sock, NULL, 0, MON_FORWARD_FAILED, id, why, strlen(why));
 }
 
-/* Fork the child and relay its answer. */
-static int run_child(struct monitor *m, const char *host, int port)
+/* Fork the child for request ID and track it; its answer comes later. */
+static int start_child(struct monitor *m, uint32_t id, const char *host, int port)
 {
-    static unsigned char buf[MON_MAX_MSG];
-    struct mon_msg r;
     int sp[2];
     pid_t pid;
-    char text[INET6_ADDRSTRLEN];
-    int rc;
 
-    memset(&r, 0, sizeof(r));
+    if (monfwd_full(m)) {
+        log_info("connect_to %.200s port %d: refused, %d connects in flight", host, port,
+                 MON_MAX_FORWARDS);
+        return refuse(m, id, "administratively prohibited: too many connects in flight");
+    }
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-        return refuse(m, "connect failed: no socketpair");
+        return refuse(m, id, "connect failed: no socketpair");
     }
-    pid = fork();
-    if (pid == 0) {
-        close(sp[0]);
-        child_run(sp[1], &m->authz, host, port);
-    }
+    pid = monfwd_fork_child(m, sp[1], id, host, port);
     close(sp[1]);
-    if (pid < 0 || !child_answer(pid, sp[0], buf, &r)) {
+    if (pid < 0) {
         close(sp[0]);
-        log_info("connect_to %.200s port %d: failed (no answer)", host, port);
-        return refuse(m, "connect failed: no answer");
+        log_info("connect_to %.200s port %d: failed (cannot fork)", host, port);
+        return refuse(m, id, "connect failed: cannot fork");
     }
-    close(sp[0]);
-    if (r.type == MON_FAIL) {
-        char why[512];
-
-        if (mon_cstr(&r.f[0], why, sizeof(why)) < 0) {
-            snprintf(why, sizeof(why), "connect failed");
-        }
-        log_info("connect_to %.200s port %d: %s", host, port, why);
-        return refuse(m, why);
-    }
-    if (mon_cstr(&r.f[0], text, sizeof(text)) < 0) {
-        snprintf(text, sizeof(text), "?");
-    }
-    log_info("Connection from %s port %d forwarding to %.200s port %d (%s) for %s", m->peer,
-             m->peer_port, host, port, text, m->authz.pw.name);
-    rc = mon_send(m->sock, r.fds, 1, MON_FORWARDED, text, strlen(text));
-    close(r.fds[0]);
-    return rc;
+    monfwd_track(m, id, pid, sp[0], host, port);
+    return 0;
 }
 
 int monfwd_connect(struct monitor *m, const struct mon_msg *msg)
 {
     char host[PERMITOPEN_HOST_MAX + 1];
     char orig[INET6_ADDRSTRLEN + 8];
-    int port = (int)msg->f[1].u;
-    int oport = (int)msg->f[3].u;
+    uint32_t id = msg->f[0].u;
+    int port = (int)msg->f[2].u;
+    int oport = (int)msg->f[4].u;
 
-    if (mon_cstr(&msg->f[0], host, sizeof(host)) < 0 || host[0] == '\0' || port < 1 ||
-        port > 65535 || mon_cstr(&msg->f[2], orig, sizeof(orig)) < 0 || oport < 0 ||
+    if (monfwd_in_flight(m, id)) {
+        log_error("monitor: the network process asked for forward %u twice: closing the "
+                  "connection from %s port %d", id, m->peer, m->peer_port);
+        return -1;
+    }
+    if (mon_cstr(&msg->f[1], host, sizeof(host)) < 0 || host[0] == '\0' || port < 1 ||
+        port > 65535 || mon_cstr(&msg->f[3], orig, sizeof(orig)) < 0 || oport < 0 ||
         oport > 65535) {
-        return refuse(m, "administratively prohibited: bad target");
+        return refuse(m, id, "administratively prohibited: bad target");
     }
     if (!forwarding_enabled(m)) {
         log_info("refused local port forward: originator %s port %d, target %s port %d", orig,
                  oport, host, port);
-        return refuse(m, "administratively prohibited");
+        return refuse(m, id, "administratively prohibited");
     }
     if (!target_permitted(m, host, port)) {
         log_info("Received request from %s port %d to connect to host %s port %d, but the "
                  "request was denied.", orig, oport, host, port);
-        return refuse(m, "administratively prohibited: open failed");
+        return refuse(m, id, "administratively prohibited: open failed");
     }
-    return run_child(m, host, port);
+    return start_child(m, id, host, port);
 }

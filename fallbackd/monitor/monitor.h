@@ -12,6 +12,7 @@
 #define FBD_MONITOR_H
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,8 +21,25 @@
 #include "authz.h"
 #include "endpoints.h"
 #include "monitor_proto.h"
+#include "permitopen.h"
 #include "server.h"
 #include "sign_policy.h"
+
+/* A forwarding child resolves and connects for this long at most (its
+ * alarm); the monitor waits FWD_CHILD_SECONDS + 2 for its answer. */
+#define FWD_CHILD_SECONDS 15
+
+/* A forwarding child in flight (forward_flight.c): the user's forked
+ * child resolving and connecting for a MON_FORWARD; its answer comes on
+ * sock, by deadline_ms at the latest. */
+struct mon_fwd {
+    uint32_t id;            /* the network process's request id */
+    pid_t pid;              /* the child; 0 once reaped */
+    int sock;               /* our end of its socketpair */
+    long long deadline_ms;
+    int port;
+    char host[PERMITOPEN_HOST_MAX + 1];
+};
 
 /* A process the monitor started for a session. */
 struct mon_session {
@@ -70,6 +88,10 @@ struct monitor {
     size_t nsessions;
     uint32_t next_id;
     int child_pipe[2];              /* SIGCHLD self-pipe */
+
+    /* forwarding children in flight (forward_flight.c) */
+    struct mon_fwd fwds[MON_MAX_FORWARDS];
+    size_t nfwds;
     unsigned long log_lines;        /* lines forwarded by the network process */
 };
 
@@ -97,7 +119,34 @@ void monspawn_reaped(struct monitor *m, pid_t pid, int status);
  * recorded now (a program that ignores the hangup lives on unrecorded). */
 void monspawn_connection_ended(struct monitor *m);
 
-/* forward_connect.c: a direct-tcpip target, connected as the user. */
+/* forward_connect.c: a direct-tcpip target, connected as the user: the
+ * policy, then a forked child, tracked until it answers (below).  -1
+ * ends the connection (a malformed or duplicate request). */
 int monfwd_connect(struct monitor *m, const struct mon_msg *msg);
+
+/* forward_connect.c: the forwarding child, forked; its pid, or -1.  SP
+ * is the child's end of the socketpair its answer comes back on, with
+ * request id ID. */
+pid_t monfwd_fork_child(struct monitor *m, int sp, uint32_t id, const char *host, int port);
+
+/* forward_flight.c: the forwarding children in flight.
+ * Track a child just forked (the table has room: monfwd_full()). */
+void monfwd_track(struct monitor *m, uint32_t id, pid_t pid, int sock, const char *host,
+                  int port);
+/* Is the table full?  Is ID in flight already? */
+int monfwd_full(const struct monitor *m);
+int monfwd_in_flight(const struct monitor *m, uint32_t id);
+/* Their sockets, from p[n] on; the new count. */
+size_t monfwd_pollfds(const struct monitor *m, struct pollfd *p, size_t n);
+/* Milliseconds to the nearest deadline, or -1 for none. */
+int monfwd_timeout(const struct monitor *m, long long now);
+/* Relay the answers that came (P as filled by monfwd_pollfds, NPOLLED
+ * entries), refuse those past their deadline; their children are killed
+ * and reaped. */
+void monfwd_service(struct monitor *m, const struct pollfd *p, size_t npolled, long long now);
+/* A child reaped by the SIGCHLD loop: 1 if it was a forwarding child. */
+int monfwd_reaped(struct monitor *m, pid_t pid);
+/* The connection is over: every child in flight is killed and reaped. */
+void monfwd_connection_ended(struct monitor *m);
 
 #endif

@@ -27,11 +27,19 @@
  *                     |                 |            |   fds back with SCM_RIGHTS
  *   MON_SIGNAL        | no              | yes        | kill() a session's process
  *   MON_FORWARD       | no              | yes        | policy, then a forked child (the
- *                     |                 |            |   user) connects; the socket back
- *                     |                 |            |   with SCM_RIGHTS (forward_connect.c)
+ *                     |                 |            |   user) connects; not waited for:
+ *                     |                 |            |   the answer goes later, unasked
+ *                     |                 |            |   (forward_connect.c,
+ *                     |                 |            |   forward_flight.c)
  *
  * The monitor also sends, unasked, MON_EXITED when a session's process
- * exits, and enforces LoginGraceTime on the network process.
+ * exits, MON_FORWARDED (the socket with SCM_RIGHTS) or MON_FORWARD_FAILED
+ * when a forwarding child answers or runs out of time, and enforces
+ * LoginGraceTime on the network process.
+ *
+ * The loop polls the network process's socket, the SIGCHLD self-pipe and
+ * the socketpair of each forwarding child in flight, with the nearest
+ * forwarding deadline as its timeout.
  *
  * Liveness: a network process can stop reading, or flood the monitor with
  * requests, but neither stalls the monitor.  Its socket has a send
@@ -342,7 +350,9 @@ static int reap(struct monitor *m)
     }
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         if (pid != m->net_pid) {
-            monspawn_reaped(m, pid, status);
+            if (!monfwd_reaped(m, pid)) {
+                monspawn_reaped(m, pid, status);
+            }
             continue;
         }
         net_done = 1;
@@ -465,10 +475,11 @@ static int monitor_run(struct monitor *m)
                   "the connection", m->peer, m->peer_port, strerror(errno));
     }
     while (!done && !grace_expired) {
-        struct pollfd p[2] = { { .fd = m->sock, .events = POLLIN },
-                               { .fd = m->child_pipe[0], .events = POLLIN } };
+        struct pollfd p[2 + MON_MAX_FORWARDS] = { { .fd = m->sock, .events = POLLIN },
+                                                  { .fd = m->child_pipe[0], .events = POLLIN } };
+        size_t n = monfwd_pollfds(m, p, 2);
 
-        if (poll(p, 2, -1) < 0 && errno != EINTR) {
+        if (poll(p, n, monfwd_timeout(m, clock_now_ms())) < 0 && errno != EINTR) {
             log_error("monitor: poll: %s; closing the connection from %s port %d",
                       strerror(errno), m->peer, m->peer_port);
             break;
@@ -476,6 +487,7 @@ static int monitor_run(struct monitor *m)
         if (p[1].revents && reap(m)) {
             break;
         }
+        monfwd_service(m, p + 2, n - 2, clock_now_ms());
         if (p[0].revents && serve_message(m) < 0) {
             break;
         }
@@ -490,6 +502,7 @@ static int monitor_run(struct monitor *m)
     grace_timer_stop();
     finish_network(m);
     reap(m);
+    monfwd_connection_ended(m);
     monspawn_connection_ended(m);
     return (int)conn_end_of(m);
 }

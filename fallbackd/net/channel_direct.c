@@ -1,19 +1,37 @@
 /* channel_direct.c - open a direct-tcpip channel (forward.h).
  *
+ * The open does not stall the connection: the request goes to the
+ * monitor, libssh's message is kept (SSH_MESSAGE_KEPT, our libssh patch
+ * 0013) in the connection's table of pending opens, and the connection
+ * loop serves every other channel meanwhile.  The monitor's answer comes
+ * unasked whenever its child has connected or failed
+ * (monitor/forward_flight.c); the loop then accepts or refuses the open
+ * and frees the message.
+ *
  *   step                                   | on failure (CHANNEL_OPEN_FAILURE)
  *   ---------------------------------------+--------------------------------------
- *   MaxSessions (sessions and forwarded    | administratively prohibited; logged
- *     channels) or MaxForwardChannels      |
- *     reached                              |
- *   MON_FORWARD to the monitor             | its reason: "administratively
- *     (policy; the user's child connects)  |   prohibited" or "connect failed: WHY"
- *                                          |   (code SSH_OPEN_CONNECT_FAILED);
- *                                          |   logged "channel N: open failed: ..."
+ *   MaxSessions (sessions, forwarded       | administratively prohibited; logged
+ *     channels and pending opens) or       |
+ *     MaxForwardChannels (forwarded        |
+ *     channels and pending opens) reached  |
+ *   MON_FORWARD to the monitor, with the   | "monitor gone" (administratively
+ *     request id; the message is kept,     |   prohibited)
+ *     the open is pending                  |
+ *   ...the connection goes on...           |
+ *   MON_FORWARD_FAILED (monitor_client.c   | its reason: "administratively
+ *     notes it in the pending open)        |   prohibited[: WHY]" or "connect
+ *                                          |   failed: WHY" (code
+ *                                          |   SSH_OPEN_CONNECT_FAILED); logged
+ *                                          |   "channel N: open failed: ..."
  *   MON_FORWARDED: the socket (SCM_RIGHTS) | -
- *   accept; channel callbacks set at once  |
+ *     noted the same way; the loop         |
+ *     accepts, channel callbacks at once   |
+ *   the connection ends first              | none sent: the message is freed,
+ *                                          |   a socket received is closed
  *
- * The open is synchronous: the monitor answers within its child's time
- * bound (monitor/forward_connect.c).
+ * Request ids are this process's channel numbers (the N of the log
+ * lines); an answer for an id not pending is a monitor out of turn and
+ * ends the connection (monitor_client.c).
  */
 #include "forward.h"
 
@@ -66,51 +84,34 @@ static void on_close(ssh_session ssh, ssh_channel ch, void *ud)
     ((struct fwd *)ud)->peer_closed = 1;    /* acted on in fwdio_pump() */
 }
 
-/* Is there room for one more channel?  NULL, or why not. */
+/* Is there room for one more channel?  NULL, or why not.  Pending opens
+ * count: they become channels. */
 static const char *over_limit(const struct conn *c)
 {
     const struct fbd_config *cfg = &c->srv->cfg;
 
-    if ((int)(c->nsessions + c->nforwards) >= cfg->max_sessions) {
+    if ((int)(c->nsessions + c->nforwards + c->nopens) >= cfg->max_sessions) {
         return PREFIX_ADMIN "too many channels (MaxSessions)";
     }
-    if ((int)c->nforwards >= cfg->max_forwards) {
+    if ((int)(c->nforwards + c->nopens) >= cfg->max_forwards) {
         return PREFIX_ADMIN "too many forwarded channels (MaxForwardChannels)";
     }
     return NULL;
 }
 
-/* Ask the monitor for a socket to DEST:DPORT.  The fd, or -1 with the
- * reason copied into why. */
-static int ask_monitor(struct conn *c, ssh_message msg, char *why, size_t whylen)
+/* Ask the monitor for a socket to the target of MSG (request ID).  0, or
+ * -1 if the monitor cannot be told. */
+static int ask_monitor(struct conn *c, ssh_message msg, int id)
 {
     const char *dest = ssh_message_channel_request_open_destination(msg);
     const char *orig = ssh_message_channel_request_open_originator(msg);
     int dport = ssh_message_channel_request_open_destination_port(msg);
     int oport = ssh_message_channel_request_open_originator_port(msg);
-    struct mon_msg r;
 
     dest = dest != NULL ? dest : "";
     orig = orig != NULL ? orig : "";
-    snprintf(why, whylen, PREFIX_ADMIN "monitor gone");
-    if (mon_send(c->mon, NULL, 0, MON_FORWARD, dest, strlen(dest), (uint32_t)dport, orig,
-                 strlen(orig), (uint32_t)(oport < 0 ? 0 : oport)) < 0 ||
-        monclient_reply(c, MON_FORWARDED, &r) < 0) {
-        return -1;
-    }
-    if (r.type == MON_FAIL) {
-        if (mon_cstr(&r.f[0], why, whylen) < 0) {
-            snprintf(why, whylen, PREFIX_ADMIN "refused");
-        }
-        return -1;
-    }
-    if (r.nfds != 1) {
-        for (size_t i = 0; i < r.nfds; i++) {
-            close(r.fds[i]);
-        }
-        return -1;
-    }
-    return r.fds[0];
+    return mon_send(c->mon, NULL, 0, MON_FORWARD, (uint32_t)id, dest, strlen(dest),
+                    (uint32_t)dport, orig, strlen(orig), (uint32_t)(oport < 0 ? 0 : oport));
 }
 
 /* A new forwarded channel around the connected socket FD. */
@@ -141,29 +142,35 @@ static struct fwd *fwd_new(struct conn *c, ssh_message msg, int fd, int id)
     return f;
 }
 
-/* A direct-tcpip open request: 0 (handled here, one way or the other). */
+/* A direct-tcpip open request: SSH_MESSAGE_KEPT when it is pending (the
+ * monitor asked), 0 when it was refused here. */
 static int open_direct(struct conn *c, ssh_message msg)
 {
     int id = next_id++;
     const char *limit = over_limit(c);
-    char why[512];
-    int fd;
+    struct fwd_open *o;
 
     if (limit != NULL) {
         refuse(msg, id, limit);
         return 0;
     }
-    fd = ask_monitor(c, msg, why, sizeof(why));
-    if (fd < 0) {
-        refuse(msg, id, why);
+    o = calloc(1, sizeof(*o));
+    if (o == NULL) {
+        refuse(msg, id, PREFIX_ADMIN "out of memory");
         return 0;
     }
-    /* Already non-blocking: the child made it SOCK_NONBLOCK. */
-    if (fwd_new(c, msg, fd, id) == NULL) {
-        close(fd);
-        refuse(msg, id, PREFIX_ADMIN "out of memory");
+    if (ask_monitor(c, msg, id) < 0) {
+        free(o);
+        refuse(msg, id, PREFIX_ADMIN "monitor gone");
+        return 0;
     }
-    return 0;
+    o->msg = msg;
+    o->id = id;
+    o->fd = -1;
+    o->next = c->opens;
+    c->opens = o;
+    c->nopens++;
+    return SSH_MESSAGE_KEPT;
 }
 
 int fwd_message_cb(ssh_session ssh, ssh_message msg, void *userdata)
@@ -175,6 +182,75 @@ int fwd_message_cb(ssh_session ssh, ssh_message msg, void *userdata)
         return open_direct(c, msg);
     }
     return 1;   /* libssh sends the default refusal */
+}
+
+int fwd_open_answer(struct conn *c, const struct mon_msg *m)
+{
+    for (struct fwd_open *o = c->opens; o != NULL; o = o->next) {
+        if ((uint32_t)o->id != m->f[0].u || o->answered) {
+            continue;
+        }
+        o->answered = 1;
+        if (m->type == MON_FORWARDED && m->nfds == 1) {
+            o->fd = m->fds[0];      /* already non-blocking: the child made it so */
+        } else if (m->type != MON_FORWARD_FAILED ||
+                   mon_cstr(&m->f[1], o->why, sizeof(o->why)) < 0) {
+            snprintf(o->why, sizeof(o->why), PREFIX_ADMIN "refused");
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/* Accept or refuse an answered open. */
+static void open_finish(struct conn *c, struct fwd_open *o)
+{
+    if (o->fd < 0) {
+        refuse(o->msg, o->id, o->why);
+    } else if (fwd_new(c, o->msg, o->fd, o->id) == NULL) {
+        close(o->fd);
+        refuse(o->msg, o->id, PREFIX_ADMIN "out of memory");
+    }
+    o->fd = -1;
+}
+
+/* Free a pending open: its message, and a socket not handed on. */
+static void open_free(struct fwd_open *o)
+{
+    if (o->fd >= 0) {
+        close(o->fd);
+    }
+    ssh_message_free(o->msg);
+    free(o);
+}
+
+void fwd_open_complete(struct conn *c)
+{
+    struct fwd_open **pp = &c->opens;
+
+    while (*pp != NULL) {
+        struct fwd_open *o = *pp;
+
+        if (o->answered) {
+            *pp = o->next;
+            c->nopens--;
+            open_finish(c, o);
+            open_free(o);
+        } else {
+            pp = &o->next;
+        }
+    }
+}
+
+void fwd_open_free_all(struct conn *c)
+{
+    while (c->opens != NULL) {
+        struct fwd_open *o = c->opens;
+
+        c->opens = o->next;
+        open_free(o);
+    }
+    c->nopens = 0;
 }
 
 void fwd_free(struct fwd *f)

@@ -23,6 +23,7 @@
 
 struct sess;
 struct fwd;
+struct fwd_open;
 
 /* A MON_EXITED that arrived while waiting for another reply. */
 struct conn_exit {
@@ -59,6 +60,9 @@ struct conn {
     /* forwarded channels (channel_direct.c, channel_direct_io.c) */
     struct fwd *forwards;
     size_t nforwards;               /* counted in MaxSessions too */
+    struct fwd_open *opens;         /* direct-tcpip opens pending: the
+                                       monitor has not answered yet */
+    size_t nopens;                  /* counted in both limits */
     int fatal;                      /* the SSH connection failed: leave */
     int alive_missed;               /* keepalives sent without an answer */
 };

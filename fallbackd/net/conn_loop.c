@@ -16,7 +16,9 @@
  *           |   the monitor                         |   LoginGraceTime, disconnect
  *   serve   | our poll loop: the SSH socket, the    | the client disconnects, or
  *           |   sessions' fds, forwarded channels'  |   stops answering keepalives
- *           |   sockets, the monitor socket         |
+ *           |   sockets, the monitor socket (its    |
+ *           |   answers to pending forwarding opens |
+ *           |   acted on each round)                |
  */
 #include "conn.h"
 
@@ -136,7 +138,8 @@ static int conn_authenticate(struct conn *c)
     return 0;
 }
 
-/* Hand queued and newly arrived process exits to their sessions. */
+/* Hand queued and newly arrived process exits to their sessions (a
+ * forwarding answer that arrives is noted in its pending open). */
 static void take_exits(struct conn *c, int readable)
 {
     long long now = clock_now_ms();
@@ -257,6 +260,7 @@ static int serve_round(struct conn *c, long long *last_input)
         return -1;
     }
     take_exits(c, p[1].revents != 0);
+    fwd_open_complete(c);
     for (size_t i = 2; i < nsess; i++) {
         sessio_note(owners[i], &p[i]);
     }
@@ -302,6 +306,7 @@ static void conn_cleanup(struct conn *c)
         c->forwards = f->next;
         fwd_free(f);
     }
+    fwd_open_free_all(c);
     if (c->ev != NULL) {
         ssh_event_free(c->ev);
     }

@@ -3,8 +3,10 @@
  *
  * channel_direct.c opens it: the client's request goes to the monitor
  * (MON_FORWARD), which decides and has the user's forked child connect;
- * the connected socket comes back with SCM_RIGHTS.  This process never
- * creates a socket itself (its seccomp filter has no socket()/connect()).
+ * the connected socket comes back with SCM_RIGHTS, later and unasked:
+ * meanwhile the open is pending (struct fwd_open) and the connection's
+ * other channels go on.  This process never creates a socket itself (its
+ * seccomp filter has no socket()/connect()).
  * channel_direct_io.c moves the bytes both ways and closes the channel
  * without losing any.
  */
@@ -45,9 +47,38 @@ struct fwd {
     int done;               /* free it */
 };
 
+/* A direct-tcpip open the monitor has not answered yet, or whose answer
+ * the connection loop has not acted on yet. */
+struct fwd_open {
+    struct fwd_open *next;
+    ssh_message msg;        /* kept from libssh (SSH_MESSAGE_KEPT): replied
+                               to and freed here */
+    int id;                 /* the request id of MON_FORWARD, and the
+                               channel's number in the log */
+    int answered;           /* the answer came: fd, or why */
+    int fd;                 /* the connected socket, or -1 */
+    char why[512];          /* the monitor's reason for a refusal */
+};
+
 /* The message callback of an authenticated connection: opens direct-tcpip
- * channels; anything else gets libssh's default refusal (returns 1). */
+ * channels (returns SSH_MESSAGE_KEPT while the open is pending, 0 when it
+ * was refused at once); anything else gets libssh's default refusal
+ * (returns 1). */
 int fwd_message_cb(ssh_session ssh, ssh_message msg, void *userdata);
+
+/* The monitor's answer M (MON_FORWARDED or MON_FORWARD_FAILED) to a
+ * pending open: noted in it (a socket is taken over), acted on by
+ * fwd_open_complete().  -1 if no open with its id waits for an answer
+ * (M's fds are then still the caller's). */
+int fwd_open_answer(struct conn *c, const struct mon_msg *m);
+
+/* Accept or refuse every answered open, and free it (the connection loop,
+ * once per round: never from inside a libssh callback). */
+void fwd_open_complete(struct conn *c);
+
+/* The connection is over: free every pending open unanswered (their
+ * messages, sockets received).  Before the ssh session is freed. */
+void fwd_open_free_all(struct conn *c);
 
 /* Free a finished forwarded channel. */
 void fwd_free(struct fwd *f);

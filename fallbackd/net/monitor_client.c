@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "forward.h"
 #include "log.h"
 
 static int log_monitor_fd = -1;
@@ -40,21 +41,55 @@ static int monitor_lost(struct conn *c, const char *why)
     return -1;
 }
 
+/* Close the fds that came with M (nobody takes them). */
+static void close_fds(const struct mon_msg *m)
+{
+    for (size_t i = 0; i < m->nfds; i++) {
+        close(m->fds[i]);
+    }
+}
+
+/* Take an unasked message: a process exit is queued, a forwarding
+ * answer noted in its pending open.  1 if M was one, 0 if it is not
+ * unasked, -1 if it could not be taken (queue full, no such open; fds
+ * closed, and the connection ends). */
+static int take_unasked(struct conn *c, const struct mon_msg *m)
+{
+    if (m->type == MON_EXITED) {
+        if (c->nexits >= CONN_MAX_EXITS) {
+            return -1;
+        }
+        queue_exit(c, m);
+        return 1;
+    }
+    if (m->type != MON_FORWARDED && m->type != MON_FORWARD_FAILED) {
+        return 0;
+    }
+    if (fwd_open_answer(c, m) < 0) {
+        close_fds(m);
+        return -1;
+    }
+    return 1;
+}
+
 int monclient_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply)
 {
+    int rc;
+
     for (;;) {
         if (mon_recv(c->mon, c->monbuf, reply) <= 0) {
             return monitor_lost(c, "no answer from the monitor");
         }
-        if (reply->type != MON_EXITED) {
+        rc = take_unasked(c, reply);
+        if (rc < 0) {
+            return monitor_lost(c, "the monitor sent what it should not");
+        }
+        if (rc == 0) {
             break;
         }
-        queue_exit(c, reply);
     }
     if (reply->type != reply_type && reply->type != MON_FAIL) {
-        for (size_t i = 0; i < reply->nfds; i++) {
-            close(reply->fds[i]);
-        }
+        close_fds(reply);
         return monitor_lost(c, "the monitor answered out of turn");
     }
     return 0;
@@ -63,10 +98,15 @@ int monclient_reply(struct conn *c, uint32_t reply_type, struct mon_msg *reply)
 int monclient_unasked(struct conn *c)
 {
     struct mon_msg m;
+    int rc = mon_recv(c->mon, c->monbuf, &m);
 
-    if (mon_recv(c->mon, c->monbuf, &m) > 0 && m.type == MON_EXITED &&
-        c->nexits < CONN_MAX_EXITS) {
-        queue_exit(c, &m);
+    if (rc > 0) {
+        rc = take_unasked(c, &m);
+        if (rc == 0) {
+            close_fds(&m);      /* an answer to nothing asked */
+        }
+    }
+    if (rc > 0) {
         return 0;
     }
     /* the monitor is gone, says what it should not, or floods */
