@@ -1,16 +1,20 @@
 """Local forwarding (direct-tcpip): ssh -L, -W and ProxyJump through the
 door, with plink and asyncssh as other clients; the policy (AllowTcpForwarding,
 PermitOpen, the key's permitopen=, restrict, port-forwarding, command=), the
-reasons a client and the log get, and a large transfer both ways byte-exact."""
+reasons a client and the log get, a large transfer both ways byte-exact, and
+an open whose target does not answer: pending while the connection's other
+channels go on, counted in the limits, its child gone with the connection."""
 import asyncio
 import hashlib
 import os
+import shutil
 import socket
 import socketserver
 import subprocess
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -432,3 +436,166 @@ def test_target_connection_is_the_users(fwd_door, key, holder):
     finally:
         proc.kill()
         proc.communicate(timeout=10)
+
+
+# ---------------------------------------------------------------- pending opens
+
+# A loopback address (all of 127/8 is local) that nothing else here uses:
+# the silent_target fixture drops every SYN to it, so that a connect to it
+# neither succeeds nor fails until the forwarding child gives up on it
+# (its connect timeout: "Connection timed out").
+SILENT_ADDR = "127.77.0.1"
+
+
+@pytest.fixture
+def silent_target():
+    """(host, port) whose connect hangs: an nftables rule on the input hook
+    drops the SYNs to SILENT_ADDR:port; the table is removed afterwards."""
+    if shutil.which("nft") is None:
+        pytest.skip("nft missing (Debian: nftables)")
+    port = free_port()
+    table = f"fbdt_silent_{os.getpid()}_{port}"
+    rules = (f"table inet {table} {{\n  chain input {{\n"
+             f"    type filter hook input priority 0;\n"
+             f"    ip daddr {SILENT_ADDR} tcp dport {port} drop\n  }}\n}}\n")
+    res = run(["nft", "-f", "-"], input=rules.encode())
+    if res.returncode != 0:
+        pytest.skip(f"cannot add an nftables rule: {res.stderr!r}")
+    try:
+        yield SILENT_ADDR, port
+    finally:
+        run(["nft", "delete", "table", "inet", table])
+
+
+def forwarding_children(door):
+    """The door's processes of the user ALICE that are fallbackd itself: the
+    forked children connecting for a forward (a session's processes are
+    the user's programs)."""
+    import pwd
+    uid = pwd.getpwnam(ALICE).pw_uid
+    found = []
+    for pid in fbdbase.descendants(door.pid):
+        try:
+            if os.stat(f"/proc/{pid}").st_uid == uid and \
+                    Path(f"/proc/{pid}/exe").resolve() == door.binary:
+                found.append(pid)
+        except OSError:
+            pass
+    return found
+
+
+async def _until(pred, timeout=10):
+    """Wait (without blocking the event loop) until pred() is true."""
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+async def _http_through(conn, http):
+    reader, writer = await conn.open_connection(LOCALHOST, http)
+    writer.write(b"GET / HTTP/1.0\r\n\r\n")
+    data = await asyncio.wait_for(reader.read(), 30)
+    writer.close()
+    return data
+
+
+async def _others_flow_while_pending(door, key, silent, http):
+    """On one connection: a `cat` session, then an open to the silent
+    target; while that open is pending, the session echoes, a new exec
+    runs, and a second forward opens and carries a page.  Returns the
+    pending open's error and whether it was still pending after each."""
+    async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
+                                client_keys=[str(key.path)], known_hosts=None) as conn:
+        cat = await conn.create_process("cat")
+        pending = asyncio.ensure_future(conn.open_connection(*silent))
+        await _until(lambda: forwarding_children(door))     # the monitor has it
+        cat.stdin.write("ping\n")
+        echoed = await asyncio.wait_for(cat.stdout.readline(), 60)
+        after_echo = not pending.done()
+        ran = await asyncio.wait_for(conn.run("echo ran", check=True), 60)
+        after_exec = not pending.done()
+        page = await _http_through(conn, http)
+        after_forward = not pending.done()
+        with pytest.raises(asyncssh.ChannelOpenError) as e:
+            await asyncio.wait_for(pending, 60)
+        cat.stdin.write_eof()
+        await cat.wait_closed()
+        return (echoed, ran.stdout, page, (after_echo, after_exec, after_forward), e.value)
+
+
+@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
+def test_pending_open_does_not_stall_the_connection(fwd_door, key, silent_target, http):
+    """A forward whose target does not answer leaves the connection's other
+    channels flowing (an existing session, a new exec, a second forward);
+    its own failure comes afterwards, with the reason as before.  Until the
+    open was asynchronous, the session waited for the connect to time out
+    and the open had failed before anything else moved."""
+    mark = fwd_door.log_mark()
+    echoed, ran, page, still_pending, err = asyncio.run(
+        _others_flow_while_pending(fwd_door, key, silent_target, http))
+    assert echoed == "ping\n"
+    assert ran == "ran\n"
+    assert page.endswith(PAGE), page
+    assert still_pending == (True, True, True)
+    assert err.code == asyncssh.OPEN_CONNECT_FAILED, (err.code, err.reason)
+    assert err.reason == "Connection timed out", err.reason
+    host, port = silent_target
+    fwd_door.wait_for_log(rf"channel \d+: open failed: connect failed: Connection timed out",
+                          since=mark)
+    fwd_door.wait_for_log(rf"connect_to {host} port {port}: connect failed: Connection "
+                          rf"timed out", since=mark)
+
+
+async def _close_while_pending(door, key, silent):
+    conn = await asyncssh.connect(LOCALHOST, door.port, username=ALICE,
+                                  client_keys=[str(key.path)], known_hosts=None)
+    pending = asyncio.ensure_future(conn.open_connection(*silent))
+    await _until(lambda: forwarding_children(door))
+    children = forwarding_children(door)
+    conn.abort()
+    await conn.wait_closed()
+    try:
+        await asyncio.wait_for(pending, 10)
+    except (asyncssh.Error, OSError, asyncio.TimeoutError):
+        pass
+    return children
+
+
+@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
+def test_close_with_an_open_pending_leaves_no_process(fwd_door, key, silent_target):
+    """The client goes away while its open waits for the target: the
+    forwarding child is killed and reaped with the connection (the monitor
+    says so), and nothing of the connection is left below the listener."""
+    mark = fwd_door.log_mark()
+    children = asyncio.run(_close_while_pending(fwd_door, key, silent_target))
+    assert children
+    host, port = silent_target
+    fwd_door.wait_for_log(rf"connect_to {host} port {port}: abandoned, the connection ended",
+                          since=mark)
+    deadline = time.monotonic() + 10
+    while fbdbase.descendants(fwd_door.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fbdbase.descendants(fwd_door.pid) == []
+    for pid in children:
+        assert fbdbase.proc_state(pid) == "gone"
+
+
+async def _limit_counts_pending(door, key, silent, http):
+    async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
+                                client_keys=[str(key.path)], known_hosts=None) as conn:
+        pending = asyncio.ensure_future(conn.open_connection(*silent))
+        await _until(lambda: forwarding_children(door))
+        with pytest.raises(asyncssh.ChannelOpenError) as e:
+            await conn.open_connection(LOCALHOST, http)
+        pending.cancel()
+        return e.value.reason
+
+
+@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
+def test_max_forward_channels_counts_pending_opens(make_door, key, silent_target, http):
+    """MaxForwardChannels 1: an open still waiting for its target takes the
+    one place; a second forward is refused meanwhile."""
+    door = make_door(AllowTcpForwarding="local", MaxForwardChannels=1, authorize={ALICE: key})
+    reason = asyncio.run(_limit_counts_pending(door, key, silent_target, http))
+    assert "MaxForwardChannels" in reason
