@@ -32,4 +32,10 @@ int ssh_pki_import_signature_blob(const ssh_string sig_blob, const ssh_key pubke
 int ssh_pki_signature_verify(ssh_session session, ssh_signature sig, const ssh_key key,
                              const unsigned char *input, size_t input_len);
 
+/* Not an internal, but a behaviour of our patched libssh to port on an
+ * upgrade: a message callback that returns SSH_MESSAGE_KEPT (libssh/server.h,
+ * mk/libssh-patches/0013) keeps the message; libssh neither replies nor
+ * frees it.  net/channel_direct.c keeps direct-tcpip opens so, replies when
+ * the monitor's answer comes, and frees them before the session. */
+
 #endif
