@@ -14,9 +14,12 @@
  *
  *   step               | refused when                          | answer (request id first)
  *   -------------------+---------------------------------------+------------------------
- *   request            | malformed, or its id already in       | none: the connection ends
- *                      |   flight (not what our network        |   (a compromised network
- *                      |   process sends)                      |   process)
+ *   request            | malformed (mon_parse), or its id      | none: the connection ends
+ *                      |   already in flight (not what our     |   (a compromised network
+ *                      |   network process sends)              |   process)
+ *   target             | no host, a NUL in it, longer than     | MON_FORWARD_FAILED
+ *                      |   PERMITOPEN_HOST_MAX; port outside   |   "administratively
+ *                      |   1-65535                             |   prohibited: bad target"
  *   policy             | AllowTcpForwarding no; the key's      | MON_FORWARD_FAILED
  *                      |   restrict / no-port-forwarding; a    |   "administratively
  *                      |   certificate without                 |   prohibited" (logged as
@@ -158,8 +161,9 @@ static void addr_text(const struct sockaddr_storage *ss, char *out, size_t outle
 }
 
 /* The forwarding child: identity, resolve, connect, hand back, exit.
- * SIGALRM (inherited: the monitor's grace timer handler) kills it again,
- * so that its alarm bounds it even without the monitor. */
+ * SIGALRM gets its default action back (the child inherits the handler of
+ * the monitor's grace timer, which would not end it), so that its alarm
+ * bounds it even without the monitor. */
 static void child_run(int sp, const struct authz *z, uint32_t id, const char *host, int port)
     __attribute__((noreturn));
 static void child_run(int sp, const struct authz *z, uint32_t id, const char *host, int port)

@@ -193,8 +193,13 @@ int fwd_open_answer(struct conn *c, const struct mon_msg *m)
         o->answered = 1;
         if (m->type == MON_FORWARDED && m->nfds == 1) {
             o->fd = m->fds[0];      /* already non-blocking: the child made it so */
-        } else if (m->type != MON_FORWARD_FAILED ||
-                   mon_cstr(&m->f[1], o->why, sizeof(o->why)) < 0) {
+            return 0;
+        }
+        for (size_t i = 0; i < m->nfds; i++) {
+            close(m->fds[i]);
+        }
+        if (m->type != MON_FORWARD_FAILED ||
+            mon_cstr(&m->f[1], o->why, sizeof(o->why)) < 0) {
             snprintf(o->why, sizeof(o->why), PREFIX_ADMIN "refused");
         }
         return 0;
