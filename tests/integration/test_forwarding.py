@@ -599,3 +599,27 @@ def test_max_forward_channels_counts_pending_opens(make_door, key, silent_target
     door = make_door(AllowTcpForwarding="local", MaxForwardChannels=1, authorize={ALICE: key})
     reason = asyncio.run(_limit_counts_pending(door, key, silent_target, http))
     assert "MaxForwardChannels" in reason
+
+
+async def _two_pending(door, key, silent):
+    async with asyncssh.connect(LOCALHOST, door.port, username=ALICE,
+                                client_keys=[str(key.path)], known_hosts=None) as conn:
+        opens = [asyncio.ensure_future(conn.open_connection(*silent)) for _ in range(2)]
+        await _until(lambda: len(forwarding_children(door)) == 2)
+        both_pending = not any(o.done() for o in opens)
+        errors = []
+        for o in opens:
+            with pytest.raises(asyncssh.ChannelOpenError) as e:
+                await asyncio.wait_for(o, 60)
+            errors.append((e.value.code, e.value.reason))
+        return both_pending, errors
+
+
+@pytest.mark.skipif(asyncssh is None, reason="python3-asyncssh missing")
+def test_opens_to_silent_targets_wait_side_by_side(fwd_door, key, silent_target):
+    """Two opens to a target that does not answer: both their children are
+    connecting at once (they used to take turns), and each open fails with
+    its reason."""
+    both_pending, errors = asyncio.run(_two_pending(fwd_door, key, silent_target))
+    assert both_pending
+    assert errors == [(asyncssh.OPEN_CONNECT_FAILED, "Connection timed out")] * 2
