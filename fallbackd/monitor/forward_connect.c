@@ -200,7 +200,9 @@ static void child_run(int sp, const struct authz *z, uint32_t id, const char *ho
     child_fail(id, "connect failed: %s", strerror(err));
 }
 
-pid_t monfwd_fork_child(struct monitor *m, int sp, uint32_t id, const char *host, int port)
+/* Fork the forwarding child for request ID; SP is its end of the
+ * socketpair its answer comes back on.  Its pid, or -1. */
+static pid_t fork_child(struct monitor *m, int sp, uint32_t id, const char *host, int port)
 {
     pid_t pid = fork();
 
@@ -231,7 +233,7 @@ static int start_child(struct monitor *m, uint32_t id, const char *host, int por
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
         return refuse(m, id, "connect failed: no socketpair");
     }
-    pid = monfwd_fork_child(m, sp[1], id, host, port);
+    pid = fork_child(m, sp[1], id, host, port);
     close(sp[1]);
     if (pid < 0) {
         close(sp[0]);

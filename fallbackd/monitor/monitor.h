@@ -124,11 +124,6 @@ void monspawn_connection_ended(struct monitor *m);
  * ends the connection (a malformed or duplicate request). */
 int monfwd_connect(struct monitor *m, const struct mon_msg *msg);
 
-/* forward_connect.c: the forwarding child, forked; its pid, or -1.  SP
- * is the child's end of the socketpair its answer comes back on, with
- * request id ID. */
-pid_t monfwd_fork_child(struct monitor *m, int sp, uint32_t id, const char *host, int port);
-
 /* forward_flight.c: the forwarding children in flight.
  * Track a child just forked (the table has room: monfwd_full()). */
 void monfwd_track(struct monitor *m, uint32_t id, pid_t pid, int sock, const char *host,
