@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import fbdbase
-from fbdtest import ALICE, LOCALHOST, SSH_OPTS, run, ssh_argv
+from fbdtest import ALICE, LOCALHOST, SSH_OPTS, reap_orphans, run, ssh_argv
 
 PAGE = b"<html>fallbackd forwarding test page</html>\n"
 HOSTS_NAME = "fbdt-fwd-target"
@@ -623,3 +623,39 @@ def test_opens_to_silent_targets_wait_side_by_side(fwd_door, key, silent_target)
     both_pending, errors = asyncio.run(_two_pending(fwd_door, key, silent_target))
     assert both_pending
     assert errors == [(asyncssh.OPEN_CONNECT_FAILED, "Connection timed out")] * 2
+
+
+def test_openssh_controlmaster_shell_goes_on_while_a_jump_waits(fwd_door, key, silent_target,
+                                                               tmp_path):
+    """OpenSSH's own client, the way an admin works: one ControlMaster
+    connection, a ProxyJump-style `ssh -W` to a host that does not answer
+    waits on it, and a command sent through the same master meanwhile runs
+    and returns; the -W then fails (through the master OpenSSH says only
+    "refused"; the door logs the reason)."""
+    mark = fwd_door.log_mark()
+    ctl = [f"-oControlPath={tmp_path / 'cm'}"]
+    run(ssh_argv(fwd_door, ALICE, key, opts=["-oControlMaster=yes", "-oControlPersist=30",
+                                             "-N", "-f", *ctl]), timeout=20)
+    host, port = silent_target
+    jump = Background(fbdbase.ssh_command(fwd_door.port, ALICE, [key.path], None,
+                                          [*ctl, "-W", f"{host}:{port}"], base=INFO_OPTS))
+    try:
+        deadline = time.monotonic() + 10
+        while not forwarding_children(fwd_door):
+            assert time.monotonic() < deadline, "the -W open never reached the monitor"
+            time.sleep(0.05)
+        res = run(ssh_argv(fwd_door, ALICE, key, "echo through-the-master", opts=ctl),
+                  timeout=20)
+        assert (res.returncode, res.stdout) == (0, b"through-the-master\n"), res
+        assert jump.proc.poll() is None, "the -W open ended before the command ran"
+        assert forwarding_children(fwd_door), "the connect was no longer pending"
+        _, err = jump.proc.communicate(timeout=30)
+        assert jump.proc.returncode != 0
+        assert b"Stdio forwarding request failed" in err, err
+        fwd_door.wait_for_log(r"channel \d+: open failed: connect failed: Connection timed out",
+                              since=mark)
+    finally:
+        if jump.proc.poll() is None:
+            jump.stop()
+        run(["ssh", *SSH_OPTS, *ctl, "-O", "exit", f"{ALICE}@{LOCALHOST}"], timeout=10)
+        reap_orphans()
