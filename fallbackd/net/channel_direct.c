@@ -90,7 +90,7 @@ static const char *over_limit(const struct conn *c)
 {
     const struct fbd_config *cfg = &c->srv->cfg;
 
-    if ((int)(c->nsessions + c->nforwards + c->nopens) >= cfg->max_sessions) {
+    if ((int)conn_channels(c) >= cfg->max_sessions) {
         return PREFIX_ADMIN "too many channels (MaxSessions)";
     }
     if ((int)(c->nforwards + c->nopens) >= cfg->max_forwards) {

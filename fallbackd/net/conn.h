@@ -67,6 +67,13 @@ struct conn {
     int alive_missed;               /* keepalives sent without an answer */
 };
 
+/* The channels MaxSessions counts, as in sshd: sessions, forwarded
+ * channels, and forwarding opens pending (they become channels). */
+static inline size_t conn_channels(const struct conn *c)
+{
+    return c->nsessions + c->nforwards + c->nopens;
+}
+
 /* The network process for the client on FD, asking the monitor (pid
  * MONITOR, its parent) on the socket MON: wipes the host key texts,
  * confines itself (as SANDBOX_UID) and serves the connection to its end.

@@ -220,10 +220,7 @@ ssh_channel sess_open_cb(ssh_session session, void *userdata)
     static int next_id;
     struct sess *s;
 
-    /* MaxSessions counts forwarded channels too, as in sshd, and opens
-     * of them pending. */
-    if (!c->authenticated ||
-        (int)(c->nsessions + c->nforwards + c->nopens) >= c->srv->cfg.max_sessions) {
+    if (!c->authenticated || (int)conn_channels(c) >= c->srv->cfg.max_sessions) {
         return NULL;
     }
     s = calloc(1, sizeof(*s));
