@@ -111,15 +111,13 @@ static int child_answer(int sock, unsigned char *buf, struct mon_msg *r)
     return 0;
 }
 
-/* Tell the network process; a reply it does not take ends it (as for a
- * session's exit, session_spawn.c). */
-static void tell(struct monitor *m, int rc)
+/* Send e's answer to the network process: TYPE with TEXT (the reason, or
+ * the address connected to), and the socket FD (NULL for none). */
+static void answer(struct monitor *m, const struct mon_fwd *e, uint32_t type, const int *fd,
+                   const char *text)
 {
-    if (rc < 0 && m->net_pid > 0) {
-        log_error("monitor: cannot answer a forwarding request of the network process for "
-                  "%s port %d; closing the connection", m->peer, m->peer_port);
-        kill(m->net_pid, SIGKILL);
-    }
+    monitor_told(m, mon_send(m->sock, fd, fd != NULL ? 1 : 0, type, e->id, text, strlen(text)),
+                 "the answer to a forwarding request");
 }
 
 /* Relay e's answer (GOT: *r is one) to the network process. */
@@ -129,8 +127,7 @@ static void relay(struct monitor *m, const struct mon_fwd *e, int got, struct mo
 
     if (!got) {
         log_info("connect_to %.200s port %d: failed (no answer)", e->host, e->port);
-        snprintf(text, sizeof(text), "connect failed: no answer");
-        tell(m, mon_send(m->sock, NULL, 0, MON_FORWARD_FAILED, e->id, text, strlen(text)));
+        answer(m, e, MON_FORWARD_FAILED, NULL, "connect failed: no answer");
         return;
     }
     if (mon_cstr(&r->f[1], text, sizeof(text)) < 0) {
@@ -138,12 +135,12 @@ static void relay(struct monitor *m, const struct mon_fwd *e, int got, struct mo
     }
     if (r->type == MON_FORWARD_FAILED) {
         log_info("connect_to %.200s port %d: %s", e->host, e->port, text);
-        tell(m, mon_send(m->sock, NULL, 0, MON_FORWARD_FAILED, e->id, text, strlen(text)));
+        answer(m, e, MON_FORWARD_FAILED, NULL, text);
         return;
     }
     log_info("Connection from %s port %d forwarding to %.200s port %d (%s) for %s", m->peer,
              m->peer_port, e->host, e->port, text, m->authz.pw.name);
-    tell(m, mon_send(m->sock, r->fds, 1, MON_FORWARDED, e->id, text, strlen(text)));
+    answer(m, e, MON_FORWARDED, r->fds, text);
     close(r->fds[0]);
 }
 

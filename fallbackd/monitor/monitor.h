@@ -105,6 +105,12 @@ struct monitor {
 int monitor_serve(struct server *srv, int sock, pid_t net_pid, int startup_fd,
                   const struct endpoints *e);
 
+/* requests.c: SENT is mon_send()'s result for what the monitor told the
+ * network process unasked (WHAT, for the log: "that a session ended"); a
+ * network process that does not take it (send timeout) or is gone is
+ * ended, as for a reply. */
+void monitor_told(struct monitor *m, int sent, const char *what);
+
 /* auth_decide.c: the authentication requests. */
 int monauth_query(struct monitor *m, const struct mon_msg *msg);
 int monauth_signed(struct monitor *m, const struct mon_msg *msg);

@@ -384,6 +384,16 @@ static void finish_network(struct monitor *m)
     m->net_pid = -1;
 }
 
+void monitor_told(struct monitor *m, int sent, const char *what)
+{
+    if (sent < 0 && m->net_pid > 0) {
+        /* it does not read (send timeout) or is gone: end it */
+        log_error("monitor: cannot tell the network process for %s port %d %s; closing the "
+                  "connection", m->peer, m->peer_port, what);
+        kill(m->net_pid, SIGKILL);
+    }
+}
+
 /* One message from the network process.  -1 ends the connection. */
 static int serve_message(struct monitor *m)
 {

@@ -435,13 +435,8 @@ void monspawn_reaped(struct monitor *m, pid_t pid, int status)
     for (size_t i = 0; i < m->nsessions; i++) {
         if (m->sessions[i].pid == pid) {
             login_records_end(pid);
-            if (mon_send(m->sock, NULL, 0, MON_EXITED, m->sessions[i].id,
-                         (uint32_t)status) < 0 && m->net_pid > 0) {
-                /* it does not read (send timeout) or is gone: end it */
-                log_error("monitor: cannot tell the network process for %s port %d that a "
-                          "session ended; closing the connection", m->peer, m->peer_port);
-                kill(m->net_pid, SIGKILL);
-            }
+            monitor_told(m, mon_send(m->sock, NULL, 0, MON_EXITED, m->sessions[i].id,
+                                     (uint32_t)status), "that a session ended");
             m->sessions[i] = m->sessions[--m->nsessions];
             return;
         }
